@@ -1,0 +1,155 @@
+//! The hash chain over audit events: canonical bytes of an event and the sha256 link that
+//! makes editing, deleting, inserting or reordering events detectable.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// JSON with object keys sorted at every depth, so the same value always has the same bytes
+/// whatever map ordering serde_json was built with.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                if let Some(v) = map.get(key) {
+                    write_canonical(v, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// The fields of an event that the chain covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Linked<'a> {
+    /// Position in the log.
+    pub seq: i64,
+    /// RFC 3339 time.
+    pub ts: &'a str,
+    /// Event kind.
+    pub kind: &'a str,
+    /// MCP session, if any.
+    pub session: Option<&'a str>,
+    /// Call, if any.
+    pub call_id: Option<&'a str>,
+    /// Canonical JSON of the event data.
+    pub data: &'a str,
+}
+
+/// `sha256(prev_hash ‖ canonical event)` as lowercase hex.
+pub fn link(prev_hash: &str, event: Linked<'_>) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    for part in [
+        event.seq.to_string().as_str(),
+        event.ts,
+        event.kind,
+        event.session.unwrap_or(""),
+        event.call_id.unwrap_or(""),
+        event.data,
+    ] {
+        h.update([0x1f]);
+        h.update(part.len().to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_depth() {
+        let v = json!({"b": 1, "a": {"z": [ {"y": 1, "x": 2} ], "c": null}});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":null,"z":[{"x":2,"y":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn any_field_change_changes_the_link() {
+        let base = Linked {
+            seq: 1,
+            ts: "t",
+            kind: "k",
+            session: Some("s"),
+            call_id: None,
+            data: "{}",
+        };
+        let h = link(GENESIS, base);
+        assert_eq!(h.len(), 64);
+        assert_ne!(h, link(GENESIS, Linked { seq: 2, ..base }));
+        assert_ne!(
+            h,
+            link(
+                GENESIS,
+                Linked {
+                    data: "{\"a\":1}",
+                    ..base
+                }
+            )
+        );
+        assert_ne!(
+            h,
+            link(
+                GENESIS,
+                Linked {
+                    session: None,
+                    ..base
+                }
+            )
+        );
+        assert_ne!(h, link(&h, base));
+        // Field boundaries are length-prefixed: moving text between fields changes the hash.
+        assert_ne!(
+            link(
+                GENESIS,
+                Linked {
+                    kind: "ab",
+                    ts: "c",
+                    ..base
+                }
+            ),
+            link(
+                GENESIS,
+                Linked {
+                    kind: "a",
+                    ts: "bc",
+                    ..base
+                }
+            )
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! Reading the audit log: merged call records for export, and chain verification.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{
+    AuditError,
+    chain::{self, GENESIS, Linked},
+    record::{CallRecord, Completed, Decided},
+    schema,
+};
+
+/// A read-only view of an audit database.
+#[derive(Debug)]
+pub struct Reader {
+    conn: Connection,
+}
+
+/// The first problem `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Damage {
+    /// The event's content no longer matches its hash.
+    Modified {
+        /// The event.
+        seq: i64,
+    },
+    /// Events are missing before this one (deleted, or the sequence was renumbered).
+    Missing {
+        /// The event after the gap.
+        seq: i64,
+        /// The sequence number that was expected.
+        expected: i64,
+    },
+    /// The event does not link to its predecessor (inserted, or moved from elsewhere).
+    BrokenLink {
+        /// The event.
+        seq: i64,
+    },
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damage::Modified { seq } => write!(
+                f,
+                "event {seq} was modified: its content does not match its hash"
+            ),
+            Damage::Missing { seq, expected } => write!(
+                f,
+                "events {expected}..{} are missing before event {seq} (deleted)",
+                seq - 1
+            ),
+            Damage::BrokenLink { seq } => write!(
+                f,
+                "event {seq} does not link to the event before it (inserted or reordered)"
+            ),
+        }
+    }
+}
+
+/// The result of verifying the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Events checked.
+    pub events: u64,
+    /// The first damage found, if any.
+    pub damage: Option<Damage>,
+}
+
+fn read_error(e: impl std::fmt::Display) -> AuditError {
+    AuditError::Read(e.to_string())
+}
+
+impl Reader {
+    /// Opens an existing audit database read-only.
+    pub fn open(path: &Path) -> Result<Self, AuditError> {
+        if !path.exists() {
+            return Err(AuditError::Missing(path.display().to_string()));
+        }
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
+                AuditError::Open {
+                    path: path.display().to_string(),
+                    detail: e.to_string(),
+                }
+            })?;
+        Ok(Self { conn })
+    }
+
+    /// Every call, oldest first; only those of `session` when given.
+    pub fn calls(&self, session: Option<&str>) -> Result<Vec<CallRecord>, AuditError> {
+        let mut stmt = self.conn.prepare(schema::CALLS).map_err(read_error)?;
+        let rows = stmt
+            .query_map([session], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(read_error)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ts, decided, completed) = row.map_err(read_error)?;
+            let decided: Decided = serde_json::from_str(&decided).map_err(read_error)?;
+            let completed: Option<Completed> = completed
+                .map(|c| serde_json::from_str(&c))
+                .transpose()
+                .map_err(read_error)?;
+            out.push(CallRecord::merge(ts, decided, completed));
+        }
+        Ok(out)
+    }
+
+    /// Walks the whole chain and reports the first damaged event.
+    pub fn verify(&self) -> Result<VerifyReport, AuditError> {
+        let mut stmt = self.conn.prepare(schema::ALL_EVENTS).map_err(read_error)?;
+        let mut rows = stmt.query([]).map_err(read_error)?;
+        let mut expected_seq = 1;
+        let mut prev = GENESIS.to_owned();
+        let mut events = 0;
+        while let Some(r) = rows.next().map_err(read_error)? {
+            let seq: i64 = r.get(0).map_err(read_error)?;
+            let ts: String = r.get(1).map_err(read_error)?;
+            let kind: String = r.get(2).map_err(read_error)?;
+            let session: Option<String> = r.get(3).map_err(read_error)?;
+            let call_id: Option<String> = r.get(4).map_err(read_error)?;
+            let data: String = r.get(5).map_err(read_error)?;
+            let prev_hash: String = r.get(6).map_err(read_error)?;
+            let hash: String = r.get(7).map_err(read_error)?;
+            let damage = if seq != expected_seq {
+                Some(Damage::Missing {
+                    seq,
+                    expected: expected_seq,
+                })
+            } else if chain::link(
+                &prev_hash,
+                Linked {
+                    seq,
+                    ts: &ts,
+                    kind: &kind,
+                    session: session.as_deref(),
+                    call_id: call_id.as_deref(),
+                    data: &data,
+                },
+            ) != hash
+            {
+                Some(Damage::Modified { seq })
+            } else if prev_hash != prev {
+                Some(Damage::BrokenLink { seq })
+            } else {
+                None
+            };
+            if damage.is_some() {
+                return Ok(VerifyReport { events, damage });
+            }
+            events += 1;
+            expected_seq = seq + 1;
+            prev = hash;
+        }
+        Ok(VerifyReport {
+            events,
+            damage: None,
+        })
+    }
+}

@@ -1,0 +1,197 @@
+//! What the audit log records about a call: the `call.decided` event (written before AWS is
+//! touched), the `call.completed` event (its outcome), and the merged [`CallRecord`] that
+//! `awsgate audit export` prints.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{CallId, RuleId, SessionId};
+
+/// How a call ended, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    /// AWS answered with success.
+    Ok,
+    /// AWS (or the way to it) answered with an error.
+    Error,
+    /// The policy refused the call.
+    Denied,
+    /// No such tool.
+    UnknownTool,
+    /// The arguments did not fit the tool's schema.
+    InvalidArgs,
+    /// Recorded as allowed, but no outcome was ever recorded (awsgate stopped mid-call).
+    Incomplete,
+}
+
+/// The caller, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerRecord {
+    /// `user:NAME`.
+    pub principal: String,
+    /// Group names.
+    pub groups: Vec<String>,
+    /// The client name, if known.
+    pub client: Option<String>,
+}
+
+/// Data of a `call.decided` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decided {
+    /// The call.
+    pub call_id: CallId,
+    /// The MCP session.
+    pub session: SessionId,
+    /// `stdio` or `http`.
+    pub transport: String,
+    /// Who called.
+    pub caller: CallerRecord,
+    /// The tool name as the agent sent it.
+    pub tool: String,
+    /// The arguments (as sent, or as parsed when valid), secrets scrubbed.
+    pub args: Value,
+    /// `allow` or `deny`.
+    pub decision: String,
+    /// The rules that decided.
+    pub rules: Vec<RuleId>,
+    /// The deciding deny rule's reason.
+    pub reason: Option<String>,
+    /// The policy version in force.
+    pub policy_version: String,
+    /// The IAM action, for known tools.
+    pub iam_action: Option<String>,
+    /// The ARNs the call touches, for valid calls.
+    pub resources: Vec<String>,
+    /// The region awsgate calls.
+    pub region: String,
+    /// For calls refused before AWS: their final status and the message the agent saw.
+    pub refused: Option<Refused>,
+}
+
+/// The final status of a call that never reached AWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    /// `denied`, `unknown_tool` or `invalid_args`.
+    pub status: CallStatus,
+    /// What the agent was told.
+    pub error: String,
+}
+
+/// Data of a `call.completed` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Completed {
+    /// The call.
+    pub call_id: CallId,
+    /// `ok` or `error`.
+    pub status: CallStatus,
+    /// The AWS request id, when AWS answered.
+    pub aws_request_id: Option<String>,
+    /// The structured response the agent saw, secrets scrubbed.
+    pub response: Value,
+    /// Time from receiving the call to having its outcome, in milliseconds.
+    pub latency_ms: f64,
+    /// The AWS error code, for errors.
+    pub error_code: Option<String>,
+    /// The error message the agent saw.
+    pub error: Option<String>,
+}
+
+/// One call as `audit export` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRecord {
+    /// When the decision was recorded (RFC 3339, UTC).
+    pub ts: String,
+    /// The MCP session.
+    pub session: SessionId,
+    /// The call.
+    pub call_id: CallId,
+    /// `user:NAME`.
+    pub principal: String,
+    /// Group names.
+    pub groups: Vec<String>,
+    /// The client name, if known.
+    pub client: Option<String>,
+    /// `stdio` or `http`.
+    pub transport: String,
+    /// The tool name.
+    pub tool: String,
+    /// The arguments.
+    pub args: Value,
+    /// `allow` or `deny`.
+    pub decision: String,
+    /// The deciding rules.
+    pub rules: Vec<RuleId>,
+    /// The deny reason, if any.
+    pub reason: Option<String>,
+    /// The policy version.
+    pub policy_version: String,
+    /// The IAM action.
+    pub iam_action: Option<String>,
+    /// The ARNs touched.
+    pub resources: Vec<String>,
+    /// The region.
+    pub region: String,
+    /// How the call ended.
+    pub status: CallStatus,
+    /// The AWS request id.
+    pub aws_request_id: Option<String>,
+    /// The response the agent saw.
+    pub response: Value,
+    /// Milliseconds from call to outcome.
+    pub latency_ms: Option<f64>,
+    /// The AWS error code, for AWS errors.
+    pub error_code: Option<String>,
+    /// The error the agent saw.
+    pub error: Option<String>,
+}
+
+impl CallRecord {
+    /// Merges a decision with its completion (if any) into one record.
+    pub fn merge(ts: String, decided: Decided, completed: Option<Completed>) -> Self {
+        let (status, aws_request_id, response, latency_ms, error_code, error) =
+            match (&decided.refused, completed) {
+                (Some(r), _) => (
+                    r.status,
+                    None,
+                    Value::Null,
+                    None,
+                    None,
+                    Some(r.error.clone()),
+                ),
+                (None, Some(c)) => (
+                    c.status,
+                    c.aws_request_id,
+                    c.response,
+                    Some(c.latency_ms),
+                    c.error_code,
+                    c.error,
+                ),
+                (None, None) => (CallStatus::Incomplete, None, Value::Null, None, None, None),
+            };
+        CallRecord {
+            ts,
+            session: decided.session,
+            call_id: decided.call_id,
+            principal: decided.caller.principal,
+            groups: decided.caller.groups,
+            client: decided.caller.client,
+            transport: decided.transport,
+            tool: decided.tool,
+            args: decided.args,
+            decision: decided.decision,
+            rules: decided.rules,
+            reason: decided.reason,
+            policy_version: decided.policy_version,
+            iam_action: decided.iam_action,
+            resources: decided.resources,
+            region: decided.region,
+            status,
+            aws_request_id,
+            response,
+            latency_ms,
+            error_code,
+            error,
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The SQL of the audit log, in one place: schema, pragmas, and the statements the writer and
+//! the readers use.
+
+/// Connection settings: WAL so readers never block the writer; `synchronous = FULL` so a
+/// committed event survives a crash or power loss (the write-ahead guarantee depends on it).
+pub const PRAGMAS: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA busy_timeout = 5000;
+";
+
+/// Schema version stored in `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The event table: append-only (triggers refuse UPDATE and DELETE), hash-chained.
+pub const CREATE: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq       INTEGER PRIMARY KEY,
+    ts        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    session   TEXT,
+    call_id   TEXT,
+    data      TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_call ON events (call_id, kind);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (session, seq);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
+CREATE TRIGGER IF NOT EXISTS events_are_not_updated BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_are_not_deleted BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+";
+
+/// The newest event's position and hash.
+pub const HEAD: &str = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1";
+
+/// Appends one event.
+pub const INSERT: &str =
+    "INSERT INTO events (seq, ts, kind, session, call_id, data, prev_hash, hash)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+/// Every call decision, each with its completion if there is one, in log order.
+pub const CALLS: &str = "
+SELECT d.ts, d.data, c.data
+FROM events d
+LEFT JOIN events c ON c.call_id = d.call_id AND c.kind = 'call.completed'
+WHERE d.kind = 'call.decided' AND (?1 IS NULL OR d.session = ?1)
+ORDER BY d.seq";
+
+/// Every event in log order, for verification.
+pub const ALL_EVENTS: &str =
+    "SELECT seq, ts, kind, session, call_id, data, prev_hash, hash FROM events ORDER BY seq";

@@ -1,0 +1,219 @@
+//! The single writer of the audit log: a thread that owns the write connection, fed by a
+//! channel. It commits waiting events together (group commit) and acknowledges each only once
+//! it is durable, so the caller can rely on "recorded" meaning "on disk".
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, mpsc},
+    thread,
+};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use tokio::sync::oneshot;
+
+use super::{
+    AuditError,
+    chain::{self, GENESIS, Linked},
+    schema,
+};
+use crate::ids::{CallId, SessionId};
+
+/// The kinds of audit event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A server session started.
+    SessionStarted,
+    /// A call was decided (and, if allowed, is about to reach AWS).
+    CallDecided,
+    /// An allowed call has its outcome.
+    CallCompleted,
+}
+
+impl EventKind {
+    /// The name stored in the `kind` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::SessionStarted => "session.started",
+            EventKind::CallDecided => "call.decided",
+            EventKind::CallCompleted => "call.completed",
+        }
+    }
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// The MCP session, if any.
+    pub session: Option<SessionId>,
+    /// The call, if any.
+    pub call_id: Option<CallId>,
+    /// The event's data.
+    pub data: Value,
+}
+
+struct Job {
+    event: Event,
+    reply: oneshot::Sender<Result<i64, AuditError>>,
+}
+
+/// Handle to the audit log writer. Cheap to clone; the writer thread stops when the last
+/// handle is dropped, after committing everything already sent.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    sender: mpsc::Sender<Job>,
+    path: Arc<PathBuf>,
+}
+
+fn open_error(path: &Path, e: impl std::fmt::Display) -> AuditError {
+    AuditError::Open {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// Opens (creating if needed, with its folder) the audit database and prepares its schema.
+pub(super) fn open_connection(path: &Path) -> Result<Connection, AuditError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| open_error(path, e))?;
+    }
+    let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+    conn.execute_batch(schema::PRAGMAS)
+        .map_err(|e| open_error(path, e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| open_error(path, e))?;
+    if version > schema::SCHEMA_VERSION {
+        return Err(open_error(
+            path,
+            format!("it was written by a newer awsgate (schema {version}); upgrade awsgate"),
+        ));
+    }
+    conn.execute_batch(schema::CREATE)
+        .map_err(|e| open_error(path, e))?;
+    conn.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
+        .map_err(|e| open_error(path, e))?;
+    Ok(conn)
+}
+
+fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
+    Ok(conn
+        .query_row(schema::HEAD, [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or_else(|| (0, GENESIS.to_owned())))
+}
+
+impl AuditLog {
+    /// Opens the log at `path` and starts its writer thread.
+    pub fn open(path: &Path) -> Result<Self, AuditError> {
+        let conn = open_connection(path)?;
+        let start = head(&conn).map_err(|e| open_error(path, e))?;
+        let (sender, receiver) = mpsc::channel();
+        thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || run(conn, receiver, start))
+            .map_err(|e| open_error(path, e))?;
+        Ok(Self {
+            sender,
+            path: Arc::new(path.to_path_buf()),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends an event and waits until it is committed; returns its sequence number.
+    pub async fn append(&self, event: Event) -> Result<i64, AuditError> {
+        let (reply, done) = oneshot::channel();
+        self.sender
+            .send(Job { event, reply })
+            .map_err(|_| AuditError::WriterGone)?;
+        done.await.map_err(|_| AuditError::WriterGone)?
+    }
+}
+
+/// Most events committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, mut head_now: (i64, String)) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match commit(&mut conn, &batch, &head_now) {
+            Ok((seqs, new_head)) => {
+                head_now = new_head;
+                for (job, seq) in batch.into_iter().zip(seqs) {
+                    let _ = job.reply.send(Ok(seq));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "audit log write failed; the calls waiting on it are refused");
+                // The transaction rolled back: re-read the head so the chain stays consistent.
+                if let Ok(h) = head(&conn) {
+                    head_now = h;
+                }
+                for job in batch {
+                    let _ = job.reply.send(Err(AuditError::Write(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+fn commit(
+    conn: &mut Connection,
+    batch: &[Job],
+    start: &(i64, String),
+) -> rusqlite::Result<(Vec<i64>, (i64, String))> {
+    let tx = conn.transaction()?;
+    let (mut seq, mut prev) = start.clone();
+    let mut seqs = Vec::with_capacity(batch.len());
+    {
+        let mut insert = tx.prepare_cached(schema::INSERT)?;
+        for job in batch {
+            seq += 1;
+            let ts = OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"));
+            let e = &job.event;
+            let data = chain::canonical_json(&e.data);
+            let session = e.session.as_ref().map(SessionId::as_str);
+            let call_id = e.call_id.as_ref().map(CallId::as_str);
+            let hash = chain::link(
+                &prev,
+                Linked {
+                    seq,
+                    ts: &ts,
+                    kind: e.kind.as_str(),
+                    session,
+                    call_id,
+                    data: &data,
+                },
+            );
+            insert.execute(params![
+                seq,
+                ts,
+                e.kind.as_str(),
+                session,
+                call_id,
+                data,
+                prev,
+                hash
+            ])?;
+            prev = hash;
+            seqs.push(seq);
+        }
+    }
+    tx.commit()?;
+    Ok((seqs, (seq, prev)))
+}

@@ -1,0 +1,230 @@
+//! The AWS edge: the [`Backend`] trait the pipeline calls, and [`SdkBackend`], which makes the
+//! calls with the AWS SDK for Rust and awsgate's own credentials (the standard `aws-config`
+//! chain, including `AWS_ENDPOINT_URL`).
+
+mod ec2;
+mod iam;
+mod s3;
+mod sts;
+
+use std::{future::Future, time::Duration};
+
+use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_s3::config::ProvideCredentials;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::date_time::{DateTime, Format};
+use aws_types::request_id::RequestId;
+use serde::Serialize;
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::{catalogue::ToolCall, masking::Secret};
+
+/// A successful AWS answer, already in the tool's output shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsResponse {
+    /// The structured result, with AWS field names.
+    pub body: Value,
+    /// The AWS request id.
+    pub request_id: Option<String>,
+}
+
+/// Why a call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CallError {
+    /// AWS answered with an error.
+    #[error("{code}: {message}")]
+    Aws {
+        /// The AWS error code, e.g. `NoSuchBucket`.
+        code: String,
+        /// AWS's message.
+        message: String,
+        /// The AWS request id.
+        request_id: Option<String>,
+    },
+    /// AWS could not be reached in time (timeout, connection refused, DNS).
+    #[error("{0}")]
+    Unreachable(String),
+    /// The call reached AWS but its answer is not something this tool returns.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl CallError {
+    /// The error code recorded in the audit log.
+    pub fn code(&self) -> &str {
+        match self {
+            CallError::Aws { code, .. } => code,
+            CallError::Unreachable(_) => "Unreachable",
+            CallError::Unsupported(_) => "Unsupported",
+        }
+    }
+
+    /// The AWS request id, when AWS answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            CallError::Aws { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Where calls go. The real one is [`SdkBackend`]; tests and benchmarks use in-process fakes.
+pub trait Backend: Send + Sync + 'static {
+    /// The region calls go to (used for resource ARNs and the audit log).
+    fn region(&self) -> &str;
+
+    /// Makes the call.
+    fn execute(
+        &self,
+        call: &ToolCall,
+    ) -> impl Future<Output = Result<AwsResponse, CallError>> + Send;
+}
+
+/// Why the AWS configuration could not be set up.
+#[derive(Debug, Error)]
+pub enum SetupError {
+    /// No region in env, profile or IMDS.
+    #[error("no AWS region is configured: set `AWS_REGION` (or a region in your AWS profile)")]
+    NoRegion,
+}
+
+/// AWS SDK clients for every service in the catalogue.
+#[derive(Debug, Clone)]
+pub struct SdkBackend {
+    region: String,
+    s3: aws_sdk_s3::Client,
+    ec2: aws_sdk_ec2::Client,
+    iam: aws_sdk_iam::Client,
+    sts: aws_sdk_sts::Client,
+}
+
+/// The loaded backend and the credential values the scrubber must hide.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The backend.
+    pub backend: SdkBackend,
+    /// awsgate's own secret access key and session token, when credentials resolved.
+    pub secrets: Vec<Secret>,
+    /// Whether `AWS_ENDPOINT_URL` (or a profile's endpoint) overrides AWS.
+    pub endpoint_override: Option<String>,
+}
+
+impl SdkBackend {
+    /// Loads the standard AWS configuration chain and builds the clients.
+    pub async fn load() -> Result<Loaded, SetupError> {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(20))
+                    .operation_timeout(Duration::from_secs(45))
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .load()
+            .await;
+        let region = config.region().ok_or(SetupError::NoRegion)?.to_string();
+        let endpoint_override = config.endpoint_url().map(str::to_owned);
+        let mut secrets = Vec::new();
+        match config.credentials_provider() {
+            Some(provider) => match provider.provide_credentials().await {
+                Ok(creds) => {
+                    secrets.push(Secret::new(creds.secret_access_key()));
+                    if let Some(token) = creds.session_token() {
+                        secrets.push(Secret::new(token));
+                    }
+                }
+                Err(e) => tracing::warn!(
+                    "no AWS credentials could be resolved ({}); calls will fail until they can",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                ),
+            },
+            None => tracing::warn!("no AWS credentials provider is configured; calls will fail"),
+        }
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(endpoint_override.is_some())
+            .build();
+        Ok(Loaded {
+            backend: SdkBackend {
+                region,
+                s3: aws_sdk_s3::Client::from_conf(s3_config),
+                ec2: aws_sdk_ec2::Client::new(&config),
+                iam: aws_sdk_iam::Client::new(&config),
+                sts: aws_sdk_sts::Client::new(&config),
+            },
+            secrets,
+            endpoint_override,
+        })
+    }
+}
+
+impl Backend for SdkBackend {
+    fn region(&self) -> &str {
+        &self.region
+    }
+
+    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
+        match call {
+            ToolCall::S3ListBuckets(_) => s3::list_buckets(&self.s3).await,
+            ToolCall::S3ListObjects(a) => s3::list_objects(&self.s3, a).await,
+            ToolCall::S3GetObject(a) => s3::get_object(&self.s3, a).await,
+            ToolCall::S3PutObject(a) => s3::put_object(&self.s3, a).await,
+            ToolCall::S3DeleteObject(a) => s3::delete_object(&self.s3, a).await,
+            ToolCall::Ec2DescribeInstances(a) => ec2::describe_instances(&self.ec2, a).await,
+            ToolCall::IamListUsers(a) => iam::list_users(&self.iam, a).await,
+            ToolCall::StsGetCallerIdentity(_) => sts::get_caller_identity(&self.sts).await,
+        }
+    }
+}
+
+/// Turns any SDK error into a [`CallError`] with the AWS code, message and request id.
+pub(crate) fn sdk_error<E, R>(err: SdkError<E, R>) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+    SdkError<E, R>: RequestId,
+{
+    match &err {
+        SdkError::TimeoutError(_) => CallError::Unreachable("AWS did not answer in time".into()),
+        SdkError::DispatchFailure(f) => CallError::Unreachable(if f.is_timeout() {
+            "AWS did not answer in time".into()
+        } else {
+            "could not reach AWS (connection failed)".into()
+        }),
+        SdkError::ConstructionFailure(_) => {
+            CallError::Unsupported("awsgate could not build the AWS request".into())
+        }
+        _ => CallError::Aws {
+            code: err.code().unwrap_or("Unknown").to_owned(),
+            message: err
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "AWS returned an error without a message".into()),
+            request_id: err.request_id().map(str::to_owned),
+        },
+    }
+}
+
+/// A timestamp as RFC 3339.
+pub(crate) fn timestamp(t: Option<&DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+/// Builds the response from an output struct of the catalogue.
+pub(crate) fn respond(
+    body: impl Serialize,
+    request_id: Option<&str>,
+) -> Result<AwsResponse, CallError> {
+    let body = serde_json::to_value(body)
+        .map_err(|e| CallError::Unsupported(format!("cannot encode the AWS response: {e}")))?;
+    Ok(AwsResponse {
+        body,
+        request_id: request_id.map(str::to_owned),
+    })
+}
+
+/// `Some(s)` for non-empty text.
+pub(crate) fn text(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_owned)
+}

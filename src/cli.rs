@@ -1,0 +1,102 @@
+//! The command line: clap definitions only. Each subcommand's behaviour lives in
+//! [`crate::commands`], one file per subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// awsgate: governed AWS access for AI agents, over MCP.
+#[derive(Debug, Parser)]
+#[command(name = "awsgate", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP: agents call AWS tools through the governed pipeline.
+    Serve(ServeArgs),
+    /// Check policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the tool catalogue: name, IAM action, read-only or not.
+    Tools(ToolsArgs),
+}
+
+/// The MCP transports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportArg {
+    /// stdin/stdout, for MCP clients that start awsgate themselves.
+    Stdio,
+}
+
+/// `awsgate serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The policy file (TOML). Without one awsgate refuses to start.
+    #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The audit database [default: $XDG_STATE_HOME/awsgate/audit.db or ~/.local/state/awsgate/audit.db].
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Act as this user instead of the OS user (local identity mode).
+    #[arg(long = "as", value_name = "user:NAME")]
+    pub as_user: Option<String>,
+    /// How MCP clients connect.
+    #[arg(long, value_enum, default_value = "stdio")]
+    pub transport: TransportArg,
+}
+
+/// `awsgate policy …`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file; prints every problem with file:line:column. Exit 0 only when valid.
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per call, per line.
+    Jsonl,
+}
+
+/// `awsgate audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print every recorded call.
+    Export {
+        /// The audit database [default: as for `serve`].
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Only this session's calls.
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+    },
+    /// Check the hash chain: exit 0 when intact, 1 naming the first damaged event.
+    Verify {
+        /// The audit database [default: as for `serve`].
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
+}
+
+/// `awsgate tools`.
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    /// Print JSON (name, title, iam_action, read_only, destructive, schemas) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}

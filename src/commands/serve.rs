@@ -1,0 +1,80 @@
+//! `awsgate serve`: load the policy (or refuse to start), open the audit log, set up AWS, and
+//! serve MCP over stdio until the client disconnects. Nothing here writes to stdout.
+
+use std::{process::ExitCode, sync::Arc};
+
+use anyhow::{Context, bail};
+use rmcp::ServiceExt;
+
+use crate::{
+    audit::AuditLog,
+    aws::SdkBackend,
+    cli::{ServeArgs, TransportArg},
+    config, identity,
+    ids::SessionId,
+    masking::Scrubber,
+    mcp::Server,
+    pipeline::{Caller, Gate, Transport},
+    policy::IdentityMode,
+};
+
+/// The one line a user sees when awsgate is started without a policy.
+pub const NO_POLICY: &str = "no policy given, so awsgate will not start (it denies by default and \
+needs rules): pass `--policy FILE` or set AWSGATE_POLICY; start from `policies/readonly.toml` \
+(every read-only tool for everyone) or the commented `policies/example.toml`";
+
+pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let Some(policy_path) = args.policy.clone() else {
+        bail!(NO_POLICY);
+    };
+    let loaded = config::load_policy(&policy_path)?;
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    let policy = loaded.policy;
+    let IdentityMode::Local { groups } = &policy.identity;
+    let principal =
+        identity::local_principal(args.as_user.as_deref(), groups, |k| std::env::var(k).ok())?;
+    let db = super::db_path(args.db.clone())?;
+    let audit = AuditLog::open(&db)?;
+    let TransportArg::Stdio = args.transport;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let aws = SdkBackend::load().await?;
+        if let Some(endpoint) = &aws.endpoint_override {
+            tracing::info!(%endpoint, "AWS endpoint overridden");
+        }
+        let scrubber = Scrubber::new(aws.secrets);
+        tracing::info!(
+            policy = %policy_path.display(),
+            version = %policy.version,
+            db = %db.display(),
+            principal = %principal,
+            "awsgate serving MCP on stdio"
+        );
+        let gate = Arc::new(Gate::new(policy, audit, aws.backend, scrubber));
+        let session = SessionId::generate();
+        let caller = Caller {
+            principal: principal.clone(),
+            session: session.clone(),
+            transport: Transport::Stdio,
+        };
+        gate.session_started(&caller)
+            .await
+            .context("cannot write the audit log, so awsgate will not serve")?;
+        let server = Server::new(gate, principal, session, Transport::Stdio);
+        let running = server
+            .serve(rmcp::transport::stdio())
+            .await
+            .context("MCP handshake on stdio failed")?;
+        running
+            .waiting()
+            .await
+            .context("MCP session ended abnormally")?;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}

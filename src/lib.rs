@@ -1,0 +1,18 @@
+//! awsgate: an MCP server that governs what AI agents may do in AWS.
+//!
+//! Every `tools/call` passes one pipeline ([`pipeline::Gate`]): identity → catalogue → policy →
+//! write-ahead audit → AWS → secret scrubbing → audit. The modules below are the steps; the
+//! binary (`src/main.rs`) only parses the command line and calls [`commands`].
+
+pub mod audit;
+pub mod aws;
+pub mod catalogue;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod identity;
+pub mod ids;
+pub mod masking;
+pub mod mcp;
+pub mod pipeline;
+pub mod policy;

@@ -1,0 +1,175 @@
+//! The MCP face of awsgate: an rmcp [`ServerHandler`] whose `tools/list` shows each caller
+//! only the tools its policy allows, and whose `tools/call` runs the [`Gate`] pipeline.
+//!
+//! [`agent_message`] is the one place that decides what an agent reads when a call is
+//! refused or fails: short, actionable, never a credential or awsgate's internals.
+
+use std::sync::Arc;
+
+use rmcp::{
+    ErrorData, RoleServer, ServerHandler,
+    model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+        ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+        ToolAnnotations,
+    },
+    service::RequestContext,
+};
+
+use crate::{
+    aws::{Backend, CallError},
+    catalogue::ToolSpec,
+    identity::Principal,
+    ids::SessionId,
+    masking::Scrubber,
+    pipeline::{Caller, Gate, Refusal, Transport},
+};
+
+/// What the agent reads for a refused or failed call.
+pub fn agent_message(refusal: &Refusal, scrubber: &Scrubber) -> String {
+    let message = match refusal {
+        Refusal::UnknownTool {
+            name,
+            denied_by: None,
+        } => format!("unknown tool `{name}`"),
+        Refusal::UnknownTool {
+            name,
+            denied_by: Some((rule, reason)),
+        } => match reason {
+            Some(reason) => {
+                format!("unknown tool `{name}`: denied by policy rule `{rule}`: {reason}")
+            }
+            None => format!("unknown tool `{name}`: denied by policy rule `{rule}`"),
+        },
+        Refusal::InvalidArguments { tool, detail } => {
+            format!("invalid arguments for `{tool}`: {detail}; see the tool's input schema")
+        }
+        Refusal::AuditUnavailable => {
+            "refused: awsgate cannot write its audit log, so it makes no calls; \
+             nothing was sent to AWS. Ask the awsgate operator to check the audit database"
+                .to_owned()
+        }
+        Refusal::OutcomeUnrecorded { tool } => format!(
+            "`{tool}` reached AWS, but awsgate could not record its outcome, so the result is withheld; \
+             ask the awsgate operator to check the audit database before retrying"
+        ),
+        Refusal::Failed { tool, error } => match error {
+            CallError::Aws {
+                code,
+                message,
+                request_id,
+            } => {
+                let id = request_id
+                    .as_deref()
+                    .map(|id| format!(" (request id {id})"))
+                    .unwrap_or_default();
+                format!("AWS refused `{tool}`: {code}: {message}{id}")
+            }
+            CallError::Unreachable(m) => format!("`{tool}` failed: {m}; try again later"),
+            CallError::Unsupported(m) => format!("`{tool}` failed: {m}"),
+        },
+    };
+    scrubber.text(&message).into_owned()
+}
+
+/// The MCP tool definition of a catalogue entry.
+pub fn mcp_tool(spec: &ToolSpec) -> Tool {
+    Tool::new(spec.id.name(), spec.description, spec.input_schema.clone())
+        .with_title(spec.title)
+        .with_raw_output_schema(spec.output_schema.clone())
+        .with_annotations(
+            ToolAnnotations::with_title(spec.title)
+                .read_only(spec.read_only)
+                .destructive(spec.destructive)
+                .idempotent(spec.idempotent)
+                .open_world(true),
+        )
+}
+
+/// One MCP session's handler. In local mode the principal is fixed for the process; the
+/// client name comes from the MCP `initialize` request.
+#[derive(Debug)]
+pub struct Server<B> {
+    gate: Arc<Gate<B>>,
+    principal: Principal,
+    session: SessionId,
+    transport: Transport,
+}
+
+impl<B: Backend> Server<B> {
+    /// A handler for one session of `principal`.
+    pub fn new(
+        gate: Arc<Gate<B>>,
+        principal: Principal,
+        session: SessionId,
+        transport: Transport,
+    ) -> Self {
+        Self {
+            gate,
+            principal,
+            session,
+            transport,
+        }
+    }
+
+    fn caller(&self, ctx: &RequestContext<RoleServer>) -> Caller {
+        let client = ctx
+            .peer
+            .peer_info()
+            .map(|info| info.client_info.name.clone());
+        Caller {
+            principal: self
+                .principal
+                .clone()
+                .with_client(client.or_else(|| self.principal.client.clone())),
+            session: self.session.clone(),
+            transport: self.transport,
+        }
+    }
+}
+
+const INSTRUCTIONS: &str = "awsgate gives you governed access to AWS. Each tool is one AWS API call; \
+only the tools your policy allows are listed. Every call is recorded. Errors say which policy rule \
+refused a call and why.";
+
+impl<B: Backend> ServerHandler for Server<B> {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("awsgate", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let caller = self.caller(&ctx);
+        let tools = self
+            .gate
+            .visible_tools(&caller.principal)
+            .map(mcp_tool)
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let caller = self.caller(&ctx);
+        let result = match self
+            .gate
+            .call(&caller, &request.name, request.arguments)
+            .await
+        {
+            Ok(body) => CallToolResult::structured(body),
+            Err(refusal) => CallToolResult::error(vec![ContentBlock::text(agent_message(
+                &refusal,
+                self.gate.scrubber(),
+            ))]),
+        };
+        Ok(result.into())
+    }
+}

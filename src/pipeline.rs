@@ -1,0 +1,342 @@
+//! The governed call pipeline: every `tools/call` passes [`Gate::call`].
+//!
+//! 1 identity (the [`Caller`], established by the transport) → 2 catalogue (tool and typed
+//! arguments) → 3 policy → 5 audit, write-ahead: the decision is durably recorded BEFORE AWS
+//! is touched → 6 AWS → 7 secret scrubbing → 8 audit: the outcome. Steps 4 (approval) and the
+//! policy-driven part of 7 (masking rules) plug in here as they are built.
+//!
+//! The gate is generic over the [`Backend`], so its own overhead is measured and unit-tested
+//! with an in-process fake, and the integration tests run it against the AWS emulator.
+
+use std::{sync::Arc, time::Instant};
+
+use serde_json::{Map, Value, json};
+
+use crate::{
+    audit::{
+        AuditLog, Event, EventKind,
+        record::{CallStatus, CallerRecord, Completed, Decided, Refused},
+    },
+    aws::{Backend, CallError},
+    catalogue::{ArnScope, ToolCall, ToolId, ToolSpec},
+    identity::Principal,
+    ids::{CallId, RuleId, SessionId},
+    masking::Scrubber,
+    policy::{self, Effect, Policy},
+};
+
+/// How the caller reached awsgate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// MCP over the process's stdin/stdout.
+    Stdio,
+}
+
+impl Transport {
+    /// The name recorded in the audit log.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Transport::Stdio => "stdio",
+        }
+    }
+}
+
+/// Who is calling, through which session.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The verified (or, in local mode, OS-given) principal.
+    pub principal: Principal,
+    /// The MCP session.
+    pub session: SessionId,
+    /// The transport.
+    pub transport: Transport,
+}
+
+/// Why a call produced no AWS result. [`crate::mcp`] turns each into what the agent reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such tool — or a tool this caller may not use, which looks the same from outside.
+    UnknownTool {
+        /// The name the agent sent.
+        name: String,
+        /// The deny rule that hid it, and its reason, when a rule (not the default) denied.
+        denied_by: Option<(RuleId, Option<String>)>,
+    },
+    /// The arguments do not fit the tool.
+    InvalidArguments {
+        /// The tool.
+        tool: ToolId,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The decision could not be recorded, so AWS was not called.
+    AuditUnavailable,
+    /// AWS was called but its outcome could not be recorded, so the result is withheld.
+    OutcomeUnrecorded {
+        /// The tool.
+        tool: ToolId,
+    },
+    /// AWS, or the way to it, failed.
+    Failed {
+        /// The tool.
+        tool: ToolId,
+        /// The error, secrets scrubbed.
+        error: CallError,
+    },
+}
+
+/// The pipeline, shared by every session of a server.
+#[derive(Debug)]
+pub struct Gate<B> {
+    policy: Arc<Policy>,
+    audit: AuditLog,
+    backend: B,
+    scrubber: Scrubber,
+    scope: ArnScope,
+}
+
+impl<B: Backend> Gate<B> {
+    /// A gate enforcing `policy`, recording to `audit`, calling `backend`, and scrubbing what
+    /// `scrubber` knows from everything it emits.
+    pub fn new(policy: Policy, audit: AuditLog, backend: B, scrubber: Scrubber) -> Self {
+        let scope = ArnScope {
+            region: backend.region().to_owned(),
+        };
+        Self {
+            policy: Arc::new(policy),
+            audit,
+            backend,
+            scrubber,
+            scope,
+        }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// The scrubber for everything leaving awsgate.
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    /// The tools `principal` may see in `tools/list`, in catalogue order.
+    pub fn visible_tools<'a>(
+        &'a self,
+        principal: &'a Principal,
+    ) -> impl Iterator<Item = &'static ToolSpec> + 'a {
+        crate::catalogue::all()
+            .iter()
+            .filter(move |spec| policy::is_visible(principal, spec.id, &self.policy))
+    }
+
+    /// Records that a session started.
+    pub async fn session_started(&self, caller: &Caller) -> Result<(), crate::audit::AuditError> {
+        self.audit
+            .append(Event {
+                kind: EventKind::SessionStarted,
+                session: Some(caller.session.clone()),
+                call_id: None,
+                data: json!({
+                    "caller": caller_record(&caller.principal),
+                    "transport": caller.transport.as_str(),
+                    "policy_version": self.policy.version,
+                    "region": self.scope.region,
+                    "awsgate_version": env!("CARGO_PKG_VERSION"),
+                }),
+            })
+            .await
+            .map(drop)
+    }
+
+    /// Runs one `tools/call` through the whole pipeline. Returns the structured result the
+    /// agent may see, or why there is none. Every call is recorded, whatever its outcome.
+    pub async fn call(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: Option<Map<String, Value>>,
+    ) -> Result<Value, Refusal> {
+        let started = Instant::now();
+        let call_id = CallId::generate();
+        let mut decided = Decided {
+            call_id: call_id.clone(),
+            session: caller.session.clone(),
+            transport: caller.transport.as_str().to_owned(),
+            caller: caller_record(&caller.principal),
+            tool: name.to_owned(),
+            args: self.scrubbed(Value::Object(args.clone().unwrap_or_default())),
+            decision: Effect::Deny.to_string(),
+            rules: Vec::new(),
+            reason: None,
+            policy_version: self.policy.version.clone(),
+            iam_action: None,
+            resources: Vec::new(),
+            region: self.scope.region.clone(),
+            refused: None,
+        };
+
+        // 2 catalogue
+        let Ok(tool) = name.parse::<ToolId>() else {
+            let refusal = Refusal::UnknownTool {
+                name: name.to_owned(),
+                denied_by: None,
+            };
+            return Err(self.refuse(decided, CallStatus::UnknownTool, refusal).await);
+        };
+        decided.iam_action = Some(tool.spec().iam_action.to_owned());
+
+        // 3 policy
+        let decision = policy::evaluate(&caller.principal, tool, &self.policy);
+        decided.decision = decision.effect.to_string();
+        decided.rules.clone_from(&decision.rules);
+        decided.reason.clone_from(&decision.reason);
+        if decision.effect == Effect::Deny {
+            let refusal = Refusal::UnknownTool {
+                name: name.to_owned(),
+                denied_by: decision
+                    .deciding_rule()
+                    .map(|r| (r.clone(), decision.reason.clone())),
+            };
+            return Err(self.refuse(decided, CallStatus::Denied, refusal).await);
+        }
+
+        let call = match ToolCall::parse(tool, args) {
+            Ok(call) => call,
+            Err(detail) => {
+                let detail = self.scrubber.text(&detail).into_owned();
+                let refusal = Refusal::InvalidArguments { tool, detail };
+                return Err(self.refuse(decided, CallStatus::InvalidArgs, refusal).await);
+            }
+        };
+        decided.args = self.scrubbed(call.args_json());
+        decided.resources = call.resources(&self.scope);
+
+        // 5 audit, write-ahead: nothing reaches AWS unless this is on disk.
+        if let Err(e) = self
+            .audit
+            .append(self.event(EventKind::CallDecided, caller, &call_id, &decided))
+            .await
+        {
+            tracing::error!(call = %call_id, error = %e, "refusing a call: its decision could not be recorded");
+            return Err(Refusal::AuditUnavailable);
+        }
+
+        // 6 AWS, 7 scrubbing
+        let outcome = self.backend.execute(&call).await;
+        let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        let (completed, result) = match outcome {
+            Ok(response) => {
+                let body = self.scrubbed(response.body);
+                let completed = Completed {
+                    call_id: call_id.clone(),
+                    status: CallStatus::Ok,
+                    aws_request_id: response.request_id,
+                    response: body.clone(),
+                    latency_ms,
+                    error_code: None,
+                    error: None,
+                };
+                (completed, Ok(body))
+            }
+            Err(error) => {
+                let error = self.scrub_error(error);
+                let completed = Completed {
+                    call_id: call_id.clone(),
+                    status: CallStatus::Error,
+                    aws_request_id: error.request_id().map(str::to_owned),
+                    response: Value::Null,
+                    latency_ms,
+                    error_code: Some(error.code().to_owned()),
+                    error: Some(error.to_string()),
+                };
+                (completed, Err(Refusal::Failed { tool, error }))
+            }
+        };
+
+        // 8 audit: the outcome. Unrecorded results are withheld (fail closed).
+        if let Err(e) = self
+            .audit
+            .append(self.event(EventKind::CallCompleted, caller, &call_id, &completed))
+            .await
+        {
+            tracing::error!(call = %call_id, error = %e, "withholding a result: its outcome could not be recorded");
+            return Err(Refusal::OutcomeUnrecorded { tool });
+        }
+        result
+    }
+
+    async fn refuse(&self, mut decided: Decided, status: CallStatus, refusal: Refusal) -> Refusal {
+        let call_id = decided.call_id.clone();
+        decided.refused = Some(Refused {
+            status,
+            error: crate::mcp::agent_message(&refusal, &self.scrubber),
+        });
+        let event = Event {
+            kind: EventKind::CallDecided,
+            session: Some(decided.session.clone()),
+            call_id: Some(call_id.clone()),
+            data: serde_json::to_value(&decided).unwrap_or(Value::Null),
+        };
+        if let Err(e) = self.audit.append(event).await {
+            // The call is refused either way; nothing reached AWS.
+            tracing::error!(call = %call_id, error = %e, "could not record a refused call");
+        }
+        refusal
+    }
+
+    fn event(
+        &self,
+        kind: EventKind,
+        caller: &Caller,
+        call_id: &CallId,
+        data: &impl serde::Serialize,
+    ) -> Event {
+        Event {
+            kind,
+            session: Some(caller.session.clone()),
+            call_id: Some(call_id.clone()),
+            data: serde_json::to_value(data).unwrap_or(Value::Null),
+        }
+    }
+
+    fn scrubbed(&self, mut value: Value) -> Value {
+        self.scrubber.value(&mut value);
+        value
+    }
+
+    fn scrub_error(&self, error: CallError) -> CallError {
+        let s = |t: String| self.scrubber.text(&t).into_owned();
+        match error {
+            CallError::Aws {
+                code,
+                message,
+                request_id,
+            } => CallError::Aws {
+                code: s(code),
+                message: s(message),
+                request_id,
+            },
+            CallError::Unreachable(m) => CallError::Unreachable(s(m)),
+            CallError::Unsupported(m) => CallError::Unsupported(s(m)),
+        }
+    }
+}
+
+fn caller_record(p: &Principal) -> CallerRecord {
+    CallerRecord {
+        principal: p.to_string(),
+        groups: p.groups.clone(),
+        client: p.client.clone(),
+    }
+}
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

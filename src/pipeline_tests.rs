@@ -1,0 +1,347 @@
+//! Unit tests of the pipeline with an in-process fake AWS and a real SQLite audit log.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use serde_json::json;
+
+use super::*;
+use crate::{
+    audit::{Reader, record::CallRecord},
+    aws::AwsResponse,
+    config::parse_policy,
+    masking::Secret,
+};
+
+const SECRET: &str = "fake/Secret+Access/Key0123456789abcdefXYZ";
+
+#[derive(Debug, Default)]
+struct FakeAws {
+    calls: AtomicUsize,
+    fail_with: Option<CallError>,
+}
+
+impl Backend for Arc<FakeAws> {
+    fn region(&self) -> &str {
+        "eu-west-1"
+    }
+
+    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(e) = &self.fail_with {
+            return Err(e.clone());
+        }
+        Ok(AwsResponse {
+            body: json!({"Tool": call.tool().name(), "Leak": format!("key={SECRET}")}),
+            request_id: Some("req-1".into()),
+        })
+    }
+}
+
+const POLICY: &str = r#"
+[identity]
+mode = "local"
+groups = ["eng"]
+
+[[rule]]
+id = "eng-read"
+principals = ["group:eng"]
+tools = ["s3_*"]
+effect = "allow"
+
+[[rule]]
+id = "no-deletes"
+principals = ["*"]
+tools = ["s3_delete_object"]
+effect = "deny"
+reason = "deletes need a change ticket"
+"#;
+
+struct Fixture {
+    gate: Gate<Arc<FakeAws>>,
+    aws: Arc<FakeAws>,
+    caller: Caller,
+    dir: tempfile::TempDir,
+}
+
+fn fixture(fail_with: Option<CallError>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = AuditLog::open(&dir.path().join("audit.db")).unwrap();
+    let policy = parse_policy("p.toml", POLICY).unwrap().policy;
+    let aws = Arc::new(FakeAws {
+        calls: AtomicUsize::new(0),
+        fail_with,
+    });
+    let gate = Gate::new(
+        policy,
+        audit,
+        aws.clone(),
+        Scrubber::new([Secret::new(SECRET)]),
+    );
+    let caller = Caller {
+        principal: Principal {
+            user: "alice".into(),
+            groups: vec!["eng".into()],
+            client: Some("test".into()),
+        },
+        session: SessionId::generate(),
+        transport: Transport::Stdio,
+    };
+    Fixture {
+        gate,
+        aws,
+        caller,
+        dir,
+    }
+}
+
+fn args(v: Value) -> Option<Map<String, Value>> {
+    v.as_object().cloned()
+}
+
+impl Fixture {
+    fn records(&self) -> Vec<CallRecord> {
+        Reader::open(&self.dir.path().join("audit.db"))
+            .unwrap()
+            .calls(None)
+            .unwrap()
+    }
+
+    fn db_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).unwrap() {
+            all.extend(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        all
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn an_allowed_call_is_recorded_before_and_after_aws_with_secrets_scrubbed() {
+    let f = fixture(None);
+    let out = f
+        .gate
+        .call(
+            &f.caller,
+            "s3_get_object",
+            args(json!({"bucket": "logs", "key": "a.txt"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["Tool"], "s3_get_object");
+    assert_eq!(out["Leak"], "key=[MASKED:awsgate-credential]");
+    assert_eq!(f.aws.calls.load(Ordering::SeqCst), 1);
+
+    let records = f.records();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert_eq!(r.principal, "user:alice");
+    assert_eq!(r.client.as_deref(), Some("test"));
+    assert_eq!(r.tool, "s3_get_object");
+    assert_eq!(r.args, json!({"bucket": "logs", "key": "a.txt"}));
+    assert_eq!(r.decision, "allow");
+    assert_eq!(r.rules, vec![RuleId::new("eng-read")]);
+    assert_eq!(r.status, CallStatus::Ok);
+    assert_eq!(r.aws_request_id.as_deref(), Some("req-1"));
+    assert_eq!(r.iam_action.as_deref(), Some("s3:GetObject"));
+    assert_eq!(r.resources, vec!["arn:aws:s3:::logs/a.txt".to_owned()]);
+    assert_eq!(r.response, out);
+    assert!(r.latency_ms.is_some());
+    assert!(!contains(&f.db_bytes(), SECRET));
+}
+
+#[tokio::test]
+async fn a_denied_call_never_reaches_aws_and_names_its_rule() {
+    let f = fixture(None);
+    let err = f
+        .gate
+        .call(
+            &f.caller,
+            "s3_delete_object",
+            args(json!({"bucket": "b", "key": "k"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Refusal::UnknownTool {
+            name: "s3_delete_object".into(),
+            denied_by: Some((
+                RuleId::new("no-deletes"),
+                Some("deletes need a change ticket".into())
+            )),
+        }
+    );
+    assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
+    let r = &f.records()[0];
+    assert_eq!(
+        (r.decision.as_str(), r.status),
+        ("deny", CallStatus::Denied)
+    );
+    assert_eq!(
+        r.error.as_deref(),
+        Some(
+            "unknown tool `s3_delete_object`: denied by policy rule `no-deletes`: deletes need a change ticket"
+        )
+    );
+}
+
+#[tokio::test]
+async fn default_deny_and_unknown_tools_look_the_same() {
+    let f = fixture(None);
+    let hidden = f
+        .gate
+        .call(&f.caller, "iam_list_users", None)
+        .await
+        .unwrap_err();
+    let unknown = f
+        .gate
+        .call(&f.caller, "iam_list_userz", None)
+        .await
+        .unwrap_err();
+    let msg = |r: &Refusal| crate::mcp::agent_message(r, f.gate.scrubber());
+    assert_eq!(msg(&hidden), "unknown tool `iam_list_users`");
+    assert_eq!(msg(&unknown), "unknown tool `iam_list_userz`");
+    assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
+    let statuses: Vec<_> = f.records().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [CallStatus::Denied, CallStatus::UnknownTool]);
+}
+
+#[tokio::test]
+async fn bad_arguments_are_refused_and_recorded_with_what_was_sent() {
+    let f = fixture(None);
+    let err = f
+        .gate
+        .call(
+            &f.caller,
+            "s3_list_objects",
+            args(json!({"bucket": "b", "max_keys": "many", "x": SECRET})),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Refusal::InvalidArguments {
+                tool: ToolId::S3ListObjects,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
+    let r = &f.records()[0];
+    assert_eq!(r.status, CallStatus::InvalidArgs);
+    assert_eq!(r.args["max_keys"], "many");
+    assert_eq!(r.args["x"], "[MASKED:awsgate-credential]");
+}
+
+#[tokio::test]
+async fn aws_errors_are_returned_and_recorded() {
+    let f = fixture(Some(CallError::Aws {
+        code: "NoSuchBucket".into(),
+        message: format!("The specified bucket does not exist {SECRET}"),
+        request_id: Some("req-9".into()),
+    }));
+    let err = f
+        .gate
+        .call(
+            &f.caller,
+            "s3_list_objects",
+            args(json!({"bucket": "nope"})),
+        )
+        .await
+        .unwrap_err();
+    let msg = crate::mcp::agent_message(&err, f.gate.scrubber());
+    assert_eq!(
+        msg,
+        "AWS refused `s3_list_objects`: NoSuchBucket: The specified bucket does not exist [MASKED:awsgate-credential] (request id req-9)"
+    );
+    let r = &f.records()[0];
+    assert_eq!(r.status, CallStatus::Error);
+    assert_eq!(r.error_code.as_deref(), Some("NoSuchBucket"));
+    assert_eq!(r.aws_request_id.as_deref(), Some("req-9"));
+    assert!(!contains(&f.db_bytes(), SECRET));
+}
+
+#[tokio::test]
+async fn an_unwritable_audit_log_refuses_the_call_before_aws() {
+    let f = fixture(None);
+    let db = f.dir.path().join("audit.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TRIGGER fail BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk is full'); END;")
+        .unwrap();
+    let err = f
+        .gate
+        .call(
+            &f.caller,
+            "s3_put_object",
+            args(json!({"bucket": "b", "key": "k", "body": "x"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err, Refusal::AuditUnavailable);
+    assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn visible_tools_follow_the_policy() {
+    let f = fixture(None);
+    let names: Vec<_> = f
+        .gate
+        .visible_tools(&f.caller.principal)
+        .map(|s| s.id.name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "s3_list_buckets",
+            "s3_list_objects",
+            "s3_get_object",
+            "s3_put_object"
+        ]
+    );
+    let outsider = Principal {
+        user: "eve".into(),
+        groups: vec![],
+        client: None,
+    };
+    assert_eq!(f.gate.visible_tools(&outsider).count(), 0);
+}
+
+#[tokio::test]
+async fn concurrent_calls_all_land_in_one_intact_chain() {
+    let f = Arc::new(fixture(None));
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let f = f.clone();
+        tasks.push(tokio::spawn(async move {
+            f.gate
+                .call(
+                    &f.caller,
+                    "s3_list_objects",
+                    args(json!({"bucket": format!("b{i}")})),
+                )
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(f.records().len(), 40);
+    let report = Reader::open(&f.dir.path().join("audit.db"))
+        .unwrap()
+        .verify()
+        .unwrap();
+    assert_eq!(report.events, 80);
+    assert_eq!(report.damage, None);
+}

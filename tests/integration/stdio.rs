@@ -1,0 +1,597 @@
+//! End to end over stdio: rmcp client → awsgate binary → AWS SDK → moto, audited in SQLite.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{self, GateOptions, SECRET, contains, export, structured, text, unique};
+
+const POLICY: &str = r#"
+[identity]
+mode = "local"
+groups = ["eng"]
+
+[[rule]]
+id = "eng-read"
+principals = ["group:eng"]
+tools = ["s3_list_*", "s3_get_object", "ec2_describe_*", "iam_list_users", "sts_get_caller_identity"]
+effect = "allow"
+
+[[rule]]
+id = "bob-writes"
+principals = ["user:bob"]
+tools = ["s3_put_object", "s3_delete_object"]
+effect = "allow"
+
+[[rule]]
+id = "no-deletes-for-alice"
+principals = ["user:alice"]
+tools = ["s3_delete_object"]
+effect = "deny"
+reason = "alice may not delete; ask bob"
+"#;
+
+const READ_TOOLS: [&str; 6] = [
+    "s3_list_buckets",
+    "s3_list_objects",
+    "s3_get_object",
+    "ec2_describe_instances",
+    "iam_list_users",
+    "sts_get_caller_identity",
+];
+
+fn opts(as_user: Option<&str>) -> GateOptions<'_> {
+    GateOptions {
+        policy: POLICY,
+        as_user,
+        endpoint: None,
+    }
+}
+
+#[tokio::test]
+async fn tools_list_follows_the_policy_per_principal() {
+    let alice = support::start(opts(None)).await;
+    assert_eq!(alice.tool_names().await, READ_TOOLS);
+
+    let bob = support::start(opts(Some("user:bob"))).await;
+    let mut all: Vec<String> = READ_TOOLS.iter().map(|s| s.to_string()).collect();
+    all.insert(3, "s3_put_object".into());
+    all.insert(4, "s3_delete_object".into());
+    assert_eq!(bob.tool_names().await, all);
+
+    let tools = bob.client.list_all_tools().await.unwrap();
+    let put = tools.iter().find(|t| t.name == "s3_put_object").unwrap();
+    let ann = put.annotations.as_ref().unwrap();
+    assert_eq!(
+        (
+            ann.read_only_hint,
+            ann.destructive_hint,
+            ann.open_world_hint
+        ),
+        (Some(false), Some(true), Some(true))
+    );
+    let list = tools.iter().find(|t| t.name == "s3_list_objects").unwrap();
+    assert_eq!(
+        list.annotations.as_ref().unwrap().read_only_hint,
+        Some(true)
+    );
+    assert!(
+        list.output_schema.as_ref().unwrap()["properties"]
+            .get("Contents")
+            .is_some()
+    );
+    assert!(list.input_schema["properties"]["bucket"]["description"].is_string());
+    alice.stop().await;
+    bob.stop().await;
+}
+
+#[tokio::test]
+async fn allowed_calls_return_the_data_seeded_into_the_emulator() {
+    let s3 = support::s3().await;
+    let bucket = unique("seeded");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    support::put(&s3, &bucket, "reports/q1.txt", "revenue up").await;
+    support::put(&s3, &bucket, "reports/q2.txt", "revenue flat").await;
+    support::put(&s3, &bucket, "other.txt", "x").await;
+
+    let ec2 = support::ec2().await;
+    let run = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .min_count(1)
+        .max_count(1)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T2Micro)
+        .send()
+        .await
+        .unwrap();
+    let instance_id = run.instances()[0].instance_id().unwrap().to_owned();
+
+    let iam = support::iam().await;
+    let path = format!("/{}/", unique("team"));
+    for name in ["ana", "ben"] {
+        iam.create_user()
+            .user_name(unique(name))
+            .path(&path)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let gate = support::start(opts(None)).await;
+
+    let buckets = gate.call("s3_list_buckets", json!({})).await;
+    let names: Vec<&str> = structured(&buckets)["Buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["Name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&bucket.as_str()), "{names:?}");
+
+    let listing = gate
+        .call(
+            "s3_list_objects",
+            json!({"bucket": bucket, "prefix": "reports/"}),
+        )
+        .await;
+    let listing = structured(&listing);
+    let keys: Vec<&str> = listing["Contents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["Key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["reports/q1.txt", "reports/q2.txt"]);
+    assert_eq!(listing["KeyCount"], 2);
+    assert_eq!(listing["IsTruncated"], false);
+
+    let page = gate
+        .call("s3_list_objects", json!({"bucket": bucket, "max_keys": 1}))
+        .await;
+    let page = structured(&page);
+    assert_eq!(page["IsTruncated"], true);
+    let token = page["NextContinuationToken"].as_str().unwrap();
+    let next = gate
+        .call(
+            "s3_list_objects",
+            json!({"bucket": bucket, "max_keys": 5, "continuation_token": token}),
+        )
+        .await;
+    assert_eq!(structured(&next)["KeyCount"], 2);
+
+    let object = gate
+        .call(
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "reports/q1.txt"}),
+        )
+        .await;
+    assert_eq!(structured(&object)["Body"], "revenue up");
+    assert_eq!(structured(&object)["ContentLength"], 10);
+    assert!(
+        text(&object).contains("revenue up"),
+        "text copy of the structured result"
+    );
+
+    let described = gate
+        .call(
+            "ec2_describe_instances",
+            json!({"instance_ids": [instance_id]}),
+        )
+        .await;
+    let instance = &structured(&described)["Reservations"][0]["Instances"][0];
+    assert_eq!(instance["InstanceId"], instance_id.as_str());
+    assert_eq!(instance["ImageId"], "ami-12c6146b");
+    assert_eq!(instance["InstanceType"], "t2.micro");
+    assert_eq!(instance["State"]["Name"], "running");
+
+    let filtered = gate
+        .call(
+            "ec2_describe_instances",
+            json!({"filters": {"instance-id": [instance_id]}}),
+        )
+        .await;
+    assert_eq!(
+        structured(&filtered)["Reservations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let users = gate
+        .call("iam_list_users", json!({"path_prefix": path}))
+        .await;
+    let users = structured(&users)["Users"].as_array().unwrap().clone();
+    assert_eq!(users.len(), 2);
+    assert!(
+        users.iter().all(|u| u["Path"] == path.as_str()
+            && u["Arn"].as_str().unwrap().starts_with("arn:aws:iam::"))
+    );
+
+    let me = gate.call("sts_get_caller_identity", json!({})).await;
+    assert_eq!(structured(&me)["Account"], "123456789012");
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn refused_and_failed_calls_answer_as_specified() {
+    let s3 = support::s3().await;
+    let bucket = unique("refusals");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    support::put(&s3, &bucket, "keep.txt", "keep me").await;
+    support::put(&s3, &bucket, "blob.bin", vec![0xff, 0xfe, 0x00, 0x81]).await;
+    support::put(&s3, &bucket, "huge.txt", "a".repeat(1024 * 1024 + 1)).await;
+
+    let gate = support::start(opts(None)).await;
+    let expect_error = |r: &rmcp::model::CallToolResult| {
+        assert_eq!(r.is_error, Some(true), "expected an error, got {}", text(r));
+        text(r)
+    };
+
+    let denied = gate
+        .call(
+            "s3_delete_object",
+            json!({"bucket": bucket, "key": "keep.txt"}),
+        )
+        .await;
+    assert_eq!(
+        expect_error(&denied),
+        "unknown tool `s3_delete_object`: denied by policy rule `no-deletes-for-alice`: alice may not delete; ask bob"
+    );
+    assert!(support::object_exists(&s3, &bucket, "keep.txt").await);
+
+    let hidden = gate
+        .call(
+            "s3_put_object",
+            json!({"bucket": bucket, "key": "new.txt", "body": "x"}),
+        )
+        .await;
+    assert_eq!(expect_error(&hidden), "unknown tool `s3_put_object`");
+    assert!(!support::object_exists(&s3, &bucket, "new.txt").await);
+
+    let unknown = gate.call("s3_make_coffee", json!({})).await;
+    assert_eq!(expect_error(&unknown), "unknown tool `s3_make_coffee`");
+
+    let bad = gate
+        .call(
+            "s3_list_objects",
+            json!({"bucket": bucket, "max_keys": "ten"}),
+        )
+        .await;
+    let bad = expect_error(&bad);
+    assert!(
+        bad.starts_with("invalid arguments for `s3_list_objects`: invalid type: string \"ten\""),
+        "{bad}"
+    );
+    let missing = gate.call("s3_get_object", json!({"bucket": bucket})).await;
+    assert!(expect_error(&missing).contains("missing field `key`"));
+
+    let no_bucket = gate
+        .call("s3_list_objects", json!({"bucket": unique("absent")}))
+        .await;
+    let no_bucket = expect_error(&no_bucket);
+    assert!(
+        no_bucket.starts_with("AWS refused `s3_list_objects`: NoSuchBucket: "),
+        "{no_bucket}"
+    );
+
+    let no_key = gate
+        .call(
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "nope.txt"}),
+        )
+        .await;
+    assert!(expect_error(&no_key).starts_with("AWS refused `s3_get_object`: NoSuchKey: "));
+
+    let binary = gate
+        .call(
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "blob.bin"}),
+        )
+        .await;
+    assert_eq!(
+        expect_error(&binary),
+        "`s3_get_object` failed: object `blob.bin` is not UTF-8 text (4 bytes); s3_get_object returns text only"
+    );
+    let huge = gate
+        .call(
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "huge.txt"}),
+        )
+        .await;
+    assert_eq!(
+        expect_error(&huge),
+        "`s3_get_object` failed: object `huge.txt` is 1048577 bytes; s3_get_object returns at most 1048576 bytes"
+    );
+
+    // awsgate keeps serving after all of that.
+    let ok = gate
+        .call("s3_list_objects", json!({"bucket": bucket}))
+        .await;
+    assert_eq!(structured(&ok)["KeyCount"], 3);
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn writes_by_an_allowed_principal_change_the_emulator() {
+    let s3 = support::s3().await;
+    let bucket = unique("writes");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let bob = support::start(opts(Some("user:bob"))).await;
+
+    let put = bob.call("s3_put_object", json!({"bucket": bucket, "key": "notes/a.md", "body": "# hi", "content_type": "text/markdown"})).await;
+    assert!(structured(&put)["ETag"].is_string());
+    let head = s3
+        .head_object()
+        .bucket(&bucket)
+        .key("notes/a.md")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_type(), Some("text/markdown"));
+
+    let delete = bob
+        .call(
+            "s3_delete_object",
+            json!({"bucket": bucket, "key": "notes/a.md"}),
+        )
+        .await;
+    assert!(delete.is_error != Some(true), "{}", text(&delete));
+    assert!(!support::object_exists(&s3, &bucket, "notes/a.md").await);
+    bob.stop().await;
+}
+
+#[tokio::test]
+async fn the_audit_export_holds_every_call_with_its_fields() {
+    let s3 = support::s3().await;
+    let bucket = unique("audited");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    support::put(&s3, &bucket, "a.txt", "alpha").await;
+
+    let gate = support::start(opts(None)).await;
+    gate.call("s3_get_object", json!({"bucket": bucket, "key": "a.txt"}))
+        .await;
+    gate.call(
+        "s3_delete_object",
+        json!({"bucket": bucket, "key": "a.txt"}),
+    )
+    .await;
+    gate.call("s3_make_coffee", json!({"sugar": 2})).await;
+    gate.call("s3_list_objects", json!({"bucket": 7})).await;
+    gate.call("s3_get_object", json!({"bucket": bucket, "key": "missing"}))
+        .await;
+    let db = gate.db.clone();
+    let dir = gate.stop().await;
+
+    let rows = export(&db, None);
+    assert_eq!(rows.len(), 5, "{rows:#?}");
+    for row in &rows {
+        for field in [
+            "ts",
+            "session",
+            "call_id",
+            "principal",
+            "tool",
+            "args",
+            "decision",
+            "rules",
+            "status",
+            "aws_request_id",
+            "response",
+            "latency_ms",
+            "error",
+        ] {
+            assert!(row.get(field).is_some(), "missing `{field}` in {row}");
+        }
+        assert_eq!(row["principal"], "user:alice");
+        assert_eq!(row["transport"], "stdio");
+        assert!(
+            row["policy_version"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+    }
+    let status: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        status,
+        ["ok", "denied", "unknown_tool", "invalid_args", "error"]
+    );
+
+    let ok = &rows[0];
+    assert_eq!(ok["decision"], "allow");
+    assert_eq!(ok["rules"], json!(["eng-read"]));
+    assert_eq!(ok["args"], json!({"bucket": bucket, "key": "a.txt"}));
+    assert_eq!(ok["response"]["Body"], "alpha");
+    assert_eq!(
+        ok["resources"],
+        json!([format!("arn:aws:s3:::{bucket}/a.txt")])
+    );
+    assert!(ok["aws_request_id"].is_string());
+    assert!(ok["latency_ms"].as_f64().unwrap() > 0.0);
+
+    let denied = &rows[1];
+    assert_eq!(
+        (denied["decision"].as_str(), denied["rules"].clone()),
+        (Some("deny"), json!(["no-deletes-for-alice"]))
+    );
+    assert_eq!(denied["reason"], "alice may not delete; ask bob");
+    assert_eq!(rows[2]["args"], json!({"sugar": 2}));
+    assert_eq!(rows[4]["error_code"], "NoSuchKey");
+
+    let session = ok["session"].as_str().unwrap();
+    assert_eq!(export(&db, Some(session)).len(), 5);
+    assert!(export(&db, Some("ses_other")).is_empty());
+
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"))
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact: 11 event(s)"));
+    drop(dir);
+}
+
+#[tokio::test]
+async fn no_aws_secret_reaches_the_agent_or_the_audit_log() {
+    let s3 = support::s3().await;
+    let bucket = unique("secrets");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    support::put(
+        &s3,
+        &bucket,
+        "creds.txt",
+        format!("aws_secret_access_key = {SECRET}\n"),
+    )
+    .await;
+    support::put(
+        &s3,
+        &bucket,
+        format!("key-{}", &SECRET[..20].replace('/', "_")),
+        "k",
+    )
+    .await;
+
+    let gate = support::start(opts(None)).await;
+    let mut seen = String::new();
+    for (tool, args) in [
+        (
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "creds.txt"}),
+        ),
+        ("s3_list_objects", json!({"bucket": bucket})),
+        (
+            "s3_list_objects",
+            json!({"bucket": bucket, "prefix": SECRET}),
+        ),
+        ("s3_get_object", json!({"bucket": bucket, "key": SECRET})),
+        (
+            "s3_put_object",
+            json!({"bucket": bucket, "key": "k", "body": SECRET}),
+        ),
+        ("sts_get_caller_identity", json!({})),
+        ("s3_list_objects", json!({"bucket": bucket, "oops": SECRET})),
+    ] {
+        let r = gate.call(tool, args).await;
+        seen.push_str(&serde_json::to_string(&r).unwrap());
+    }
+    let body = gate
+        .call(
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "creds.txt"}),
+        )
+        .await;
+    assert_eq!(
+        structured(&body)["Body"],
+        "aws_secret_access_key = [MASKED:awsgate-credential]\n"
+    );
+    assert!(!seen.contains(SECRET), "a result carried the secret");
+    assert!(
+        !gate.stderr().contains(SECRET),
+        "a log line carried the secret"
+    );
+    let db = gate.db.clone();
+    let bytes = gate.db_bytes();
+    let dir = gate.stop().await;
+    assert!(
+        !contains(&bytes, SECRET),
+        "the audit database carries the secret"
+    );
+    let exported = serde_json::to_string(&export(&db, None)).unwrap();
+    assert!(!exported.contains(SECRET));
+    assert!(exported.contains("[MASKED:awsgate-credential]"));
+    drop(dir);
+}
+
+#[tokio::test]
+async fn an_unwritable_audit_log_refuses_calls_and_aws_is_not_touched() {
+    let s3 = support::s3().await;
+    let bucket = unique("failclosed");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let bob = support::start(opts(Some("user:bob"))).await;
+    let before = bob.call("s3_list_objects", json!({"bucket": bucket})).await;
+    assert_eq!(structured(&before)["KeyCount"], 0);
+
+    // Break the log from outside, as a full disk or a revoked file would.
+    rusqlite::Connection::open(&bob.db)
+        .unwrap()
+        .execute_batch("CREATE TRIGGER broken BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;")
+        .unwrap();
+    let refused = bob
+        .call(
+            "s3_put_object",
+            json!({"bucket": bucket, "key": "should-not-exist.txt", "body": "x"}),
+        )
+        .await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text(&refused).starts_with("refused: awsgate cannot write its audit log"),
+        "{}",
+        text(&refused)
+    );
+    assert!(
+        !support::object_exists(&s3, &bucket, "should-not-exist.txt").await,
+        "the call reached AWS"
+    );
+    assert!(
+        bob.stderr().contains("could not be recorded"),
+        "{}",
+        bob.stderr()
+    );
+    bob.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_cut_off_by_a_crash_stays_visible_as_incomplete() {
+    // An "AWS" that accepts connections and never answers, so the call is in flight for sure.
+    let blackhole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = blackhole.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = blackhole.accept().await {
+            conns.push(c);
+        }
+    });
+    let gate = support::start(GateOptions {
+        policy: POLICY,
+        as_user: None,
+        endpoint: Some(format!("http://{addr}")),
+    })
+    .await;
+    let peer = gate.client.peer().clone();
+    let call = tokio::spawn(async move {
+        peer.call_tool(rmcp::model::CallToolRequestParams::new("s3_list_buckets"))
+            .await
+    });
+
+    let db = gate.db.clone();
+    let decided = async {
+        loop {
+            if db.exists() && export(&db, None).len() == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), decided)
+        .await
+        .expect("the decision was never recorded");
+    std::process::Command::new("kill")
+        .args(["-9", &gate.pid.to_string()])
+        .status()
+        .unwrap();
+    let _ = call.await;
+    held.abort();
+
+    let rows = export(&db, None);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["tool"], "s3_list_buckets");
+    assert_eq!(rows[0]["decision"], "allow");
+    assert_eq!(rows[0]["status"], "incomplete");
+    assert_eq!(rows[0]["response"], Value::Null);
+}

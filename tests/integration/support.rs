@@ -1,0 +1,245 @@
+//! Shared helpers: the emulator's address, AWS SDK clients for seeding it, and starting
+//! `awsgate serve` as a child process with an MCP client attached.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+};
+
+use rmcp::{
+    RoleClient, ServiceExt,
+    model::{CallToolRequestParams, CallToolResult},
+    service::RunningService,
+    transport::{ConfigureCommandExt, TokioChildProcess},
+};
+use serde_json::{Map, Value};
+
+/// The AWS secret the tests hand to awsgate. It must never come back out of it.
+pub const SECRET: &str = "awsgateTestSecret/DoNotLeak+0123456789abcdef";
+pub const ACCESS_KEY: &str = "AKIAAWSGATETESTKEY01";
+pub const REGION: &str = "us-east-1";
+
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
+        panic!("AWS_ENDPOINT_URL is not set: run the tests with `tools/test`, which starts the moto AWS emulator")
+    })
+}
+
+/// A name no other test uses (the tests share one emulator and run in parallel).
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            ACCESS_KEY, SECRET, None, None, "tests",
+        ))
+        .load()
+        .await
+}
+
+pub async fn s3() -> aws_sdk_s3::Client {
+    let conf = sdk_config(&endpoint()).await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+pub async fn ec2() -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&sdk_config(&endpoint()).await)
+}
+
+pub async fn iam() -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&sdk_config(&endpoint()).await)
+}
+
+pub async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: impl Into<Vec<u8>>) {
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(aws_sdk_s3::primitives::ByteStream::from(body.into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+pub async fn object_exists(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> bool {
+    s3.head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .is_ok()
+}
+
+/// A running `awsgate serve` with an MCP client connected over its stdio.
+pub struct Gate {
+    pub client: RunningService<RoleClient, ()>,
+    pub pid: u32,
+    pub db: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct GateOptions<'a> {
+    pub policy: &'a str,
+    pub as_user: Option<&'a str>,
+    pub endpoint: Option<String>,
+}
+
+impl Default for GateOptions<'_> {
+    fn default() -> Self {
+        Self {
+            policy: "",
+            as_user: None,
+            endpoint: None,
+        }
+    }
+}
+
+pub fn awsgate() -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_awsgate"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("AWSGATE_LOG", "warn,awsgate=info");
+    cmd
+}
+
+pub async fn start(opts: GateOptions<'_>) -> Gate {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, opts.policy).unwrap();
+    let db = dir.path().join("state").join("audit.db");
+    let stderr = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
+    let endpoint = opts.endpoint.unwrap_or_else(endpoint);
+    let cmd = awsgate().configure(|c| {
+        c.arg("serve")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--db")
+            .arg(&db)
+            .env("USER", "alice")
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        if let Some(user) = opts.as_user {
+            c.arg("--as").arg(user);
+        }
+    });
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::from(stderr))
+        .spawn()
+        .unwrap();
+    let pid = transport.id().unwrap();
+    let client = ().serve(transport).await.unwrap_or_else(|e| {
+        panic!(
+            "MCP handshake with awsgate failed: {e}; stderr: {}",
+            std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
+        )
+    });
+    Gate {
+        client,
+        pid,
+        db,
+        dir,
+    }
+}
+
+impl Gate {
+    pub async fn call(&self, tool: &str, args: Value) -> CallToolResult {
+        let mut params = CallToolRequestParams::new(tool.to_owned());
+        if let Value::Object(map) = args {
+            params = params.with_arguments(map);
+        }
+        self.client.call_tool(params).await.unwrap()
+    }
+
+    pub async fn tool_names(&self) -> Vec<String> {
+        self.client
+            .list_all_tools()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name.into_owned())
+            .collect()
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Every file of the audit database (main file, WAL, shared memory) as bytes.
+    pub fn db_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(self.db.parent().unwrap()).unwrap() {
+            all.extend(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        all
+    }
+
+    pub async fn stop(self) -> tempfile::TempDir {
+        let Gate { client, dir, .. } = self;
+        client.cancel().await.unwrap();
+        dir
+    }
+}
+
+/// The text of a tool result's first content block.
+pub fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .find_map(|c| c.as_text().map(|t| t.text.clone()))
+        .unwrap_or_default()
+}
+
+pub fn structured(result: &CallToolResult) -> &Map<String, Value> {
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "expected success, got error: {}",
+        text(result)
+    );
+    result
+        .structured_content
+        .as_ref()
+        .and_then(Value::as_object)
+        .expect("structured content")
+}
+
+/// Runs `awsgate audit export` on `db` and parses its lines.
+pub fn export(db: &Path, session: Option<&str>) -> Vec<Value> {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"));
+    cmd.args(["audit", "export", "--format", "jsonl", "--db"])
+        .arg(db);
+    if let Some(s) = session {
+        cmd.args(["--session", s]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "export failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
