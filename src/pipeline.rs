@@ -221,7 +221,7 @@ impl<B: Backend> Gate<B> {
         // 5 audit, write-ahead: nothing reaches AWS unless this is on disk.
         if let Err(e) = self
             .audit
-            .append(self.event(EventKind::CallDecided, caller, &call_id, &decided))
+            .append(self.event(EventKind::CallDecided, &caller.session, &call_id, &decided))
             .await
         {
             tracing::error!(call = %call_id, error = %e, "refusing a call: its decision could not be recorded");
@@ -263,7 +263,12 @@ impl<B: Backend> Gate<B> {
         // 8 audit: the outcome. Unrecorded results are withheld (fail closed).
         if let Err(e) = self
             .audit
-            .append(self.event(EventKind::CallCompleted, caller, &call_id, &completed))
+            .append(self.event(
+                EventKind::CallCompleted,
+                &caller.session,
+                &call_id,
+                &completed,
+            ))
             .await
         {
             tracing::error!(call = %call_id, error = %e, "withholding a result: its outcome could not be recorded");
@@ -278,12 +283,7 @@ impl<B: Backend> Gate<B> {
             status,
             error: crate::mcp::agent_message(&refusal, &self.scrubber),
         });
-        let event = Event {
-            kind: EventKind::CallDecided,
-            session: Some(decided.session.clone()),
-            call_id: Some(call_id.clone()),
-            data: serde_json::to_value(&decided).unwrap_or(Value::Null),
-        };
+        let event = self.event(EventKind::CallDecided, &decided.session, &call_id, &decided);
         if let Err(e) = self.audit.append(event).await {
             // The call is refused either way; nothing reached AWS.
             tracing::error!(call = %call_id, error = %e, "could not record a refused call");
@@ -291,18 +291,20 @@ impl<B: Backend> Gate<B> {
         refusal
     }
 
+    /// Every call event passes here, so nothing reaches the audit log unscrubbed: arguments,
+    /// resource ARNs (which carry user-chosen keys), responses and error texts alike.
     fn event(
         &self,
         kind: EventKind,
-        caller: &Caller,
+        session: &SessionId,
         call_id: &CallId,
         data: &impl serde::Serialize,
     ) -> Event {
         Event {
             kind,
-            session: Some(caller.session.clone()),
+            session: Some(session.clone()),
             call_id: Some(call_id.clone()),
-            data: serde_json::to_value(data).unwrap_or(Value::Null),
+            data: self.scrubbed(serde_json::to_value(data).unwrap_or(Value::Null)),
         }
     }
 

@@ -345,3 +345,22 @@ async fn concurrent_calls_all_land_in_one_intact_chain() {
     assert_eq!(report.events, 80);
     assert_eq!(report.damage, None);
 }
+
+#[tokio::test]
+async fn regression_resource_arns_built_from_a_secret_key_are_scrubbed_in_the_log() {
+    let f = fixture(None);
+    f.gate
+        .call(
+            &f.caller,
+            "s3_get_object",
+            args(json!({"bucket": "b", "key": SECRET})),
+        )
+        .await
+        .unwrap();
+    let r = &f.records()[0];
+    assert_eq!(
+        r.resources,
+        vec!["arn:aws:s3:::b/[MASKED:awsgate-credential]".to_owned()]
+    );
+    assert!(!contains(&f.db_bytes(), SECRET));
+}

@@ -3,25 +3,13 @@
 
 use crate::support::awsgate;
 
-fn run(cmd: &mut tokio::process::Command) -> (bool, String, String) {
-    let out = cmd.stdin(std::process::Stdio::null()).output();
-    let out = futures_block(out);
+fn run(cmd: &mut std::process::Command) -> (bool, String, String) {
+    let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn futures_block<F: std::future::Future<Output = std::io::Result<std::process::Output>>>(
-    f: F,
-) -> std::process::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-        .unwrap()
 }
 
 #[test]

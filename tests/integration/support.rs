@@ -104,8 +104,9 @@ impl Default for GateOptions<'_> {
     }
 }
 
-pub fn awsgate() -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_awsgate"));
+/// The awsgate binary with a clean environment (no AWS settings of the machine leak in).
+pub fn awsgate() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", std::env::var("HOME").unwrap_or_default())
@@ -120,7 +121,7 @@ pub async fn start(opts: GateOptions<'_>) -> Gate {
     let db = dir.path().join("state").join("audit.db");
     let stderr = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
     let endpoint = opts.endpoint.unwrap_or_else(endpoint);
-    let cmd = awsgate().configure(|c| {
+    let cmd = tokio::process::Command::from(awsgate()).configure(|c| {
         c.arg("serve")
             .arg("--policy")
             .arg(&policy)

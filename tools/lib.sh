@@ -1,0 +1,68 @@
+# Shared by tools/test, tools/demo and tools/bench: a local virtualenv with the moto AWS
+# emulator, and starting/stopping moto on a free loopback port. Source it; do not run it.
+
+AWSGATE_CACHE="${AWSGATE_CACHE:-$HOME/.cache/awsgate}"
+VENV="${AWSGATE_VENV:-$AWSGATE_CACHE/venv}"
+MOTO_VERSION_SPEC='moto[server]>=5.1,<6'
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Creates the virtualenv with moto if it is missing or broken.
+ensure_moto() {
+    if [ -x "$VENV/bin/moto_server" ] && "$VENV/bin/python" -c 'import moto' 2>/dev/null; then
+        return 0
+    fi
+    log "installing moto into $VENV (once)"
+    mkdir -p "$(dirname "$VENV")"
+    python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$MOTO_VERSION_SPEC"
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts moto on a free loopback port, exports AWS_ENDPOINT_URL and test credentials, and
+# arranges for moto to be stopped when the calling script exits, however it exits.
+start_moto() {
+    ensure_moto
+    MOTO_PORT="$(free_port)"
+    MOTO_LOG="$(mktemp -t awsgate-moto.XXXXXX.log)"
+    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+    MOTO_PID=$!
+    trap stop_moto EXIT
+    trap 'exit 130' INT TERM
+    local i
+    for i in $(seq 1 100); do
+        if curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
+            break
+        fi
+        if ! kill -0 "$MOTO_PID" 2>/dev/null; then
+            cat "$MOTO_LOG" >&2
+            echo "moto_server exited before it was ready" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    if ! curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
+        echo "moto_server did not become ready on port $MOTO_PORT" >&2
+        return 1
+    fi
+    export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
+    export AWS_REGION=us-east-1
+    export AWS_ACCESS_KEY_ID=AKIAAWSGATEDEMOKEY01
+    export AWS_SECRET_ACCESS_KEY="awsgateDemoSecret/NotARealKey+0123456789ab"
+    export AWS_EC2_METADATA_DISABLED=true
+    unset AWS_PROFILE AWS_SESSION_TOKEN
+    log "moto AWS emulator on $AWS_ENDPOINT_URL (pid $MOTO_PID)"
+}
+
+stop_moto() {
+    if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
+        kill "$MOTO_PID" 2>/dev/null || true
+        wait "$MOTO_PID" 2>/dev/null || true
+    fi
+    [ -n "${MOTO_LOG:-}" ] && rm -f "$MOTO_LOG"
+    MOTO_PID=
+}
