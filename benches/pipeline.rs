@@ -1,1 +1,253 @@
-fn main() {}
+//! Benchmarks of the governed call pipeline (run with `tools/bench`).
+//!
+//! - `gate/*`: the pipeline's own overhead — identity, catalogue, policy, durable write-ahead
+//!   audit (SQLite, `synchronous = FULL`), scrubbing, outcome audit — with an in-process fake
+//!   AWS that answers at once. Also prints p50/p99 per call and calls/s at concurrency 1 and 16.
+//! - `aws/*` (when `AWS_ENDPOINT_URL` points at moto): the same IAM ListUsers call through the
+//!   real `awsgate` binary over stdio with rmcp's client, and made directly with the SDK; the
+//!   ratio is awsgate's overhead as an agent sees it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs,
+    reason = "benchmark harness"
+)]
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use awsgate::{
+    audit::AuditLog,
+    aws::{AwsResponse, Backend, CallError},
+    catalogue::ToolCall,
+    config::parse_policy,
+    identity::Principal,
+    ids::SessionId,
+    masking::{Scrubber, Secret},
+    pipeline::{Caller, Gate, Transport},
+};
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::{Map, Value, json};
+
+const POLICY: &str = r#"
+[identity]
+mode = "local"
+groups = ["eng"]
+
+[[rule]]
+id = "eng-read"
+principals = ["group:eng"]
+tools = ["s3_list_*", "s3_get_object", "ec2_describe_*", "iam_list_users", "sts_get_caller_identity"]
+effect = "allow"
+
+[[rule]]
+id = "no-deletes"
+principals = ["*"]
+tools = ["s3_delete_object"]
+effect = "deny"
+reason = "no"
+"#;
+
+struct InstantAws;
+
+impl Backend for InstantAws {
+    fn region(&self) -> &str {
+        "us-east-1"
+    }
+
+    async fn execute(&self, _call: &ToolCall) -> Result<AwsResponse, CallError> {
+        Ok(AwsResponse {
+            body: json!({"Name": "logs", "KeyCount": 2, "IsTruncated": false, "Contents": [
+                {"Key": "a.txt", "Size": 10, "ETag": "\"abc\""},
+                {"Key": "b.txt", "Size": 20, "ETag": "\"def\""}
+            ]}),
+            request_id: Some("req".into()),
+        })
+    }
+}
+
+fn args(v: Value) -> Option<Map<String, Value>> {
+    v.as_object().cloned()
+}
+
+fn gate(dir: &tempfile::TempDir) -> (Arc<Gate<InstantAws>>, Caller) {
+    let audit = AuditLog::open(&dir.path().join("bench.db")).unwrap();
+    let policy = parse_policy("bench.toml", POLICY).unwrap().policy;
+    let scrubber = Scrubber::new([Secret::new("benchSecretAccessKey0123456789abcdefghij")]);
+    let caller = Caller {
+        principal: Principal {
+            user: "alice".into(),
+            groups: vec!["eng".into()],
+            client: Some("bench".into()),
+        },
+        session: SessionId::generate(),
+        transport: Transport::Stdio,
+    };
+    (
+        Arc::new(Gate::new(policy, audit, InstantAws, scrubber)),
+        caller,
+    )
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn report_latencies(rt: &tokio::runtime::Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let (gate, caller) = gate(&dir);
+    let call = || args(json!({"bucket": "logs", "prefix": "a"}));
+    let n = 3000;
+    let mut samples = Vec::with_capacity(n);
+    rt.block_on(async {
+        for _ in 0..n {
+            let t = Instant::now();
+            gate.call(&caller, "s3_list_objects", call()).await.unwrap();
+            samples.push(t.elapsed());
+        }
+    });
+    samples.sort();
+    let total: Duration = samples.iter().sum();
+    eprintln!(
+        "gate overhead, allowed call, concurrency 1: p50 {:?}  p99 {:?}  {:.0} calls/s",
+        percentile(&samples, 0.50),
+        percentile(&samples, 0.99),
+        n as f64 / total.as_secs_f64()
+    );
+
+    let concurrency = 16;
+    let per_task = 400;
+    let started = Instant::now();
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (gate, caller) = (gate.clone(), caller.clone());
+                tokio::spawn(async move {
+                    for _ in 0..per_task {
+                        gate.call(&caller, "s3_list_objects", args(json!({"bucket": "logs"})))
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    eprintln!(
+        "gate overhead, allowed call, concurrency {concurrency}: {:.0} calls/s (group commit)",
+        f64::from(concurrency * per_task) / started.elapsed().as_secs_f64()
+    );
+}
+
+fn pipeline(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    report_latencies(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let (gate, caller) = gate(&dir);
+    let mut group = c.benchmark_group("gate");
+    group.bench_function("allowed_call_durable_audit", |b| {
+        b.to_async(&rt)
+            .iter(|| gate.call(&caller, "s3_list_objects", args(json!({"bucket": "logs"}))));
+    });
+    group.bench_function("denied_call", |b| {
+        b.to_async(&rt).iter(|| {
+            gate.call(
+                &caller,
+                "s3_delete_object",
+                args(json!({"bucket": "logs", "key": "k"})),
+            )
+        });
+    });
+    group.bench_function("tools_list_filter", |b| {
+        b.iter(|| gate.visible_tools(&caller.principal).count())
+    });
+    group.finish();
+}
+
+mod through_stdio {
+    use std::process::Stdio;
+
+    use rmcp::{
+        RoleClient, ServiceExt,
+        model::CallToolRequestParams,
+        service::RunningService,
+        transport::{ConfigureCommandExt, TokioChildProcess},
+    };
+
+    use super::*;
+
+    pub async fn start(dir: &tempfile::TempDir, endpoint: &str) -> RunningService<RoleClient, ()> {
+        let policy = dir.path().join("policy.toml");
+        std::fs::write(&policy, POLICY).unwrap();
+        let cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_awsgate")).configure(|c| {
+            c.args(["serve", "--as", "user:bench", "--policy"])
+                .arg(&policy)
+                .arg("--db")
+                .arg(dir.path().join("stdio.db"))
+                .env("AWS_ENDPOINT_URL", endpoint)
+                .env("AWSGATE_LOG", "error");
+        });
+        let (transport, _) = TokioChildProcess::builder(cmd)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        ().serve(transport).await.unwrap()
+    }
+
+    pub fn list_users() -> CallToolRequestParams {
+        CallToolRequestParams::new("iam_list_users")
+    }
+}
+
+fn against_moto(c: &mut Criterion) {
+    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
+        eprintln!("aws/*: skipped (AWS_ENDPOINT_URL unset; run tools/bench, which starts moto)");
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The bench policy allows group:eng; the stdio server runs as user:bench with the policy's
+    // groups, so it sees the read tools.
+    let client = rt.block_on(through_stdio::start(&dir, &endpoint));
+    let sdk = rt.block_on(async {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        aws_sdk_iam::Client::new(&conf)
+    });
+    let first = rt
+        .block_on(client.call_tool(through_stdio::list_users()))
+        .unwrap();
+    assert_ne!(first.is_error, Some(true), "{first:?}");
+
+    let mut group = c.benchmark_group("aws");
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("iam_list_users/direct_sdk", |b| {
+        b.to_async(&rt)
+            .iter(|| async { sdk.list_users().send().await.unwrap() });
+    });
+    group.bench_function("iam_list_users/awsgate_stdio", |b| {
+        b.to_async(&rt)
+            .iter(|| async { client.call_tool(through_stdio::list_users()).await.unwrap() });
+    });
+    group.finish();
+    rt.block_on(async { client.cancel().await.ok() });
+}
+
+criterion_group!(benches, pipeline, against_moto);
+criterion_main!(benches);

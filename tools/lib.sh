@@ -35,7 +35,7 @@ start_moto() {
     trap 'exit 130' INT TERM
     local i
     for i in $(seq 1 100); do
-        if curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
+        if curl -fs -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
             break
         fi
         if ! kill -0 "$MOTO_PID" 2>/dev/null; then
@@ -45,12 +45,12 @@ start_moto() {
         fi
         sleep 0.2
     done
-    if ! curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
+    if ! curl -fs -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
         echo "moto_server did not become ready on port $MOTO_PORT" >&2
         return 1
     fi
     export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
-    export AWS_REGION=us-east-1
+    export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
     export AWS_ACCESS_KEY_ID=AKIAAWSGATEDEMOKEY01
     export AWS_SECRET_ACCESS_KEY="awsgateDemoSecret/NotARealKey+0123456789ab"
     export AWS_EC2_METADATA_DISABLED=true

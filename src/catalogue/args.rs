@@ -217,12 +217,15 @@ impl ToolArgs for Ec2DescribeInstancesArgs {
     type Output = output::DescribeInstancesOutput;
 
     fn validate(&self) -> Result<(), String> {
-        if let Some(ids) = &self.instance_ids {
-            if let Some(bad) = ids.iter().find(|id| !id.starts_with("i-")) {
-                return Err(format!(
-                    "`instance_ids`: `{bad}` is not an instance id (i-…)"
-                ));
-            }
+        if let Some(bad) = self
+            .instance_ids
+            .iter()
+            .flatten()
+            .find(|id| !id.starts_with("i-"))
+        {
+            return Err(format!(
+                "`instance_ids`: `{bad}` is not an instance id (i-…)"
+            ));
         }
         in_range("max_results", self.max_results, 5, 1000)
     }
@@ -247,10 +250,8 @@ impl ToolArgs for IamListUsersArgs {
     type Output = output::ListUsersOutput;
 
     fn validate(&self) -> Result<(), String> {
-        if let Some(prefix) = &self.path_prefix {
-            if !prefix.starts_with('/') {
-                return Err(format!("`path_prefix` must begin with `/`, got `{prefix}`"));
-            }
+        if let Some(prefix) = self.path_prefix.as_ref().filter(|p| !p.starts_with('/')) {
+            return Err(format!("`path_prefix` must begin with `/`, got `{prefix}`"));
         }
         in_range("max_items", self.max_items, 1, 1000)
     }

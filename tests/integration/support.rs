@@ -88,20 +88,11 @@ pub struct Gate {
     pub dir: tempfile::TempDir,
 }
 
+#[derive(Default)]
 pub struct GateOptions<'a> {
     pub policy: &'a str,
     pub as_user: Option<&'a str>,
     pub endpoint: Option<String>,
-}
-
-impl Default for GateOptions<'_> {
-    fn default() -> Self {
-        Self {
-            policy: "",
-            as_user: None,
-            endpoint: None,
-        }
-    }
 }
 
 /// The awsgate binary with a clean environment (no AWS settings of the machine leak in).
