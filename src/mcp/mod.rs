@@ -173,3 +173,41 @@ impl<B: Backend> ServerHandler for Server<B> {
         Ok(result.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{catalogue, ids::RuleId};
+
+    #[test]
+    fn tool_definitions_as_agents_see_them() {
+        let tools: Vec<Tool> = catalogue::all().iter().map(mcp_tool).collect();
+        insta::assert_json_snapshot!("tool_definitions", tools);
+    }
+
+    #[test]
+    fn refusal_messages_are_short_and_scrubbed() {
+        let scrubber = Scrubber::new([crate::masking::Secret::new("s3cr3t-value-123")]);
+        let denied = Refusal::UnknownTool {
+            name: "s3_delete_object".into(),
+            denied_by: Some((RuleId::new("no-deletes"), None)),
+        };
+        assert_eq!(
+            agent_message(&denied, &scrubber),
+            "unknown tool `s3_delete_object`: denied by policy rule `no-deletes`"
+        );
+        let unreachable = Refusal::Failed {
+            tool: catalogue::ToolId::IamListUsers,
+            error: CallError::Unreachable("AWS did not answer in time".into()),
+        };
+        assert_eq!(
+            agent_message(&unreachable, &scrubber),
+            "`iam_list_users` failed: AWS did not answer in time; try again later"
+        );
+        let leaky = Refusal::InvalidArguments {
+            tool: catalogue::ToolId::S3GetObject,
+            detail: "unknown field `s3cr3t-value-123`".into(),
+        };
+        assert!(!agent_message(&leaky, &scrubber).contains("s3cr3t-value-123"));
+    }
+}
