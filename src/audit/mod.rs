@@ -40,3 +40,7 @@ pub enum AuditError {
     #[error("cannot read audit log: {0}")]
     Read(String),
 }
+
+#[cfg(test)]
+#[path = "tamper_tests.rs"]
+mod tamper_tests;

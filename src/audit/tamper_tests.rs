@@ -1,0 +1,145 @@
+//! The hash chain against someone with write access to the database file: every edit, deletion,
+//! insertion or reordering of events is found by `Reader::verify`.
+
+use rusqlite::Connection;
+use serde_json::json;
+
+use super::*;
+use crate::ids::SessionId;
+
+async fn log_with(events: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let log = AuditLog::open(&path).unwrap();
+    for i in 0..events {
+        log.append(Event {
+            kind: EventKind::SessionStarted,
+            session: Some(SessionId::new(format!("ses_{i}"))),
+            call_id: None,
+            data: json!({"n": i}),
+        })
+        .await
+        .unwrap();
+    }
+    (dir, path)
+}
+
+/// Opens the file as an attacker would: the append-only triggers are simply dropped.
+fn tamper(path: &std::path::Path, sql: &str) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER events_are_not_updated; DROP TRIGGER events_are_not_deleted; {sql}"
+    ))
+    .unwrap();
+}
+
+fn verify(path: &std::path::Path) -> VerifyReport {
+    Reader::open(path).unwrap().verify().unwrap()
+}
+
+#[tokio::test]
+async fn an_intact_log_verifies() {
+    let (_dir, path) = log_with(5).await;
+    assert_eq!(
+        verify(&path),
+        VerifyReport {
+            events: 5,
+            damage: None
+        }
+    );
+}
+
+#[tokio::test]
+async fn the_log_refuses_updates_and_deletes_through_sql() {
+    let (_dir, path) = log_with(2).await;
+    let conn = Connection::open(&path).unwrap();
+    let update = conn
+        .execute("UPDATE events SET data = '{}' WHERE seq = 1", [])
+        .unwrap_err();
+    assert!(update.to_string().contains("append-only"), "{update}");
+    let delete = conn
+        .execute("DELETE FROM events WHERE seq = 1", [])
+        .unwrap_err();
+    assert!(delete.to_string().contains("append-only"), "{delete}");
+}
+
+#[tokio::test]
+async fn an_edited_event_is_found() {
+    let (_dir, path) = log_with(5).await;
+    tamper(
+        &path,
+        r#"UPDATE events SET data = '{"n":99}' WHERE seq = 3"#,
+    );
+    assert_eq!(verify(&path).damage, Some(Damage::Modified { seq: 3 }));
+}
+
+#[tokio::test]
+async fn a_deleted_event_is_found() {
+    let (_dir, path) = log_with(5).await;
+    tamper(&path, "DELETE FROM events WHERE seq = 2");
+    let report = verify(&path);
+    assert_eq!(
+        report.damage,
+        Some(Damage::Missing {
+            seq: 3,
+            expected: 2
+        })
+    );
+    assert_eq!(report.events, 1);
+}
+
+#[tokio::test]
+async fn an_inserted_event_is_found() {
+    let (_dir, path) = log_with(3).await;
+    // A forged event appended with a self-consistent hash but no link to the real head.
+    let forged = chain::link(
+        chain::GENESIS,
+        chain::Linked {
+            seq: 4,
+            ts: "2026-01-01T00:00:00Z",
+            kind: "call.decided",
+            session: None,
+            call_id: None,
+            data: "{}",
+        },
+    );
+    tamper(
+        &path,
+        &format!(
+            "INSERT INTO events VALUES (4, '2026-01-01T00:00:00Z', 'call.decided', NULL, NULL, '{{}}', '{}', '{forged}')",
+            chain::GENESIS
+        ),
+    );
+    assert_eq!(verify(&path).damage, Some(Damage::BrokenLink { seq: 4 }));
+}
+
+#[tokio::test]
+async fn reordered_events_are_found() {
+    let (_dir, path) = log_with(4).await;
+    tamper(
+        &path,
+        "UPDATE events SET seq = -2 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = -2;",
+    );
+    assert_eq!(verify(&path).damage, Some(Damage::Modified { seq: 2 }));
+}
+
+#[tokio::test]
+async fn appends_continue_the_chain_after_a_restart() {
+    let (_dir, path) = log_with(2).await;
+    let log = AuditLog::open(&path).unwrap();
+    log.append(Event {
+        kind: EventKind::SessionStarted,
+        session: None,
+        call_id: None,
+        data: json!({}),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        verify(&path),
+        VerifyReport {
+            events: 3,
+            damage: None
+        }
+    );
+}
