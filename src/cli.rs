@@ -85,6 +85,15 @@ pub enum AuditCommand {
         #[arg(long, value_name = "ID")]
         session: Option<String>,
     },
+    /// List sessions: principal, client, start, calls, denials.
+    Sessions {
+        /// The audit database [default: as for `serve`].
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Print JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the hash chain: exit 0 when intact, 1 naming the first damaged event.
     Verify {
         /// The audit database [default: as for `serve`].

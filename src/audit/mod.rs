@@ -13,7 +13,7 @@ mod writer;
 
 use thiserror::Error;
 
-pub use reader::{Damage, Reader, VerifyReport};
+pub use reader::{Damage, Reader, SessionSummary, VerifyReport};
 pub use writer::{AuditLog, Event, EventKind};
 
 /// What went wrong with the audit log.

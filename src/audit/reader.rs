@@ -11,6 +11,23 @@ use super::{
     schema,
 };
 
+/// One session as `audit sessions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionSummary {
+    /// The session id.
+    pub session: String,
+    /// When it started (RFC 3339).
+    pub started: String,
+    /// `user:NAME`.
+    pub principal: Option<String>,
+    /// The MCP client's name, from its first call.
+    pub client: Option<String>,
+    /// Calls made.
+    pub calls: i64,
+    /// Calls the policy denied.
+    pub denials: i64,
+}
+
 /// A read-only view of an audit database.
 #[derive(Debug)]
 pub struct Reader {
@@ -111,6 +128,24 @@ impl Reader {
             out.push(CallRecord::merge(ts, decided, completed));
         }
         Ok(out)
+    }
+
+    /// Every session, oldest first.
+    pub fn sessions(&self) -> Result<Vec<SessionSummary>, AuditError> {
+        let mut stmt = self.conn.prepare(schema::SESSIONS).map_err(read_error)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SessionSummary {
+                    session: r.get(0)?,
+                    started: r.get(1)?,
+                    principal: r.get(2)?,
+                    client: r.get(3)?,
+                    calls: r.get(4)?,
+                    denials: r.get(5)?,
+                })
+            })
+            .map_err(read_error)?;
+        rows.collect::<Result<_, _>>().map_err(read_error)
     }
 
     /// Walks the whole chain and reports the first damaged event.

@@ -52,3 +52,17 @@ ORDER BY d.seq";
 /// Every event in log order, for verification.
 pub const ALL_EVENTS: &str =
     "SELECT seq, ts, kind, session, call_id, data, prev_hash, hash FROM events ORDER BY seq";
+
+/// Every session with its caller, first client seen, call and denial counts, oldest first.
+pub const SESSIONS: &str = "
+SELECT s.session,
+       s.ts,
+       json_extract(s.data, '$.caller.principal'),
+       (SELECT json_extract(d.data, '$.caller.client') FROM events d
+         WHERE d.session = s.session AND d.kind = 'call.decided' ORDER BY d.seq LIMIT 1),
+       (SELECT count(*) FROM events d WHERE d.session = s.session AND d.kind = 'call.decided'),
+       (SELECT count(*) FROM events d WHERE d.session = s.session AND d.kind = 'call.decided'
+         AND json_extract(d.data, '$.decision') = 'deny')
+FROM events s
+WHERE s.kind = 'session.started'
+ORDER BY s.seq";

@@ -23,6 +23,36 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::Sessions { db, json } => {
+            let sessions = Reader::open(&super::db_path(db)?)?.sessions()?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if json {
+                for s in &sessions {
+                    serde_json::to_writer(&mut out, s)?;
+                    writeln!(out)?;
+                }
+            } else {
+                writeln!(
+                    out,
+                    "{:<38} {:<30} {:<16} {:<16} {:>6} {:>7}",
+                    "SESSION", "STARTED", "PRINCIPAL", "CLIENT", "CALLS", "DENIED"
+                )?;
+                for s in &sessions {
+                    writeln!(
+                        out,
+                        "{:<38} {:<30} {:<16} {:<16} {:>6} {:>7}",
+                        s.session,
+                        s.started,
+                        s.principal.as_deref().unwrap_or("-"),
+                        s.client.as_deref().unwrap_or("-"),
+                        s.calls,
+                        s.denials
+                    )?;
+                }
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
         AuditCommand::Verify { db } => {
             let path = super::db_path(db)?;
             let report = Reader::open(&path)?.verify()?;

@@ -423,6 +423,29 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
     assert_eq!(export(&db, Some(session)).len(), 5);
     assert!(export(&db, Some("ses_other")).is_empty());
 
+    let sessions = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"))
+        .args(["audit", "sessions", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(sessions.status.success());
+    let sessions: Vec<Value> = String::from_utf8(sessions.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["session"], session);
+    assert_eq!(sessions[0]["principal"], "user:alice");
+    assert_eq!(sessions[0]["client"], "rmcp");
+    assert_eq!(
+        (
+            sessions[0]["calls"].as_i64(),
+            sessions[0]["denials"].as_i64()
+        ),
+        (Some(5), Some(2))
+    );
+
     let verify = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"))
         .args(["audit", "verify", "--db"])
         .arg(&db)
