@@ -16,3 +16,4 @@ pub mod masking;
 pub mod mcp;
 pub mod pipeline;
 pub mod policy;
+pub mod reload;

@@ -8,7 +8,11 @@
 //! The gate is generic over the [`Backend`], so its own overhead is measured and unit-tested
 //! with an in-process fake, and the integration tests run it against the AWS emulator.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    path::Path,
+    sync::{Arc, PoisonError, RwLock},
+    time::Instant,
+};
 
 use serde_json::{Map, Value, json};
 
@@ -22,7 +26,7 @@ use crate::{
     identity::Principal,
     ids::{CallId, RuleId, SessionId},
     masking::Scrubber,
-    policy::{self, Effect, Policy},
+    policy::{self, ApprovalRequirement, Effect, Policy, Request, explain},
 };
 
 /// How the caller reached awsgate.
@@ -62,6 +66,30 @@ pub enum Refusal {
         /// The deny rule that hid it, and its reason, when a rule (not the default) denied.
         denied_by: Option<(RuleId, Option<String>)>,
     },
+    /// The policy denied this call of a listed tool; the text says which rule, or why no rule
+    /// allowed it.
+    Denied {
+        /// The tool.
+        tool: ToolId,
+        /// The explanation for the agent.
+        explanation: String,
+    },
+    /// The policy requires a human approver; this version cannot take approvals, so the call
+    /// is not made.
+    NeedsApproval {
+        /// The tool.
+        tool: ToolId,
+        /// What each matching `approve` rule requires.
+        requirements: Vec<ApprovalRequirement>,
+    },
+    /// The policy requires the caller's own human to confirm; this version cannot ask, so the
+    /// call is not made.
+    NeedsConfirmation {
+        /// The tool.
+        tool: ToolId,
+        /// The `confirm` rules.
+        rules: Vec<RuleId>,
+    },
     /// The arguments do not fit the tool.
     InvalidArguments {
         /// The tool.
@@ -88,7 +116,7 @@ pub enum Refusal {
 /// The pipeline, shared by every session of a server.
 #[derive(Debug)]
 pub struct Gate<B> {
-    policy: Arc<Policy>,
+    policy: RwLock<Arc<Policy>>,
     audit: AuditLog,
     backend: B,
     scrubber: Scrubber,
@@ -103,7 +131,7 @@ impl<B: Backend> Gate<B> {
             region: backend.region().to_owned(),
         };
         Self {
-            policy: Arc::new(policy),
+            policy: RwLock::new(Arc::new(policy)),
             audit,
             backend,
             scrubber,
@@ -111,9 +139,63 @@ impl<B: Backend> Gate<B> {
         }
     }
 
-    /// The policy in force.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// The policy in force now. Each call takes one snapshot and uses it throughout.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The region calls go to.
+    pub fn region(&self) -> &str {
+        &self.scope.region
+    }
+
+    /// Puts `new` in force for the next call, after recording the switch in the audit log. If
+    /// the switch cannot be recorded the old policy stays in force.
+    pub async fn replace_policy(
+        &self,
+        new: Policy,
+        source: &Path,
+    ) -> Result<(), crate::audit::AuditError> {
+        let old = self.policy();
+        self.audit
+            .append(Event {
+                kind: EventKind::PolicyReloaded,
+                session: None,
+                call_id: None,
+                data: json!({
+                    "path": source.display().to_string(),
+                    "previous_version": old.version,
+                    "version": new.version,
+                    "rules": new.rules.len(),
+                }),
+            })
+            .await?;
+        *self.policy.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(new);
+        Ok(())
+    }
+
+    /// Records that a changed policy file was rejected (the old policy stays in force).
+    pub async fn policy_rejected(
+        &self,
+        source: &Path,
+        errors: &[String],
+    ) -> Result<(), crate::audit::AuditError> {
+        self.audit
+            .append(Event {
+                kind: EventKind::PolicyRejected,
+                session: None,
+                call_id: None,
+                data: json!({
+                    "path": source.display().to_string(),
+                    "version_in_force": self.policy().version,
+                    "errors": errors,
+                }),
+            })
+            .await
+            .map(drop)
     }
 
     /// The audit log.
@@ -127,13 +209,12 @@ impl<B: Backend> Gate<B> {
     }
 
     /// The tools `principal` may see in `tools/list`, in catalogue order.
-    pub fn visible_tools<'a>(
-        &'a self,
-        principal: &'a Principal,
-    ) -> impl Iterator<Item = &'static ToolSpec> + 'a {
+    pub fn visible_tools(&self, principal: &Principal) -> Vec<&'static ToolSpec> {
+        let policy = self.policy();
         crate::catalogue::all()
             .iter()
-            .filter(move |spec| policy::is_visible(principal, spec.id, &self.policy))
+            .filter(|spec| policy::is_visible(principal, spec.id, &policy))
+            .collect()
     }
 
     /// Records that a session started.
@@ -146,7 +227,7 @@ impl<B: Backend> Gate<B> {
                 data: json!({
                     "caller": caller_record(&caller.principal),
                     "transport": caller.transport.as_str(),
-                    "policy_version": self.policy.version,
+                    "policy_version": self.policy().version,
                     "region": self.scope.region,
                     "awsgate_version": env!("CARGO_PKG_VERSION"),
                 }),
@@ -165,6 +246,7 @@ impl<B: Backend> Gate<B> {
     ) -> Result<Value, Refusal> {
         let started = Instant::now();
         let call_id = CallId::generate();
+        let policy = self.policy();
         let mut decided = Decided {
             call_id: call_id.clone(),
             session: caller.session.clone(),
@@ -175,7 +257,7 @@ impl<B: Backend> Gate<B> {
             decision: Effect::Deny.to_string(),
             rules: Vec::new(),
             reason: None,
-            policy_version: self.policy.version.clone(),
+            policy_version: policy.version.clone(),
             iam_action: None,
             resources: Vec::new(),
             region: self.scope.region.clone(),
@@ -192,17 +274,15 @@ impl<B: Backend> Gate<B> {
         };
         decided.iam_action = Some(tool.spec().iam_action.to_owned());
 
-        // 3 policy
-        let decision = policy::evaluate(&caller.principal, tool, &self.policy);
-        decided.decision = decision.effect.to_string();
-        decided.rules.clone_from(&decision.rules);
-        decided.reason.clone_from(&decision.reason);
-        if decision.effect == Effect::Deny {
+        // 3 policy: a tool the caller cannot see answers as unknown, before its arguments are
+        // even looked at; a listed tool is judged on its full facts.
+        if !policy::is_visible(&caller.principal, tool, &policy) {
+            let hidden_by = policy::hidden_by(&caller.principal, tool, &policy);
+            decided.rules = hidden_by.iter().map(|r| r.id.clone()).collect();
+            decided.reason = hidden_by.and_then(|r| r.reason.clone());
             let refusal = Refusal::UnknownTool {
                 name: name.to_owned(),
-                denied_by: decision
-                    .deciding_rule()
-                    .map(|r| (r.clone(), decision.reason.clone())),
+                denied_by: hidden_by.map(|r| (r.id.clone(), r.reason.clone())),
             };
             return Err(self.refuse(decided, CallStatus::Denied, refusal).await);
         }
@@ -215,8 +295,49 @@ impl<B: Backend> Gate<B> {
                 return Err(self.refuse(decided, CallStatus::InvalidArgs, refusal).await);
             }
         };
-        decided.args = self.scrubbed(call.args_json());
-        decided.resources = call.resources(&self.scope);
+        let args_json = call.args_json();
+        let resources = call.resources(&self.scope);
+        let request = Request {
+            principal: &caller.principal,
+            tool,
+            args: &args_json,
+            resources: &resources,
+            region: &self.scope.region,
+            now: chrono::Utc::now(),
+        };
+        let decision = policy::evaluate(&request, &policy);
+        decided.decision = decision.effect.as_str().to_owned();
+        decided.rules.clone_from(&decision.rules);
+        decided.reason.clone_from(&decision.reason);
+        decided.args = self.scrubbed(args_json.clone());
+        decided.resources.clone_from(&resources);
+        let refused = match decision.effect {
+            Effect::Allow => None,
+            Effect::Deny => Some((
+                CallStatus::Denied,
+                Refusal::Denied {
+                    tool,
+                    explanation: explain::denial_text(&decision, &request, &policy),
+                },
+            )),
+            Effect::Approve => Some((
+                CallStatus::NeedsApproval,
+                Refusal::NeedsApproval {
+                    tool,
+                    requirements: decision.approvals.clone(),
+                },
+            )),
+            Effect::Confirm => Some((
+                CallStatus::NeedsConfirmation,
+                Refusal::NeedsConfirmation {
+                    tool,
+                    rules: decision.rules.clone(),
+                },
+            )),
+        };
+        if let Some((status, refusal)) = refused {
+            return Err(self.refuse(decided, status, refusal).await);
+        }
 
         // 5 audit, write-ahead: nothing reaches AWS unless this is on disk.
         if let Err(e) = self

@@ -299,6 +299,7 @@ async fn visible_tools_follow_the_policy() {
     let names: Vec<_> = f
         .gate
         .visible_tools(&f.caller.principal)
+        .iter()
         .map(|s| s.id.name())
         .collect();
     assert_eq!(
@@ -315,7 +316,7 @@ async fn visible_tools_follow_the_policy() {
         groups: vec![],
         client: None,
     };
-    assert_eq!(f.gate.visible_tools(&outsider).count(), 0);
+    assert_eq!(f.gate.visible_tools(&outsider).len(), 0);
 }
 
 #[tokio::test]

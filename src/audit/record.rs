@@ -21,6 +21,10 @@ pub enum CallStatus {
     UnknownTool,
     /// The arguments did not fit the tool's schema.
     InvalidArgs,
+    /// The policy requires a human approver; the call was not made.
+    NeedsApproval,
+    /// The policy requires the caller's own human to confirm; the call was not made.
+    NeedsConfirmation,
     /// Recorded as allowed, but no outcome was ever recorded (awsgate stopped mid-call).
     Incomplete,
 }
@@ -51,11 +55,11 @@ pub struct Decided {
     pub tool: String,
     /// The arguments (as sent, or as parsed when valid), secrets scrubbed.
     pub args: Value,
-    /// `allow` or `deny`.
+    /// `allow`, `deny`, `approve` or `confirm`.
     pub decision: String,
     /// The rules that decided.
     pub rules: Vec<RuleId>,
-    /// The deciding deny rule's reason.
+    /// The deciding rule's reason.
     pub reason: Option<String>,
     /// The policy version in force.
     pub policy_version: String,

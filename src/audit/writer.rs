@@ -29,6 +29,10 @@ pub enum EventKind {
     CallDecided,
     /// An allowed call has its outcome.
     CallCompleted,
+    /// A changed policy file was put in force.
+    PolicyReloaded,
+    /// A changed policy file was invalid; the previous policy stays in force.
+    PolicyRejected,
 }
 
 impl EventKind {
@@ -38,6 +42,8 @@ impl EventKind {
             EventKind::SessionStarted => "session.started",
             EventKind::CallDecided => "call.decided",
             EventKind::CallCompleted => "call.completed",
+            EventKind::PolicyReloaded => "policy.reloaded",
+            EventKind::PolicyRejected => "policy.rejected",
         }
     }
 }

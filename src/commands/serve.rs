@@ -13,9 +13,10 @@ use crate::{
     config, identity,
     ids::SessionId,
     masking::Scrubber,
-    mcp::Server,
+    mcp::{Peers, Server},
     pipeline::{Caller, Gate, Transport},
     policy::IdentityMode,
+    reload::Watcher,
 };
 
 /// The one line a user sees when awsgate is started without a policy.
@@ -66,15 +67,23 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         gate.session_started(&caller)
             .await
             .context("cannot write the audit log, so awsgate will not serve")?;
-        let server = Server::new(gate, principal, session, Transport::Stdio);
+        let peers = Peers::default();
+        let watcher =
+            tokio::spawn(Watcher::new(policy_path.clone(), gate.clone(), peers.clone()).run());
+        let server = Server::new(
+            gate,
+            principal.user.clone(),
+            session,
+            Transport::Stdio,
+            peers,
+        );
         let running = server
             .serve(rmcp::transport::stdio())
             .await
             .context("MCP handshake on stdio failed")?;
-        running
-            .waiting()
-            .await
-            .context("MCP session ended abnormally")?;
+        let ended = running.waiting().await;
+        watcher.abort();
+        ended.context("MCP session ended abnormally")?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }

@@ -9,16 +9,20 @@ pub mod raw;
 
 use std::{collections::BTreeSet, fmt, ops::Range, path::Path};
 
-use globset::Glob;
+use globset::{Glob, GlobBuilder};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::{
     catalogue::{self, ToolId},
     ids::RuleId,
-    policy::{Effect, IdentityMode, Policy, PrincipalPattern, Rule},
+    policy::{
+        ApprovalRequirement, Condition, Effect, IdentityMode, Policy, PrincipalPattern,
+        ResourcePattern, Rule, ToolSet, condition::ConditionError,
+    },
 };
 use raw::{RawPolicy, RawRule};
+use toml::Spanned;
 
 /// One problem in a policy file, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +158,268 @@ impl Resolver<'_> {
         IdentityMode::Local { groups }
     }
 
+    /// A list that, when present, must not be empty.
+    fn optional_list<'r>(
+        &mut self,
+        list: Option<&'r Spanned<Vec<Spanned<String>>>>,
+        key: String,
+        what: &str,
+    ) -> &'r [Spanned<String>] {
+        match list {
+            Some(l) if l.get_ref().is_empty() => {
+                self.error(
+                    l.span(),
+                    key,
+                    format!("list at least one {what}, or leave the key out"),
+                );
+                &[]
+            }
+            Some(l) => l.get_ref(),
+            None => &[],
+        }
+    }
+
+    fn principals(&mut self, items: &[Spanned<String>], key: &str) -> Vec<PrincipalPattern> {
+        let mut out = Vec::new();
+        for (i, p) in items.iter().enumerate() {
+            match PrincipalPattern::parse(p.get_ref()) {
+                Some(pattern) => out.push(pattern),
+                None => {
+                    let text = p.get_ref();
+                    let hint = if text.contains(':') {
+                        String::new()
+                    } else {
+                        format!("; did you mean `user:{text}` or `group:{text}`?")
+                    };
+                    self.error(
+                        p.span(),
+                        format!("{key}[{i}]"),
+                        format!("`{text}` is not a principal: write `user:NAME`, `group:NAME`, `client:NAME` or `*`{hint}"),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn tools(&mut self, index: usize, raw: &RawRule) -> ToolSet {
+        let mut tools = ToolSet::default();
+        if raw.tools.get_ref().is_empty() {
+            self.error(
+                raw.tools.span(),
+                format!("rule[{index}].tools"),
+                "list at least one tool or glob (`*` for all tools)",
+            );
+        }
+        for (i, t) in raw.tools.get_ref().iter().enumerate() {
+            let pattern = t.get_ref();
+            let tool_key = format!("rule[{index}].tools[{i}]");
+            if !pattern.contains(['*', '?', '[', '{']) {
+                match pattern.parse::<ToolId>() {
+                    Ok(tool) => tools.insert(tool),
+                    Err(_) => {
+                        let hint = catalogue::did_you_mean(pattern)
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_else(|| "; `awsgate tools` lists them".to_owned());
+                        self.error(
+                            t.span(),
+                            tool_key,
+                            format!("unknown tool `{pattern}`{hint}"),
+                        );
+                    }
+                }
+                continue;
+            }
+            match Glob::new(pattern) {
+                Ok(glob) => {
+                    let matcher = glob.compile_matcher();
+                    let matched: ToolSet = ToolId::ALL
+                        .into_iter()
+                        .filter(|t| matcher.is_match(t.name()))
+                        .collect();
+                    if matched.is_empty() {
+                        self.warn(t.span(), tool_key, format!("`{pattern}` matches no tool"));
+                    }
+                    for tool in matched.iter() {
+                        tools.insert(tool);
+                    }
+                }
+                Err(e) => self.error(
+                    t.span(),
+                    tool_key,
+                    format!("invalid glob `{pattern}`: {}", e.kind()),
+                ),
+            }
+        }
+        tools
+    }
+
+    fn resources(&mut self, index: usize, raw: &RawRule) -> Vec<ResourcePattern> {
+        let key = format!("rule[{index}].resources");
+        let items = self.optional_list(raw.resources.as_ref(), key.clone(), "resource");
+        let mut out = Vec::new();
+        for (i, r) in items.iter().enumerate() {
+            let pattern = r.get_ref();
+            if pattern != "*" && !pattern.starts_with("arn:") {
+                self.error(
+                    r.span(),
+                    format!("{key}[{i}]"),
+                    format!("`{pattern}` is not an ARN glob: write e.g. `arn:aws:s3:::logs-*` or `arn:aws:ec2:*:*:instance/*`"),
+                );
+                continue;
+            }
+            match GlobBuilder::new(pattern).literal_separator(false).build() {
+                Ok(glob) => out.push(ResourcePattern {
+                    pattern: pattern.clone(),
+                    matcher: glob.compile_matcher(),
+                }),
+                Err(e) => self.error(
+                    r.span(),
+                    format!("{key}[{i}]"),
+                    format!("invalid glob `{pattern}`: {}", e.kind()),
+                ),
+            }
+        }
+        out
+    }
+
+    fn regions(&mut self, index: usize, raw: &RawRule) -> Vec<String> {
+        let key = format!("rule[{index}].regions");
+        let items = self.optional_list(raw.regions.as_ref(), key.clone(), "region");
+        let mut out = Vec::new();
+        for (i, r) in items.iter().enumerate() {
+            if looks_like_region(r.get_ref()) {
+                out.push(r.get_ref().clone());
+            } else {
+                self.error(
+                    r.span(),
+                    format!("{key}[{i}]"),
+                    format!(
+                        "`{}` is not an AWS region name, e.g. `eu-west-1`",
+                        r.get_ref()
+                    ),
+                );
+            }
+        }
+        out
+    }
+
+    fn when(&mut self, index: usize, raw: &RawRule) -> Option<Condition> {
+        let when = raw.when.as_ref()?;
+        match Condition::compile(when.get_ref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                // Locate the problem inside the expression: after the opening quote on its line.
+                let (line, column) = line_column(self.text, when.span().start);
+                let (line, column) = match &e {
+                    ConditionError::Syntax {
+                        line: 1, column: c, ..
+                    } => (line, column + c),
+                    ConditionError::Syntax {
+                        line: l, column: c, ..
+                    } => (line + l - 1, *c),
+                    ConditionError::UnknownVariable { .. } => (line, column + 1),
+                };
+                self.errors.push(Diagnostic {
+                    file: self.file.to_owned(),
+                    line,
+                    column,
+                    key: format!("rule[{index}].when"),
+                    message: e.to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    fn approval(
+        &mut self,
+        index: usize,
+        raw: &RawRule,
+        effect: Option<Effect>,
+    ) -> Option<ApprovalRequirement> {
+        let key = |field: &str| format!("rule[{index}].{field}");
+        if effect != Some(Effect::Approve) {
+            for (field, span) in [
+                ("approvers", raw.approvers.as_ref().map(Spanned::span)),
+                ("quorum", raw.quorum.as_ref().map(Spanned::span)),
+                ("approval_ttl", raw.approval_ttl.as_ref().map(Spanned::span)),
+            ] {
+                if let (Some(span), Some(effect)) = (span, effect) {
+                    self.error(
+                        span,
+                        key(field),
+                        format!(
+                            "only `approve` rules take `{field}`; this rule's effect is `{effect}`"
+                        ),
+                    );
+                }
+            }
+            return None;
+        }
+        let Some(raw_approvers) = &raw.approvers else {
+            self.error(
+                raw.effect.span(),
+                key("approvers"),
+                "an `approve` rule needs `approvers`, e.g. `approvers = [\"group:sre\"]`",
+            );
+            return None;
+        };
+        if raw_approvers.get_ref().is_empty() {
+            self.error(
+                raw_approvers.span(),
+                key("approvers"),
+                "list at least one approver",
+            );
+        }
+        let approvers = self.principals(raw_approvers.get_ref(), &key("approvers"));
+        let quorum = match &raw.quorum {
+            None => 1,
+            Some(q) => match u32::try_from(*q.get_ref()) {
+                Ok(n) if n >= 1 => {
+                    let all_users = approvers
+                        .iter()
+                        .all(|a| matches!(a, PrincipalPattern::User(_)));
+                    if all_users && usize::try_from(n).unwrap_or(usize::MAX) > approvers.len() {
+                        self.warn(q.span(), key("quorum"), format!("quorum {n} needs more distinct approvers than the {} user(s) listed: no call can ever be approved", approvers.len()));
+                    }
+                    n
+                }
+                _ => {
+                    self.error(
+                        q.span(),
+                        key("quorum"),
+                        format!("quorum must be 1 or more, got {}", q.get_ref()),
+                    );
+                    1
+                }
+            },
+        };
+        let ttl = match &raw.approval_ttl {
+            None => DEFAULT_APPROVAL_TTL,
+            Some(t) => match humantime::parse_duration(t.get_ref()) {
+                Ok(d) if !d.is_zero() => d,
+                _ => {
+                    self.error(
+                        t.span(),
+                        key("approval_ttl"),
+                        format!(
+                            "`{}` is not a duration: write e.g. `15m`, `1h`, `90s`",
+                            t.get_ref()
+                        ),
+                    );
+                    DEFAULT_APPROVAL_TTL
+                }
+            },
+        };
+        Some(ApprovalRequirement {
+            rule: RuleId::new(raw.id.get_ref().clone()),
+            approvers: approvers.iter().map(ToString::to_string).collect(),
+            quorum,
+            ttl,
+        })
+    }
+
     fn rule(&mut self, index: usize, raw: &RawRule, seen: &mut BTreeSet<String>) -> Option<Rule> {
         let key = |field: &str| format!("rule[{index}].{field}");
         let errors_before = self.errors.len();
@@ -179,7 +445,6 @@ impl Resolver<'_> {
             );
         }
 
-        let mut principals = Vec::new();
         if raw.principals.get_ref().is_empty() {
             self.error(
                 raw.principals.span(),
@@ -187,95 +452,33 @@ impl Resolver<'_> {
                 "list at least one principal (`*` for everybody)",
             );
         }
-        for (i, p) in raw.principals.get_ref().iter().enumerate() {
-            match PrincipalPattern::parse(p.get_ref()) {
-                Some(pattern) => principals.push(pattern),
-                None => self.error(
-                    p.span(),
-                    format!("rule[{index}].principals[{i}]"),
-                    format!(
-                        "`{}` is not a principal: write `user:NAME`, `group:NAME`, `client:NAME` or `*`",
-                        p.get_ref()
-                    ),
-                ),
-            }
-        }
-
-        let mut tools = BTreeSet::new();
-        if raw.tools.get_ref().is_empty() {
-            self.error(
-                raw.tools.span(),
-                key("tools"),
-                "list at least one tool or glob (`*` for all tools)",
-            );
-        }
-        for (i, t) in raw.tools.get_ref().iter().enumerate() {
-            let pattern = t.get_ref();
-            let tool_key = format!("rule[{index}].tools[{i}]");
-            let is_glob = pattern.contains(['*', '?', '[', '{']);
-            if !is_glob {
-                match pattern.parse::<ToolId>() {
-                    Ok(tool) => {
-                        tools.insert(tool);
-                    }
-                    Err(_) => {
-                        let hint = catalogue::did_you_mean(pattern)
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_else(|| "; `awsgate tools` lists them".to_owned());
-                        self.error(
-                            t.span(),
-                            tool_key,
-                            format!("unknown tool `{pattern}`{hint}"),
-                        );
-                    }
-                }
-                continue;
-            }
-            match Glob::new(pattern) {
-                Ok(glob) => {
-                    let matcher = glob.compile_matcher();
-                    let matched: Vec<ToolId> = ToolId::ALL
-                        .into_iter()
-                        .filter(|t| matcher.is_match(t.name()))
-                        .collect();
-                    if matched.is_empty() {
-                        self.warn(t.span(), tool_key, format!("`{pattern}` matches no tool"));
-                    }
-                    tools.extend(matched);
-                }
-                Err(e) => self.error(
-                    t.span(),
-                    tool_key,
-                    format!("invalid glob `{pattern}`: {}", e.kind()),
-                ),
-            }
-        }
+        let principals = self.principals(raw.principals.get_ref(), &key("principals"));
+        let tools = self.tools(index, raw);
+        let resources = self.resources(index, raw);
+        let regions = self.regions(index, raw);
+        let when = self.when(index, raw);
 
         let effect = match raw.effect.get_ref().as_str() {
             "allow" => Some(Effect::Allow),
             "deny" => Some(Effect::Deny),
-            "approve" | "confirm" => {
-                self.error(
-                    raw.effect.span(),
-                    key("effect"),
-                    format!("effect `{}` is not supported by this version of awsgate: use `allow` or `deny`", raw.effect.get_ref()),
-                );
-                None
-            }
+            "approve" => Some(Effect::Approve),
+            "confirm" => Some(Effect::Confirm),
             other => {
-                self.error(
-                    raw.effect.span(),
-                    key("effect"),
-                    format!("unknown effect `{other}`: use `allow` or `deny`"),
-                );
+                let hint = ["allow", "deny", "approve", "confirm"]
+                    .into_iter()
+                    .find(|e| strsim::jaro_winkler(other, e) >= 0.8)
+                    .map(|e| format!("did you mean `{e}`? "))
+                    .unwrap_or_default();
+                self.error(raw.effect.span(), key("effect"), format!("unknown effect `{other}`: {hint}use `allow`, `deny`, `approve` or `confirm`"));
                 None
             }
         };
+        let approval = self.approval(index, raw, effect);
 
         if self.errors.len() > errors_before {
             return None;
         }
-        Some(Rule {
+        let rule = Rule {
             id: RuleId::new(id.clone()),
             principals,
             tool_patterns: raw
@@ -285,10 +488,119 @@ impl Resolver<'_> {
                 .map(|t| t.get_ref().clone())
                 .collect(),
             tools,
+            resources,
+            regions,
+            when,
             effect: effect?,
+            approval,
             reason: raw.reason.clone(),
-        })
+        };
+        if !rule.resources.is_empty()
+            && !rule.tools.is_empty()
+            && rule.tools.iter().all(|t| !resources_can_match(&rule, t))
+        {
+            self.warn(
+                raw.resources.as_ref().map_or(0..0, Spanned::span),
+                key("resources"),
+                "no ARN of the rule's tools can match these resources: the rule can never match"
+                    .to_owned(),
+            );
+        }
+        Some(rule)
     }
+}
+
+/// Approval TTL when an `approve` rule gives none.
+pub const DEFAULT_APPROVAL_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+fn looks_like_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .first()
+            .is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// Whether any of the rule's resource globs could match an ARN of `tool`: the glob's literal
+/// prefix (before its first wildcard) must be compatible with the tool's ARN prefix.
+fn resources_can_match(rule: &Rule, tool: ToolId) -> bool {
+    let service = tool.name().split('_').next().unwrap_or_default();
+    let arn_prefix = match service {
+        "sts" => return true,
+        "s3" => "arn:aws:s3:::".to_owned(),
+        other => format!("arn:aws:{other}:"),
+    };
+    rule.resources.iter().any(|p| {
+        let literal: String = p
+            .pattern
+            .chars()
+            .take_while(|c| !"*?[{".contains(*c))
+            .collect();
+        literal.starts_with(&arn_prefix)
+            || arn_prefix.starts_with(&literal)
+            || (literal.starts_with("arn:aws") && !literal.starts_with("arn:aws:"))
+    })
+}
+
+/// Rules that can never take effect because an unconditional deny covers them.
+fn shadow_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, r) in rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.effect != Effect::Deny)
+    {
+        let shadow = rules.iter().find(|d| {
+            d.effect == Effect::Deny
+                && d.is_unconditional()
+                && d.tools.covers(r.tools)
+                && r.principals
+                    .iter()
+                    .all(|p| d.principals.iter().any(|dp| p.within(dp)))
+        });
+        if let Some(d) = shadow {
+            out.push((i, format!("rule `{}` can never take effect: deny rule `{}` covers all its principals and tools", r.id, d.id)));
+        }
+    }
+    out
+}
+
+/// `sha256:<hex>` over a canonical form of the resolved policy, so reformatting or comments
+/// do not change the version but any change of meaning does.
+fn version_of(identity: &IdentityMode, rules: &[Rule]) -> String {
+    let IdentityMode::Local { groups } = identity;
+    let rules: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id.as_str(),
+                "principals": r.principals.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "tools": r.tools.iter().map(ToolId::name).collect::<Vec<_>>(),
+                "resources": r.resources.iter().map(|p| p.pattern.as_str()).collect::<Vec<_>>(),
+                "regions": r.regions,
+                "when": r.when.as_ref().map(Condition::source),
+                "effect": r.effect.as_str(),
+                "approval": r.approval,
+                "reason": r.reason,
+            })
+        })
+        .collect();
+    let canonical = crate::audit::chain::canonical_json(&serde_json::json!({
+        "identity": {"mode": "local", "groups": groups},
+        "rules": rules,
+    }));
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    )
 }
 
 /// 1-based line and column of a byte offset.
@@ -333,7 +645,11 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     if !resolver.errors.is_empty() {
         return Err(resolver.errors);
     }
-    let version = format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())));
+    for (i, message) in shadow_warnings(&rules) {
+        let span = raw.rules.get(i).map_or(0..0, Spanned::span);
+        resolver.warn(span, format!("rule[{i}]"), message);
+    }
+    let version = version_of(&identity, &rules);
     Ok(Loaded {
         policy: Policy {
             identity,
@@ -436,11 +752,11 @@ effect = "maybe"
             errors(text),
             [
                 "team.toml:3:8: identity.mode: identity mode `jwt` is not supported by this version of awsgate: use `local`",
-                "team.toml:7:15: rule[0].principals[0]: `alice` is not a principal: write `user:NAME`, `group:NAME`, `client:NAME` or `*`",
+                "team.toml:7:15: rule[0].principals[0]: `alice` is not a principal: write `user:NAME`, `group:NAME`, `client:NAME` or `*`; did you mean `user:alice` or `group:alice`?",
                 "team.toml:8:10: rule[0].tools[0]: unknown tool `nothing_like_it`; `awsgate tools` lists them",
-                "team.toml:9:10: rule[0].effect: effect `approve` is not supported by this version of awsgate: use `allow` or `deny`",
+                "team.toml:9:10: rule[0].approvers: an `approve` rule needs `approvers`, e.g. `approvers = [\"group:sre\"]`",
                 "team.toml:12:6: rule[1].id: duplicate rule id `a`: rule ids must be unique",
-                "team.toml:15:10: rule[1].effect: unknown effect `maybe`: use `allow` or `deny`",
+                "team.toml:15:10: rule[1].effect: unknown effect `maybe`: use `allow`, `deny`, `approve` or `confirm`",
             ]
         );
     }

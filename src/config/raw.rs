@@ -1,44 +1,106 @@
 //! What an admin may write in a policy file, as serde types (`deny_unknown_fields`). Values
-//! that are checked after parsing keep their source span so errors can name the line.
+//! checked after parsing keep their source span so errors can name the line. The doc comments
+//! here become the descriptions in `policies/schema.json`.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// A whole policy file.
-#[derive(Debug, Deserialize)]
+/// An awsgate policy file. Default deny: a call is allowed only when a rule allows it and no
+/// rule denies it.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "awsgate policy")]
 pub struct RawPolicy {
-    /// `[identity]`.
+    /// How callers are identified.
+    #[schemars(with = "RawIdentity")]
     pub identity: Option<Spanned<RawIdentity>>,
-    /// `[[rule]]` tables.
+    /// The rules. Precedence: deny > approve > confirm > allow > default deny.
     #[serde(default, rename = "rule")]
+    #[schemars(with = "Vec<RawRule>")]
     pub rules: Vec<Spanned<RawRule>>,
 }
 
 /// `[identity]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIdentity {
-    /// `local` (today the only mode).
+    /// `local`: the caller is `user:<OS user>` (or `awsgate serve --as user:NAME`).
+    #[schemars(with = "IdentityModeName")]
     pub mode: Spanned<String>,
-    /// Groups of the local caller.
+    /// Groups every local caller belongs to (bare names, e.g. `eng`).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub groups: Vec<Spanned<String>>,
 }
 
-/// One `[[rule]]`.
-#[derive(Debug, Deserialize)]
+/// Identity modes.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only describes the schema")]
+enum IdentityModeName {
+    /// The OS user.
+    Local,
+}
+
+/// Rule effects.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only describes the schema")]
+enum EffectName {
+    /// The call proceeds.
+    Allow,
+    /// The call is refused.
+    Deny,
+    /// A human approver (see `approvers`) must approve the call.
+    Approve,
+    /// The caller's own human must confirm the call.
+    Confirm,
+}
+
+/// One `[[rule]]`: it applies when its principals, tools and every condition match.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
-    /// Unique rule id.
+    /// Unique rule id; recorded with every call the rule decides.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
-    /// `user:NAME`, `group:NAME`, `client:NAME` or `*`.
+    /// `user:NAME`, `group:NAME`, `client:NAME`, or `*` for everybody.
+    #[schemars(with = "Vec<String>")]
     pub principals: Spanned<Vec<Spanned<String>>>,
-    /// Globs over tool names.
+    /// Tool names or globs over them (`s3_list_*`); a misspelt exact name is an error.
+    #[schemars(with = "Vec<String>")]
     pub tools: Spanned<Vec<Spanned<String>>>,
-    /// `allow` or `deny`.
+    /// ARN globs (`arn:aws:s3:::logs-*`); every ARN a call touches must match one.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub resources: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Regions the call may go to (`eu-west-1`).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub regions: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A CEL expression over `principal` (`user`, `groups`, `client`), `tool`, `args`,
+    /// `resources`, `region`, `now`. An evaluation error counts as no match, except for deny
+    /// rules, where it counts as a match.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<Spanned<String>>,
+    /// What the rule decides.
+    #[schemars(with = "EffectName")]
     pub effect: Spanned<String>,
-    /// Shown to the agent when this rule denies.
+    /// For `approve`: who may approve (`user:NAME`, `group:NAME`).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub approvers: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `approve`: how many distinct approvers must approve (default 1).
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub quorum: Option<Spanned<i64>>,
+    /// For `approve`: how long a granted approval stays usable (default `15m`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub approval_ttl: Option<Spanned<String>>,
+    /// Shown to the agent when this rule refuses or holds a call.
     #[serde(default)]
     pub reason: Option<String>,
 }

@@ -4,7 +4,7 @@
 //! [`agent_message`] is the one place that decides what an agent reads when a call is
 //! refused or fails: short, actionable, never a credential or awsgate's internals.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
@@ -13,7 +13,7 @@ use rmcp::{
         ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
         ToolAnnotations,
     },
-    service::RequestContext,
+    service::{NotificationContext, Peer, RequestContext},
 };
 
 use crate::{
@@ -23,6 +23,7 @@ use crate::{
     ids::SessionId,
     masking::Scrubber,
     pipeline::{Caller, Gate, Refusal, Transport},
+    policy::IdentityMode,
 };
 
 /// What the agent reads for a refused or failed call.
@@ -41,6 +42,31 @@ pub fn agent_message(refusal: &Refusal, scrubber: &Scrubber) -> String {
             }
             None => format!("unknown tool `{name}`: denied by policy rule `{rule}`"),
         },
+        Refusal::Denied { explanation, .. } => explanation.clone(),
+        Refusal::NeedsApproval { tool, requirements } => {
+            let who: Vec<String> = requirements
+                .iter()
+                .map(|r| {
+                    format!(
+                        "rule `{}`: {} of {}",
+                        r.rule,
+                        r.quorum,
+                        r.approvers.join(", ")
+                    )
+                })
+                .collect();
+            format!(
+                "`{tool}` needs a human approver ({}); this awsgate cannot take approvals yet, so the call was not made",
+                who.join("; ")
+            )
+        }
+        Refusal::NeedsConfirmation { tool, rules } => {
+            let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
+            format!(
+                "`{tool}` needs confirmation by your user (rule {}); this awsgate cannot ask for it yet, so the call was not made",
+                rules.join(", ")
+            )
+        }
         Refusal::InvalidArguments { tool, detail } => {
             format!("invalid arguments for `{tool}`: {detail}; see the tool's input schema")
         }
@@ -86,42 +112,72 @@ pub fn mcp_tool(spec: &ToolSpec) -> Tool {
         )
 }
 
-/// One MCP session's handler. In local mode the principal is fixed for the process; the
-/// client name comes from the MCP `initialize` request.
+/// The MCP peers connected to this server, so a policy reload can tell each of them that its
+/// tool list changed.
+#[derive(Debug, Clone, Default)]
+pub struct Peers(Arc<Mutex<Vec<Peer<RoleServer>>>>);
+
+impl Peers {
+    fn add(&self, peer: Peer<RoleServer>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(peer);
+    }
+
+    /// Sends `notifications/tools/list_changed` to every connected peer, forgetting closed ones.
+    pub async fn tools_changed(&self) {
+        let peers: Vec<Peer<RoleServer>> = {
+            let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            all.retain(|p| !p.is_transport_closed());
+            all.clone()
+        };
+        for peer in peers {
+            if let Err(e) = peer.notify_tool_list_changed().await {
+                tracing::debug!(error = %e, "could not tell a client its tool list changed");
+            }
+        }
+    }
+}
+
+/// One MCP session's handler. In local mode the user is fixed for the process; the groups
+/// come from the policy in force (so a reload can change them), and the client name from the
+/// MCP `initialize` request.
 #[derive(Debug)]
 pub struct Server<B> {
     gate: Arc<Gate<B>>,
-    principal: Principal,
+    user: String,
     session: SessionId,
     transport: Transport,
+    peers: Peers,
 }
 
 impl<B: Backend> Server<B> {
-    /// A handler for one session of `principal`.
+    /// A handler for one session of local user `user`.
     pub fn new(
         gate: Arc<Gate<B>>,
-        principal: Principal,
+        user: String,
         session: SessionId,
         transport: Transport,
+        peers: Peers,
     ) -> Self {
         Self {
             gate,
-            principal,
+            user,
             session,
             transport,
+            peers,
         }
     }
 
-    fn caller(&self, ctx: &RequestContext<RoleServer>) -> Caller {
-        let client = ctx
-            .peer
-            .peer_info()
-            .map(|info| info.client_info.name.clone());
+    fn caller(&self, peer: &Peer<RoleServer>) -> Caller {
+        let IdentityMode::Local { groups } = &self.gate.policy().identity;
         Caller {
-            principal: self
-                .principal
-                .clone()
-                .with_client(client.or_else(|| self.principal.client.clone())),
+            principal: Principal {
+                user: self.user.clone(),
+                groups: groups.clone(),
+                client: peer.peer_info().map(|info| info.client_info.name.clone()),
+            },
             session: self.session.clone(),
             transport: self.transport,
         }
@@ -134,9 +190,18 @@ refused a call and why.";
 
 impl<B: Backend> ServerHandler for Server<B> {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("awsgate", env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
+        .with_server_info(Implementation::new("awsgate", env!("CARGO_PKG_VERSION")))
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn on_initialized(&self, ctx: NotificationContext<RoleServer>) {
+        self.peers.add(ctx.peer);
     }
 
     async fn list_tools(
@@ -144,10 +209,11 @@ impl<B: Backend> ServerHandler for Server<B> {
         _request: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let caller = self.caller(&ctx);
+        let caller = self.caller(&ctx.peer);
         let tools = self
             .gate
             .visible_tools(&caller.principal)
+            .into_iter()
             .map(mcp_tool)
             .collect();
         Ok(ListToolsResult::with_all_items(tools))
@@ -158,7 +224,7 @@ impl<B: Backend> ServerHandler for Server<B> {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let caller = self.caller(&ctx);
+        let caller = self.caller(&ctx.peer);
         let result = match self
             .gate
             .call(&caller, &request.name, request.arguments)

@@ -1,14 +1,22 @@
 //! The resolved policy and its pure, infallible evaluation.
 //!
-//! [`evaluate`] decides a call; [`is_visible`] decides whether a tool appears in a principal's
-//! `tools/list`. Both use the same rule matching, so a listed tool is never refused as unknown
-//! merely for being hidden. Deny beats allow; nothing matching means deny.
+//! [`evaluate`] decides one call from its facts ([`Request`]); [`is_visible`] decides whether a
+//! tool appears in a principal's `tools/list`. Both rest on the same matching of principals and
+//! tools: a tool is listed iff some non-deny rule could match that principal and tool for some
+//! arguments, and no unconditional deny rule covers it. Precedence:
+//! deny > approve > confirm > allow > default deny.
 
-use std::{collections::BTreeSet, fmt};
+pub mod condition;
+pub mod explain;
 
+use std::{fmt, time::Duration};
+
+use globset::GlobMatcher;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::{catalogue::ToolId, identity::Principal, ids::RuleId};
+pub use condition::Condition;
 
 /// A validated policy, ready to evaluate.
 #[derive(Debug, Clone)]
@@ -17,7 +25,7 @@ pub struct Policy {
     pub identity: IdentityMode,
     /// The rules, in file order.
     pub rules: Vec<Rule>,
-    /// `sha256:<hex>` of the policy text, recorded with every call.
+    /// `sha256:<hex>` of the resolved policy, recorded with every call.
     pub version: String,
 }
 
@@ -31,6 +39,79 @@ pub enum IdentityMode {
     },
 }
 
+/// A set of catalogue tools.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ToolSet(u32);
+
+impl ToolSet {
+    /// Adds a tool.
+    pub fn insert(&mut self, tool: ToolId) {
+        self.0 |= 1 << (tool as u32);
+    }
+
+    /// Whether the tool is in the set.
+    pub fn contains(self, tool: ToolId) -> bool {
+        self.0 & (1 << (tool as u32)) != 0
+    }
+
+    /// Whether every tool of `other` is in this set.
+    pub fn covers(self, other: ToolSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The tools, in catalogue order.
+    pub fn iter(self) -> impl Iterator<Item = ToolId> {
+        ToolId::ALL.into_iter().filter(move |t| self.contains(*t))
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl FromIterator<ToolId> for ToolSet {
+    fn from_iter<I: IntoIterator<Item = ToolId>>(iter: I) -> Self {
+        let mut set = ToolSet::default();
+        for t in iter {
+            set.insert(t);
+        }
+        set
+    }
+}
+
+/// A glob over ARNs, e.g. `arn:aws:s3:::logs-*` (`*` also matches `/`).
+#[derive(Debug, Clone)]
+pub struct ResourcePattern {
+    /// As written.
+    pub pattern: String,
+    /// Compiled.
+    pub matcher: GlobMatcher,
+}
+
+/// What an `approve` rule requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApprovalRequirement {
+    /// The rule that requires it.
+    pub rule: RuleId,
+    /// Who may approve.
+    pub approvers: Vec<String>,
+    /// How many distinct approvers must approve.
+    pub quorum: u32,
+    /// How long a granted approval stays usable.
+    #[serde(with = "humantime_serde_secs")]
+    pub ttl: Duration,
+}
+
+mod humantime_serde_secs {
+    pub fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+}
+
 /// One rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -41,11 +122,30 @@ pub struct Rule {
     /// The tool globs as written, for display.
     pub tool_patterns: Vec<String>,
     /// The catalogue tools the globs match, resolved at load.
-    pub tools: BTreeSet<ToolId>,
+    pub tools: ToolSet,
+    /// ARN globs; every ARN a call touches must match one. Empty: any resource.
+    pub resources: Vec<ResourcePattern>,
+    /// Regions; empty: any region.
+    pub regions: Vec<String>,
+    /// A CEL condition.
+    pub when: Option<Condition>,
     /// What the rule decides.
     pub effect: Effect,
-    /// Shown to the agent when this rule denies.
+    /// For `approve` rules: who must approve.
+    pub approval: Option<ApprovalRequirement>,
+    /// Shown to the agent when this rule refuses or holds a call.
     pub reason: Option<String>,
+}
+
+impl Rule {
+    /// Whether the rule has no condition beyond principals and tools.
+    pub fn is_unconditional(&self) -> bool {
+        self.resources.is_empty() && self.regions.is_empty() && self.when.is_none()
+    }
+
+    fn applies_to(&self, principal: &Principal, tool: ToolId) -> bool {
+        self.tools.contains(tool) && self.principals.iter().any(|p| p.matches(principal))
+    }
 }
 
 /// A principal pattern in a rule.
@@ -79,13 +179,19 @@ impl PrincipalPattern {
         }
     }
 
-    fn matches(&self, p: &Principal) -> bool {
+    /// Whether the principal matches.
+    pub fn matches(&self, p: &Principal) -> bool {
         match self {
             Self::Any => true,
             Self::User(u) => *u == p.user,
             Self::Group(g) => p.groups.iter().any(|x| x == g),
             Self::Client(c) => p.client.as_deref() == Some(c.as_str()),
         }
+    }
+
+    /// Whether every principal this pattern matches is also matched by `other`.
+    pub fn within(&self, other: &PrincipalPattern) -> bool {
+        *other == PrincipalPattern::Any || self == other
     }
 }
 
@@ -100,204 +206,183 @@ impl fmt::Display for PrincipalPattern {
     }
 }
 
-/// What a rule, or the policy as a whole, decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a rule, or the policy as a whole, decides. Ordered by precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Effect {
     /// The call may proceed.
     Allow,
+    /// The caller's own human must confirm.
+    Confirm,
+    /// A human approver must approve.
+    Approve,
     /// The call is refused.
     Deny,
 }
 
+impl Effect {
+    /// The effect as written in policy files.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "allow",
+            Effect::Confirm => "confirm",
+            Effect::Approve => "approve",
+            Effect::Deny => "deny",
+        }
+    }
+}
+
 impl fmt::Display for Effect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Effect::Allow => "allow",
-            Effect::Deny => "deny",
-        })
+        f.write_str(self.as_str())
     }
+}
+
+/// The facts of one call that rules are evaluated against.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Who calls.
+    pub principal: &'a Principal,
+    /// Which tool.
+    pub tool: ToolId,
+    /// The typed arguments, as JSON.
+    pub args: &'a Value,
+    /// The ARNs the call touches.
+    pub resources: &'a [String],
+    /// The region the call goes to.
+    pub region: &'a str,
+    /// The time of the call.
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Why a rule did not match a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// The tool is not among the rule's tools.
+    Tool,
+    /// The caller is not among the rule's principals.
+    Principal,
+    /// The region is not among the rule's regions.
+    Region,
+    /// The request's resource at this index matches none of the rule's resource globs.
+    Resource(usize),
+    /// The `when` expression is false.
+    When,
+    /// The `when` expression could not be evaluated (counts as no match).
+    WhenError(String),
 }
 
 /// The outcome of evaluating one call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    /// Allow or deny.
+    /// What the policy decides.
     pub effect: Effect,
-    /// The rules that decided: every matching deny rule when denied, every matching allow
-    /// rule when allowed, none for the default deny.
+    /// The rules with the deciding effect, in file order; empty for the default deny.
     pub rules: Vec<RuleId>,
-    /// The first deciding deny rule's `reason`, if it has one.
+    /// The first deciding rule's `reason`.
     pub reason: Option<String>,
+    /// For `approve`: every matching approve rule's requirement (all apply).
+    pub approvals: Vec<ApprovalRequirement>,
+    /// Every rule that matched, with its effect.
+    pub matched: Vec<(usize, Effect)>,
+    /// Every rule that did not match, by index, and why.
+    pub misses: Vec<(usize, Miss)>,
+    /// Deny rules whose `when` failed to evaluate and so counted as matching (fail closed).
+    pub failed_closed: Vec<(usize, String)>,
 }
 
-impl Decision {
-    /// The first rule that decided, if any rule did.
-    pub fn deciding_rule(&self) -> Option<&RuleId> {
-        self.rules.first()
+/// Decides a call. Pure and infallible: evaluation errors deny, they never allow or panic.
+pub fn evaluate(req: &Request<'_>, policy: &Policy) -> Decision {
+    let mut matched = Vec::new();
+    let mut misses = Vec::new();
+    let mut failed_closed = Vec::new();
+    let mut vars: Option<Result<cel::Context<'static, 'static>, String>> = None;
+
+    for (i, rule) in policy.rules.iter().enumerate() {
+        if !rule.tools.contains(req.tool) {
+            misses.push((i, Miss::Tool));
+            continue;
+        }
+        if !rule.principals.iter().any(|p| p.matches(req.principal)) {
+            misses.push((i, Miss::Principal));
+            continue;
+        }
+        if !rule.regions.is_empty() && !rule.regions.iter().any(|r| r == req.region) {
+            misses.push((i, Miss::Region));
+            continue;
+        }
+        if !rule.resources.is_empty() {
+            let unmatched = if req.resources.is_empty() {
+                Some(0)
+            } else {
+                req.resources
+                    .iter()
+                    .position(|arn| !rule.resources.iter().any(|p| p.matcher.is_match(arn)))
+            };
+            if let Some(index) = unmatched {
+                misses.push((i, Miss::Resource(index)));
+                continue;
+            }
+        }
+        if let Some(when) = &rule.when {
+            let outcome = match vars.get_or_insert_with(|| condition::variables(req)) {
+                Ok(ctx) => when.eval(ctx),
+                Err(e) => Err(e.clone()),
+            };
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => {
+                    misses.push((i, Miss::When));
+                    continue;
+                }
+                Err(e) if rule.effect == Effect::Deny => failed_closed.push((i, e)),
+                Err(e) => {
+                    misses.push((i, Miss::WhenError(e)));
+                    continue;
+                }
+            }
+        }
+        matched.push((i, rule.effect));
+    }
+
+    let effect = matched.iter().map(|(_, e)| *e).max();
+    let deciding: Vec<&Rule> = match effect {
+        Some(effect) => matched
+            .iter()
+            .filter(|(_, e)| *e == effect)
+            .filter_map(|(i, _)| policy.rules.get(*i))
+            .collect(),
+        None => Vec::new(),
+    };
+    Decision {
+        effect: effect.unwrap_or(Effect::Deny),
+        rules: deciding.iter().map(|r| r.id.clone()).collect(),
+        reason: deciding.iter().find_map(|r| r.reason.clone()),
+        approvals: deciding.iter().filter_map(|r| r.approval.clone()).collect(),
+        matched,
+        misses,
+        failed_closed,
     }
 }
 
-fn applies(rule: &Rule, principal: &Principal, tool: ToolId) -> bool {
-    rule.tools.contains(&tool) && rule.principals.iter().any(|p| p.matches(principal))
+/// Whether `tool` appears in `principal`'s `tools/list`: some non-deny rule could match for
+/// some arguments, and no unconditional deny rule covers it.
+pub fn is_visible(principal: &Principal, tool: ToolId, policy: &Policy) -> bool {
+    hidden_by(principal, tool, policy).is_none()
+        && policy
+            .rules
+            .iter()
+            .any(|r| r.effect != Effect::Deny && r.applies_to(principal, tool))
 }
 
-/// Decides whether `principal` may call `tool`. Pure and infallible.
-pub fn evaluate(principal: &Principal, tool: ToolId, policy: &Policy) -> Decision {
-    let matching: Vec<&Rule> = policy
+/// The first unconditional deny rule that hides `tool` from `principal`, if any.
+pub fn hidden_by<'p>(principal: &Principal, tool: ToolId, policy: &'p Policy) -> Option<&'p Rule> {
+    policy
         .rules
         .iter()
-        .filter(|r| applies(r, principal, tool))
-        .collect();
-    let denies: Vec<&Rule> = matching
-        .iter()
-        .copied()
-        .filter(|r| r.effect == Effect::Deny)
-        .collect();
-    if !denies.is_empty() {
-        return Decision {
-            effect: Effect::Deny,
-            rules: denies.iter().map(|r| r.id.clone()).collect(),
-            reason: denies.iter().find_map(|r| r.reason.clone()),
-        };
-    }
-    if matching.is_empty() {
-        return Decision {
-            effect: Effect::Deny,
-            rules: Vec::new(),
-            reason: None,
-        };
-    }
-    Decision {
-        effect: Effect::Allow,
-        rules: matching.iter().map(|r| r.id.clone()).collect(),
-        reason: None,
-    }
-}
-
-/// Whether `tool` appears in `principal`'s `tools/list`: exactly when a call would be allowed.
-pub fn is_visible(principal: &Principal, tool: ToolId, policy: &Policy) -> bool {
-    evaluate(principal, tool, policy).effect == Effect::Allow
+        .find(|r| r.effect == Effect::Deny && r.is_unconditional() && r.applies_to(principal, tool))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule(id: &str, principals: &[&str], tools: &[ToolId], effect: Effect) -> Rule {
-        Rule {
-            id: RuleId::new(id),
-            principals: principals
-                .iter()
-                .filter_map(|p| PrincipalPattern::parse(p))
-                .collect(),
-            tool_patterns: Vec::new(),
-            tools: tools.iter().copied().collect(),
-            effect,
-            reason: (effect == Effect::Deny).then(|| format!("{id} says no")),
-        }
-    }
-
-    fn policy(rules: Vec<Rule>) -> Policy {
-        Policy {
-            identity: IdentityMode::Local { groups: vec![] },
-            rules,
-            version: "sha256:test".into(),
-        }
-    }
-
-    fn alice() -> Principal {
-        Principal {
-            user: "alice".into(),
-            groups: vec!["eng".into()],
-            client: Some("claude-code".into()),
-        }
-    }
-
-    #[test]
-    fn nothing_matching_is_a_default_deny_without_rules() {
-        let d = evaluate(&alice(), ToolId::S3ListBuckets, &policy(vec![]));
-        assert_eq!(d.effect, Effect::Deny);
-        assert!(d.rules.is_empty());
-        assert_eq!(d.reason, None);
-    }
-
-    #[test]
-    fn allow_matches_on_user_group_client_and_star() {
-        for who in ["user:alice", "group:eng", "client:claude-code", "*"] {
-            let p = policy(vec![rule(
-                "r",
-                &[who],
-                &[ToolId::S3ListBuckets],
-                Effect::Allow,
-            )]);
-            let d = evaluate(&alice(), ToolId::S3ListBuckets, &p);
-            assert_eq!(d.effect, Effect::Allow, "{who}");
-            assert_eq!(d.rules, vec![RuleId::new("r")]);
-        }
-        for who in ["user:bob", "group:ops", "client:cursor"] {
-            let p = policy(vec![rule(
-                "r",
-                &[who],
-                &[ToolId::S3ListBuckets],
-                Effect::Allow,
-            )]);
-            assert_eq!(
-                evaluate(&alice(), ToolId::S3ListBuckets, &p).effect,
-                Effect::Deny,
-                "{who}"
-            );
-        }
-    }
-
-    #[test]
-    fn deny_beats_allow_whatever_the_order() {
-        let allow = rule("read", &["*"], &[ToolId::S3GetObject], Effect::Allow);
-        let deny = rule(
-            "no-get",
-            &["group:eng"],
-            &[ToolId::S3GetObject],
-            Effect::Deny,
-        );
-        for rules in [vec![allow.clone(), deny.clone()], vec![deny, allow]] {
-            let d = evaluate(&alice(), ToolId::S3GetObject, &policy(rules));
-            assert_eq!(d.effect, Effect::Deny);
-            assert_eq!(d.rules, vec![RuleId::new("no-get")]);
-            assert_eq!(d.reason.as_deref(), Some("no-get says no"));
-        }
-    }
-
-    #[test]
-    fn rules_for_other_tools_do_not_apply() {
-        let p = policy(vec![rule(
-            "r",
-            &["*"],
-            &[ToolId::S3ListBuckets],
-            Effect::Allow,
-        )]);
-        assert_eq!(
-            evaluate(&alice(), ToolId::S3DeleteObject, &p).effect,
-            Effect::Deny
-        );
-        assert!(is_visible(&alice(), ToolId::S3ListBuckets, &p));
-        assert!(!is_visible(&alice(), ToolId::S3DeleteObject, &p));
-    }
-
-    #[test]
-    fn principal_patterns_parse_strictly() {
-        assert_eq!(PrincipalPattern::parse("*"), Some(PrincipalPattern::Any));
-        assert_eq!(
-            PrincipalPattern::parse("group:sre"),
-            Some(PrincipalPattern::Group("sre".into()))
-        );
-        for bad in ["alice", "role:x", "user:", "user:a b", ""] {
-            assert_eq!(PrincipalPattern::parse(bad), None, "{bad}");
-        }
-        assert_eq!(
-            PrincipalPattern::parse("client:cursor")
-                .map(|p| p.to_string())
-                .as_deref(),
-            Some("client:cursor")
-        );
-    }
-}
+#[path = "tests.rs"]
+mod tests;

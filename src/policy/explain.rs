@@ -1,0 +1,160 @@
+//! Words for decisions: why each rule did or did not match, for `awsgate policy explain`, for
+//! the agent when a call is refused, and for approvers. Pure: text from a decision.
+
+use serde::Serialize;
+
+use super::{Decision, Effect, Miss, Policy, Request, Rule};
+
+fn list(items: impl Iterator<Item = String>) -> String {
+    items
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why `rule` did not match `req`, in one clause.
+pub fn miss_text(rule: &Rule, miss: &Miss, req: &Request<'_>) -> String {
+    match miss {
+        Miss::Tool => format!(
+            "tool `{}` is not among {}",
+            req.tool,
+            list(rule.tool_patterns.iter().cloned())
+        ),
+        Miss::Principal => {
+            let mut who = vec![format!("user:{}", req.principal.user)];
+            who.extend(req.principal.groups.iter().map(|g| format!("group:{g}")));
+            who.extend(req.principal.client.iter().map(|c| format!("client:{c}")));
+            format!(
+                "caller ({}) is not among {}",
+                who.join(", "),
+                list(rule.principals.iter().map(ToString::to_string))
+            )
+        }
+        Miss::Region => format!(
+            "region `{}` is not among {}",
+            req.region,
+            list(rule.regions.iter().cloned())
+        ),
+        Miss::Resource(index) => format!(
+            "resource `{}` matches none of {}",
+            req.resources.get(*index).map_or("(none)", String::as_str),
+            list(rule.resources.iter().map(|p| p.pattern.clone()))
+        ),
+        Miss::When => format!(
+            "`when` is false: {}",
+            rule.when.as_ref().map_or("", |w| w.source())
+        ),
+        Miss::WhenError(e) => {
+            format!("`when` could not be evaluated ({e}), which counts as no match")
+        }
+    }
+}
+
+/// One rule's line in an explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleLine {
+    /// The rule id.
+    pub rule: String,
+    /// The rule's effect.
+    pub effect: Effect,
+    /// Whether it matched.
+    pub matched: bool,
+    /// Why it matched (and, for deny rules that failed closed, the error) or why not.
+    pub why: String,
+}
+
+/// The full explanation of a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The effect.
+    pub decision: Effect,
+    /// The deciding rules; empty for the default deny.
+    pub decided_by: Vec<String>,
+    /// The deciding rule's reason.
+    pub reason: Option<String>,
+    /// The ARNs the call touches.
+    pub resources: Vec<String>,
+    /// One line per rule, in file order.
+    pub rules: Vec<RuleLine>,
+    /// The policy version.
+    pub policy_version: String,
+}
+
+/// Explains `decision` rule by rule.
+pub fn explain(decision: &Decision, req: &Request<'_>, policy: &Policy) -> Explanation {
+    let mut rules: Vec<(usize, RuleLine)> = Vec::new();
+    for (i, effect) in &decision.matched {
+        let Some(rule) = policy.rules.get(*i) else {
+            continue;
+        };
+        let why = match decision.failed_closed.iter().find(|(j, _)| j == i) {
+            Some((_, e)) => format!(
+                "matches: its `when` could not be evaluated ({e}), and a deny rule then counts as matching"
+            ),
+            None => "matches".to_owned(),
+        };
+        rules.push((
+            *i,
+            RuleLine {
+                rule: rule.id.to_string(),
+                effect: *effect,
+                matched: true,
+                why,
+            },
+        ));
+    }
+    for (i, miss) in &decision.misses {
+        let Some(rule) = policy.rules.get(*i) else {
+            continue;
+        };
+        rules.push((
+            *i,
+            RuleLine {
+                rule: rule.id.to_string(),
+                effect: rule.effect,
+                matched: false,
+                why: miss_text(rule, miss, req),
+            },
+        ));
+    }
+    rules.sort_by_key(|(i, _)| *i);
+    Explanation {
+        decision: decision.effect,
+        decided_by: decision.rules.iter().map(ToString::to_string).collect(),
+        reason: decision.reason.clone(),
+        resources: req.resources.to_vec(),
+        rules: rules.into_iter().map(|(_, l)| l).collect(),
+        policy_version: policy.version.clone(),
+    }
+}
+
+/// What the agent reads when a visible tool's call is denied: the deny rule and its reason, or
+/// for the default deny, why each rule that could have allowed the call did not.
+pub fn denial_text(decision: &Decision, req: &Request<'_>, policy: &Policy) -> String {
+    if let Some(rule) = decision.rules.first() {
+        return match &decision.reason {
+            Some(reason) => format!("`{}` denied by policy rule `{rule}`: {reason}", req.tool),
+            None => format!("`{}` denied by policy rule `{rule}`", req.tool),
+        };
+    }
+    let near: Vec<String> = decision
+        .misses
+        .iter()
+        .filter(|(_, m)| !matches!(m, Miss::Tool | Miss::Principal))
+        .filter_map(|(i, m)| {
+            policy
+                .rules
+                .get(*i)
+                .map(|r| format!("rule `{}`: {}", r.id, miss_text(r, m, req)))
+        })
+        .collect();
+    if near.is_empty() {
+        format!("no policy rule allows this call to `{}`", req.tool)
+    } else {
+        format!(
+            "no policy rule allows this call to `{}`: {}",
+            req.tool,
+            near.join("; ")
+        )
+    }
+}

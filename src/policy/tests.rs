@@ -1,0 +1,390 @@
+//! Unit and property tests of policy evaluation, with policies written as TOML literals.
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+use crate::config::parse_policy;
+
+fn policy(rules: &str) -> Policy {
+    let text = format!("[identity]\nmode = \"local\"\ngroups = [\"eng\"]\n{rules}");
+    match parse_policy("p.toml", &text) {
+        Ok(l) => l.policy,
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+fn alice() -> Principal {
+    Principal {
+        user: "alice".into(),
+        groups: vec!["eng".into()],
+        client: Some("claude-code".into()),
+    }
+}
+
+fn decide(p: &Policy, who: &Principal, tool: ToolId, resources: &[&str], args: Value) -> Decision {
+    let resources: Vec<String> = resources.iter().map(|s| (*s).to_owned()).collect();
+    let req = Request {
+        principal: who,
+        tool,
+        args: &args,
+        resources: &resources,
+        region: "eu-west-1",
+        now: chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .unwrap()
+            .to_utc(),
+    };
+    evaluate(&req, p)
+}
+
+const LOGS: &str = "arn:aws:s3:::logs-app/2026/a.txt";
+const PROD: &str = "arn:aws:s3:::prod-db/dump.sql";
+
+#[test]
+fn nothing_matching_is_a_default_deny_without_rules() {
+    let d = decide(
+        &policy(""),
+        &alice(),
+        ToolId::S3ListBuckets,
+        &["arn:aws:s3:::*"],
+        json!({}),
+    );
+    assert_eq!((d.effect, d.rules.len(), d.reason), (Effect::Deny, 0, None));
+}
+
+#[test]
+fn allow_matches_on_user_group_client_and_star() {
+    for who in ["user:alice", "group:eng", "client:claude-code", "*"] {
+        let p = policy(&format!(
+            "[[rule]]\nid = \"r\"\nprincipals = [\"{who}\"]\ntools = [\"s3_list_buckets\"]\neffect = \"allow\"\n"
+        ));
+        let d = decide(
+            &p,
+            &alice(),
+            ToolId::S3ListBuckets,
+            &["arn:aws:s3:::*"],
+            json!({}),
+        );
+        assert_eq!(d.effect, Effect::Allow, "{who}");
+        assert_eq!(d.rules, vec![RuleId::new("r")]);
+    }
+}
+
+#[test]
+fn resources_must_all_match() {
+    let p = policy(
+        "[[rule]]\nid = \"logs\"\nprincipals = [\"*\"]\ntools = [\"s3_*\"]\nresources = [\"arn:aws:s3:::logs-*\"]\neffect = \"allow\"\n",
+    );
+    assert_eq!(
+        decide(&p, &alice(), ToolId::S3GetObject, &[LOGS], json!({})).effect,
+        Effect::Allow
+    );
+    let d = decide(&p, &alice(), ToolId::S3GetObject, &[LOGS, PROD], json!({}));
+    assert_eq!(d.effect, Effect::Deny);
+    assert_eq!(d.misses, vec![(0, Miss::Resource(1))]);
+}
+
+#[test]
+fn regions_and_when_conditions_narrow_a_rule() {
+    let p = policy(
+        "[[rule]]\nid = \"eu-small\"\nprincipals = [\"*\"]\ntools = [\"s3_list_objects\"]\nregions = [\"eu-west-1\"]\nwhen = \"has(args.max_keys) && args.max_keys <= 100\"\neffect = \"allow\"\n\
+         [[rule]]\nid = \"us-only\"\nprincipals = [\"*\"]\ntools = [\"s3_list_objects\"]\nregions = [\"us-east-1\"]\neffect = \"allow\"\n",
+    );
+    let small = decide(
+        &p,
+        &alice(),
+        ToolId::S3ListObjects,
+        &[LOGS],
+        json!({"bucket": "b", "max_keys": 10}),
+    );
+    assert_eq!(small.rules, vec![RuleId::new("eu-small")]);
+    assert!(small.misses.contains(&(1, Miss::Region)));
+    let big = decide(
+        &p,
+        &alice(),
+        ToolId::S3ListObjects,
+        &[LOGS],
+        json!({"bucket": "b", "max_keys": 500}),
+    );
+    assert_eq!(big.effect, Effect::Deny);
+    assert!(big.misses.contains(&(0, Miss::When)));
+}
+
+#[test]
+fn a_failing_when_is_no_match_for_allow_and_a_match_for_deny() {
+    let p = policy(
+        "[[rule]]\nid = \"allow-if\"\nprincipals = [\"*\"]\ntools = [\"s3_get_object\"]\nwhen = \"args.nonexistent == 1\"\neffect = \"allow\"\n",
+    );
+    let d = decide(
+        &p,
+        &alice(),
+        ToolId::S3GetObject,
+        &[LOGS],
+        json!({"bucket": "b", "key": "k"}),
+    );
+    assert_eq!(d.effect, Effect::Deny);
+    assert!(
+        matches!(d.misses.as_slice(), [(0, Miss::WhenError(_))]),
+        "{:?}",
+        d.misses
+    );
+
+    let p = policy(
+        "[[rule]]\nid = \"read\"\nprincipals = [\"*\"]\ntools = [\"s3_get_object\"]\neffect = \"allow\"\n\
+         [[rule]]\nid = \"deny-if\"\nprincipals = [\"*\"]\ntools = [\"s3_get_object\"]\nwhen = \"args.nonexistent == 1\"\neffect = \"deny\"\n",
+    );
+    let d = decide(
+        &p,
+        &alice(),
+        ToolId::S3GetObject,
+        &[LOGS],
+        json!({"bucket": "b", "key": "k"}),
+    );
+    assert_eq!(d.effect, Effect::Deny);
+    assert_eq!(d.rules, vec![RuleId::new("deny-if")]);
+    assert_eq!(d.failed_closed.len(), 1);
+}
+
+#[test]
+fn precedence_is_deny_approve_confirm_allow() {
+    let rule = |id: &str, effect: &str, extra: &str| {
+        format!(
+            "[[rule]]\nid = \"{id}\"\nprincipals = [\"*\"]\ntools = [\"s3_delete_object\"]\neffect = \"{effect}\"\n{extra}"
+        )
+    };
+    let allow = rule("a", "allow", "");
+    let confirm = rule("c", "confirm", "");
+    let approve = rule("p", "approve", "approvers = [\"group:sre\"]\n");
+    let approve2 = rule(
+        "p2",
+        "approve",
+        "approvers = [\"user:bob\"]\nquorum = 1\napproval_ttl = \"5m\"\n",
+    );
+    let deny = rule("d", "deny", "resources = [\"arn:aws:s3:::prod-*\"]\n");
+    let p = policy(
+        &[
+            allow.clone(),
+            confirm.clone(),
+            approve.clone(),
+            approve2.clone(),
+            deny.clone(),
+        ]
+        .concat(),
+    );
+    let on = |res: &str| decide(&p, &alice(), ToolId::S3DeleteObject, &[res], json!({}));
+    assert_eq!(on(PROD).effect, Effect::Deny);
+    let held = on(LOGS);
+    assert_eq!(held.effect, Effect::Approve);
+    assert_eq!(held.rules, vec![RuleId::new("p"), RuleId::new("p2")]);
+    assert_eq!(
+        held.approvals.len(),
+        2,
+        "all approve rules' requirements apply"
+    );
+    assert_eq!(held.approvals[1].ttl, Duration::from_secs(300));
+    assert_eq!(held.approvals[0].ttl, Duration::from_secs(900));
+    let p = policy(&[allow.clone(), confirm].concat());
+    assert_eq!(
+        decide(&p, &alice(), ToolId::S3DeleteObject, &[LOGS], json!({})).effect,
+        Effect::Confirm
+    );
+    let p = policy(&allow);
+    assert_eq!(
+        decide(&p, &alice(), ToolId::S3DeleteObject, &[LOGS], json!({})).effect,
+        Effect::Allow
+    );
+}
+
+#[test]
+fn listing_ignores_conditions_but_respects_unconditional_denies() {
+    let p = policy(
+        "[[rule]]\nid = \"logs\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_get_object\", \"s3_put_object\"]\nresources = [\"arn:aws:s3:::logs-*\"]\neffect = \"allow\"\n\
+         [[rule]]\nid = \"no-put\"\nprincipals = [\"*\"]\ntools = [\"s3_put_object\"]\neffect = \"deny\"\n\
+         [[rule]]\nid = \"no-prod\"\nprincipals = [\"*\"]\ntools = [\"s3_get_object\"]\nresources = [\"arn:aws:s3:::prod-*\"]\neffect = \"deny\"\n",
+    );
+    assert!(is_visible(&alice(), ToolId::S3GetObject, &p));
+    assert!(!is_visible(&alice(), ToolId::S3PutObject, &p));
+    assert_eq!(
+        hidden_by(&alice(), ToolId::S3PutObject, &p).map(|r| r.id.as_str()),
+        Some("no-put")
+    );
+    assert!(!is_visible(&alice(), ToolId::S3ListBuckets, &p));
+    let outsider = Principal {
+        user: "eve".into(),
+        groups: vec![],
+        client: None,
+    };
+    assert!(!is_visible(&outsider, ToolId::S3GetObject, &p));
+}
+
+#[test]
+fn denial_text_explains_what_almost_matched() {
+    let p = policy(
+        "[[rule]]\nid = \"logs\"\nprincipals = [\"*\"]\ntools = [\"s3_*\"]\nresources = [\"arn:aws:s3:::logs-*\"]\neffect = \"allow\"\n",
+    );
+    let resources = vec![PROD.to_owned()];
+    let principal = alice();
+    let args = json!({});
+    let req = Request {
+        principal: &principal,
+        tool: ToolId::S3GetObject,
+        args: &args,
+        resources: &resources,
+        region: "eu-west-1",
+        now: chrono::Utc::now(),
+    };
+    let d = evaluate(&req, &p);
+    assert_eq!(
+        explain::denial_text(&d, &req, &p),
+        "no policy rule allows this call to `s3_get_object`: rule `logs`: resource `arn:aws:s3:::prod-db/dump.sql` matches none of `arn:aws:s3:::logs-*`"
+    );
+}
+
+// ---- properties -------------------------------------------------------------------------
+
+const PRINCIPALS: [&str; 5] = ["*", "user:alice", "user:bob", "group:eng", "group:sre"];
+const TOOLS: [&str; 5] = [
+    "s3_get_object",
+    "s3_delete_object",
+    "s3_*",
+    "ec2_describe_instances",
+    "*",
+];
+const RESOURCES: [&str; 3] = [
+    "arn:aws:s3:::logs-*",
+    "arn:aws:s3:::prod-*",
+    "arn:aws:ec2:*:*:instance/*",
+];
+const EFFECTS: [&str; 4] = ["allow", "deny", "approve", "confirm"];
+const ARNS: [&str; 4] = [
+    LOGS,
+    PROD,
+    "arn:aws:s3:::other/x",
+    "arn:aws:ec2:eu-west-1:*:instance/i-1",
+];
+
+#[derive(Debug, Clone)]
+struct GenRule {
+    principal: usize,
+    tool: usize,
+    resource: Option<usize>,
+    effect: usize,
+    when_always_errors: bool,
+}
+
+impl GenRule {
+    fn toml(&self, id: usize) -> String {
+        let mut s = format!(
+            "[[rule]]\nid = \"r{id}\"\nprincipals = [\"{}\"]\ntools = [\"{}\"]\neffect = \"{}\"\n",
+            PRINCIPALS[self.principal], TOOLS[self.tool], EFFECTS[self.effect]
+        );
+        if let Some(r) = self.resource {
+            s.push_str(&format!("resources = [\"{}\"]\n", RESOURCES[r]));
+        }
+        if self.when_always_errors {
+            s.push_str("when = \"args.absent == 1\"\n");
+        }
+        if EFFECTS[self.effect] == "approve" {
+            s.push_str("approvers = [\"group:sre\"]\n");
+        }
+        s
+    }
+}
+
+fn gen_rule() -> impl Strategy<Value = GenRule> {
+    (
+        0..PRINCIPALS.len(),
+        0..TOOLS.len(),
+        proptest::option::of(0..RESOURCES.len()),
+        0..EFFECTS.len(),
+        proptest::bool::weighted(0.15),
+    )
+        .prop_map(
+            |(principal, tool, resource, effect, when_always_errors)| GenRule {
+                principal,
+                tool,
+                resource,
+                effect,
+                when_always_errors,
+            },
+        )
+}
+
+fn build(rules: &[GenRule]) -> Policy {
+    policy(
+        &rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.toml(i))
+            .collect::<String>(),
+    )
+}
+
+fn callers() -> impl Strategy<Value = Principal> {
+    (0..3usize, proptest::bool::ANY, proptest::bool::ANY).prop_map(|(u, eng, sre)| {
+        let mut groups = Vec::new();
+        if eng {
+            groups.push("eng".to_owned());
+        }
+        if sre {
+            groups.push("sre".to_owned());
+        }
+        Principal {
+            user: ["alice", "bob", "carol"][u].into(),
+            groups,
+            client: None,
+        }
+    })
+}
+
+fn tools() -> impl Strategy<Value = ToolId> {
+    prop::sample::select(ToolId::ALL.to_vec())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn a_matching_deny_rule_always_wins(rules in prop::collection::vec(gen_rule(), 0..8), who in callers(), tool in tools(), arn in 0..ARNS.len()) {
+        let p = build(&rules);
+        let d = decide(&p, &who, tool, &[ARNS[arn]], json!({}));
+        let deny_matched = d.matched.iter().any(|(_, e)| *e == Effect::Deny);
+        if deny_matched {
+            prop_assert_eq!(d.effect, Effect::Deny);
+            prop_assert!(d.rules.iter().all(|id| p.rules.iter().any(|r| r.id == *id && r.effect == Effect::Deny)));
+        }
+        // Every matched rule really applies to the caller and tool.
+        for (i, _) in &d.matched {
+            prop_assert!(p.rules[*i].applies_to(&who, tool));
+        }
+    }
+
+    #[test]
+    fn removing_an_allow_rule_never_turns_a_deny_into_an_allow(rules in prop::collection::vec(gen_rule(), 1..8), who in callers(), tool in tools(), arn in 0..ARNS.len()) {
+        let before = decide(&build(&rules), &who, tool, &[ARNS[arn]], json!({})).effect;
+        for i in 0..rules.len() {
+            if EFFECTS[rules[i].effect] != "allow" {
+                continue;
+            }
+            let mut fewer = rules.clone();
+            fewer.remove(i);
+            let after = decide(&build(&fewer), &who, tool, &[ARNS[arn]], json!({})).effect;
+            prop_assert!(!(before == Effect::Deny && after == Effect::Allow), "removing rule {} allowed a denied call", i);
+            prop_assert!(after >= before || after == Effect::Deny, "removing an allow rule loosened {:?} to {:?}", before, after);
+        }
+    }
+
+    #[test]
+    fn hidden_tools_are_never_allowed_and_listed_tools_have_a_candidate(rules in prop::collection::vec(gen_rule(), 0..8), who in callers(), tool in tools(), arn in 0..ARNS.len()) {
+        let p = build(&rules);
+        let d = decide(&p, &who, tool, &[ARNS[arn]], json!({}));
+        if !is_visible(&who, tool, &p) {
+            prop_assert_eq!(d.effect, Effect::Deny, "a hidden tool was not denied");
+        } else {
+            // Listed: some non-deny rule applies to this caller and tool, so the call is
+            // judged by rules, never answered as an unknown tool.
+            prop_assert!(p.rules.iter().any(|r| r.effect != Effect::Deny && r.applies_to(&who, tool)));
+            prop_assert!(hidden_by(&who, tool, &p).is_none());
+        }
+    }
+}
