@@ -61,6 +61,39 @@ pub enum PolicyCommand {
         /// The policy file.
         file: PathBuf,
     },
+    /// Show how a policy decides one call, rule by rule.
+    Explain(ExplainArgs),
+    /// Print the JSON Schema of policy files (what `policies/schema.json` holds).
+    Schema,
+}
+
+/// `awsgate policy explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The policy file.
+    #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The caller.
+    #[arg(long, value_name = "user:NAME")]
+    pub principal: String,
+    /// The caller's groups, comma-separated [default: the policy's local groups].
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub groups: Option<Vec<String>>,
+    /// The caller's MCP client name.
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
+    /// The tool.
+    #[arg(long)]
+    pub tool: String,
+    /// The tool's arguments, as a JSON object.
+    #[arg(long, default_value = "{}", value_name = "JSON")]
+    pub args: String,
+    /// The region the call would go to.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Export formats.

@@ -290,6 +290,8 @@ impl<B: Backend> Gate<B> {
         let call = match ToolCall::parse(tool, args) {
             Ok(call) => call,
             Err(detail) => {
+                // The tool is listed, but without valid arguments the policy cannot decide.
+                "none".clone_into(&mut decided.decision);
                 let detail = self.scrubber.text(&detail).into_owned();
                 let refusal = Refusal::InvalidArguments { tool, detail };
                 return Err(self.refuse(decided, CallStatus::InvalidArgs, refusal).await);

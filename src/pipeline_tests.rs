@@ -240,6 +240,7 @@ async fn bad_arguments_are_refused_and_recorded_with_what_was_sent() {
     assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
     let r = &f.records()[0];
     assert_eq!(r.status, CallStatus::InvalidArgs);
+    assert_eq!(r.decision, "none");
     assert_eq!(r.args["max_keys"], "many");
     assert_eq!(r.args["x"], "[MASKED:awsgate-credential]");
 }

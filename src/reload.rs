@@ -11,8 +11,24 @@ use sha2::{Digest, Sha256};
 
 use crate::{aws::Backend, config, mcp::Peers, pipeline::Gate};
 
-/// How often the policy file is checked for changes.
+/// How often the policy file is checked for changes, unless `AWSGATE_POLICY_POLL` says
+/// otherwise (a duration such as `2s`; `0` turns polling off, leaving SIGHUP).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The poll interval from `AWSGATE_POLICY_POLL`'s value; `None` means polling is off.
+pub fn poll_interval(setting: Option<&str>) -> Result<Option<Duration>, String> {
+    match setting.map(str::trim) {
+        None | Some("") => Ok(Some(POLL_INTERVAL)),
+        Some("0") => Ok(None),
+        Some(text) => match humantime::parse_duration(text) {
+            Ok(d) if d.is_zero() => Ok(None),
+            Ok(d) => Ok(Some(d)),
+            Err(_) => Err(format!(
+                "AWSGATE_POLICY_POLL=`{text}` is not a duration: write e.g. `500ms`, `2s`, or `0` for SIGHUP only"
+            )),
+        },
+    }
+}
 
 /// What one check of the policy file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,16 +133,23 @@ impl<B: Backend> Watcher<B> {
         Outcome::Rejected { errors }
     }
 
-    /// Checks every [`POLL_INTERVAL`] and on SIGHUP, until the task is dropped.
-    pub async fn run(mut self) {
+    /// Checks every `interval` (never, if `None`) and on SIGHUP, until the task is dropped.
+    pub async fn run(mut self, interval: Option<Duration>) {
         let mut hangups = hangup_signals();
         loop {
             let force = tokio::select! {
-                () = tokio::time::sleep(POLL_INTERVAL) => false,
+                () = sleep_or_forever(interval) => false,
                 Some(()) = next_hangup(&mut hangups) => true,
             };
             self.check(force).await;
         }
+    }
+}
+
+async fn sleep_or_forever(interval: Option<Duration>) {
+    match interval {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -162,4 +185,17 @@ async fn next_hangup(h: &mut Hangups) -> Option<()> {
 #[cfg(not(unix))]
 async fn next_hangup(_: &mut Hangups) -> Option<()> {
     std::future::pending().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poll_interval_is_configurable_and_can_be_off() {
+        assert_eq!(poll_interval(None), Ok(Some(POLL_INTERVAL)));
+        assert_eq!(poll_interval(Some("2s")), Ok(Some(Duration::from_secs(2))));
+        assert_eq!(poll_interval(Some("0")), Ok(None));
+        assert!(poll_interval(Some("often")).is_err());
+    }
 }

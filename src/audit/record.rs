@@ -55,7 +55,8 @@ pub struct Decided {
     pub tool: String,
     /// The arguments (as sent, or as parsed when valid), secrets scrubbed.
     pub args: Value,
-    /// `allow`, `deny`, `approve` or `confirm`.
+    /// `allow`, `deny`, `approve` or `confirm`; `none` when the arguments were invalid, so the
+    /// policy could not decide.
     pub decision: String,
     /// The rules that decided.
     pub rules: Vec<RuleId>,

@@ -1,16 +1,137 @@
-//! `awsgate policy check FILE`: every problem at once, exit 0 only when valid.
+//! `awsgate policy check|explain|schema`: validate a policy, show how it decides a call, and
+//! print the JSON Schema of policy files.
 
 use std::{io::Write, process::ExitCode};
 
+use anyhow::{Context, anyhow, bail};
+
 use crate::{
-    cli::PolicyCommand,
+    catalogue::{self, ArnScope, ToolCall, ToolId},
+    cli::{ExplainArgs, PolicyCommand},
     config::{self, PolicyError},
+    identity::Principal,
+    policy::{self, IdentityMode, Request},
 };
 
 pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Check { file } => check(&file),
+        PolicyCommand::Explain(args) => explain(&args),
+        PolicyCommand::Schema => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", config::schema_json())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let loaded = config::load_policy(&args.policy)?;
+    let policy = loaded.policy;
+    let Some(user) = args
+        .principal
+        .strip_prefix("user:")
+        .filter(|u| !u.is_empty())
+    else {
+        bail!(
+            "`--principal {}` is not a user: write `--principal user:NAME`",
+            args.principal
+        );
+    };
+    let IdentityMode::Local {
+        groups: local_groups,
+    } = &policy.identity;
+    let principal = Principal {
+        user: user.to_owned(),
+        groups: args.groups.clone().unwrap_or_else(|| local_groups.clone()),
+        client: args.client.clone(),
+    };
+    let tool: ToolId = args.tool.parse().map_err(|e: catalogue::UnknownTool| {
+        let hint = catalogue::did_you_mean(&args.tool)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        anyhow!("{e}{hint}")
+    })?;
+    let raw_args: serde_json::Value =
+        serde_json::from_str(&args.args).context("`--args` is not JSON")?;
+    let serde_json::Value::Object(map) = raw_args else {
+        bail!("`--args` must be a JSON object, e.g. '{{\"bucket\": \"logs\"}}'");
+    };
+    let call = ToolCall::parse(tool, Some(map))
+        .map_err(|e| anyhow!("invalid arguments for `{tool}`: {e}"))?;
+    let call_args = call.args_json();
+    let resources = call.resources(&ArnScope {
+        region: args.region.clone(),
+    });
+    let req = Request {
+        principal: &principal,
+        tool,
+        args: &call_args,
+        resources: &resources,
+        region: &args.region,
+        now: chrono::Utc::now(),
+    };
+    let decision = policy::evaluate(&req, &policy);
+    let mut explanation = policy::explain::explain(&decision, &req, &policy);
+    let visible = policy::is_visible(&principal, tool, &policy);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let mut value = serde_json::to_value(&explanation)?;
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("listed".into(), visible.into());
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "decision:   {}", explanation.decision)?;
+    let decided_by = if explanation.decided_by.is_empty() {
+        "(default deny: no rule matched)".to_owned()
+    } else {
+        explanation.decided_by.join(", ")
+    };
+    writeln!(out, "decided by: {decided_by}")?;
+    if let Some(reason) = explanation.reason.take() {
+        writeln!(out, "reason:     {reason}")?;
+    }
+    for a in &explanation.approvals {
+        writeln!(
+            out,
+            "approval:   rule `{}`: {} of {} within {}",
+            a.rule,
+            a.quorum,
+            a.approvers.join(", "),
+            humantime::format_duration(a.ttl)
+        )?;
+    }
+    writeln!(
+        out,
+        "listed:     {}",
+        if visible {
+            "yes, the tool is in this caller's tools/list"
+        } else {
+            "no, the tool is hidden from this caller (it answers as unknown)"
+        }
+    )?;
+    writeln!(out, "resources:  {}", explanation.resources.join(", "))?;
+    writeln!(out, "rules:")?;
+    let width = explanation
+        .rules
+        .iter()
+        .map(|l| l.rule.len())
+        .max()
+        .unwrap_or(0);
+    for line in &explanation.rules {
+        let mark = if line.matched { "match" } else { "no   " };
+        writeln!(
+            out,
+            "  {mark}  {:<width$}  {:<7}  {}",
+            line.rule,
+            line.effect.as_str(),
+            line.why
+        )?;
+    }
+    writeln!(out, "policy:     {}", explanation.policy_version)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(file: &std::path::Path) -> anyhow::Result<ExitCode> {

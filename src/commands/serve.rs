@@ -16,7 +16,7 @@ use crate::{
     mcp::{Peers, Server},
     pipeline::{Caller, Gate, Transport},
     policy::IdentityMode,
-    reload::Watcher,
+    reload::{self, Watcher},
 };
 
 /// The one line a user sees when awsgate is started without a policy.
@@ -39,6 +39,8 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let db = super::db_path(args.db.clone())?;
     let audit = AuditLog::open(&db)?;
     let TransportArg::Stdio = args.transport;
+    let poll = reload::poll_interval(std::env::var("AWSGATE_POLICY_POLL").ok().as_deref())
+        .map_err(anyhow::Error::msg)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -69,7 +71,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .context("cannot write the audit log, so awsgate will not serve")?;
         let peers = Peers::default();
         let watcher =
-            tokio::spawn(Watcher::new(policy_path.clone(), gate.clone(), peers.clone()).run());
+            tokio::spawn(Watcher::new(policy_path.clone(), gate.clone(), peers.clone()).run(poll));
         let server = Server::new(
             gate,
             principal.user.clone(),

@@ -603,6 +603,12 @@ fn version_of(identity: &IdentityMode, rules: &[Rule]) -> String {
     )
 }
 
+/// The JSON Schema of policy files, pretty-printed (what `policies/schema.json` holds).
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(RawPolicy);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
 /// 1-based line and column of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
@@ -812,6 +818,15 @@ effect = "maybe"
         let loaded = parse_policy("p.toml", "[identity]\nmode = \"local\"\n").unwrap();
         assert!(loaded.policy.rules.is_empty());
         assert_eq!(loaded.warnings.len(), 1);
+    }
+
+    #[test]
+    fn the_committed_json_schema_is_up_to_date() {
+        let committed = include_str!("../../policies/schema.json");
+        assert!(
+            committed.trim_end() == schema_json(),
+            "policies/schema.json is stale: run `cargo run -- policy schema > policies/schema.json`"
+        );
     }
 
     #[test]

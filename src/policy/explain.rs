@@ -72,6 +72,8 @@ pub struct Explanation {
     pub decided_by: Vec<String>,
     /// The deciding rule's reason.
     pub reason: Option<String>,
+    /// For `approve`: what each matching approve rule requires.
+    pub approvals: Vec<super::ApprovalRequirement>,
     /// The ARNs the call touches.
     pub resources: Vec<String>,
     /// One line per rule, in file order.
@@ -122,6 +124,7 @@ pub fn explain(decision: &Decision, req: &Request<'_>, policy: &Policy) -> Expla
         decision: decision.effect,
         decided_by: decision.rules.iter().map(ToString::to_string).collect(),
         reason: decision.reason.clone(),
+        approvals: decision.approvals.clone(),
         resources: req.resources.to_vec(),
         rules: rules.into_iter().map(|(_, l)| l).collect(),
         policy_version: policy.version.clone(),

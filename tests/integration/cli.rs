@@ -116,3 +116,81 @@ fn audit_export_of_a_missing_db_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn policy_explain_shows_the_decision_rule_by_rule() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/example.toml");
+    let (ok, stdout, stderr) = run(awsgate()
+        .args([
+            "policy",
+            "explain",
+            "--principal",
+            "user:dana",
+            "--tool",
+            "s3_get_object",
+            "--region",
+            "eu-west-1",
+        ])
+        .args([
+            "--args",
+            r#"{"bucket": "prod-db", "key": "dump.sql"}"#,
+            "--policy",
+        ])
+        .arg(&example));
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("decision:   deny\ndecided by: never-touch-prod\nreason:     production buckets are off limits to agents\n"), "{stdout}");
+    assert!(stdout.contains("  match  engineers-read "), "{stdout}");
+    assert!(
+        stdout.contains("resources:  arn:aws:s3:::prod-db/dump.sql"),
+        "{stdout}"
+    );
+
+    let (ok, json, _) = run(awsgate()
+        .args([
+            "policy",
+            "explain",
+            "--json",
+            "--principal",
+            "user:dana",
+            "--tool",
+            "s3_delete_object",
+        ])
+        .args(["--args", r#"{"bucket": "logs", "key": "k"}"#, "--policy"])
+        .arg(&example));
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["decision"], "approve");
+    assert_eq!(
+        v["approvals"][0]["approvers"],
+        serde_json::json!(["group:sre", "user:bob"])
+    );
+    assert_eq!(v["listed"], true);
+
+    let (ok, _, stderr) = run(awsgate()
+        .args([
+            "policy",
+            "explain",
+            "--principal",
+            "user:dana",
+            "--tool",
+            "s3_get_objct",
+            "--policy",
+        ])
+        .arg(&example));
+    assert!(!ok);
+    assert!(
+        stderr.contains("unknown tool `s3_get_objct`; did you mean `s3_get_object`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn policy_schema_prints_the_committed_schema() {
+    let (ok, stdout, _) = run(awsgate().args(["policy", "schema"]));
+    assert!(ok);
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/schema.json"),
+    )
+    .unwrap();
+    assert_eq!(stdout, committed);
+}

@@ -12,5 +12,6 @@
 )]
 
 mod cli;
+mod policy;
 mod stdio;
 mod support;

@@ -44,7 +44,7 @@ fn opts(as_user: Option<&str>) -> GateOptions<'_> {
     GateOptions {
         policy: POLICY,
         as_user,
-        endpoint: None,
+        ..Default::default()
     }
 }
 
@@ -417,6 +417,10 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
     );
     assert_eq!(denied["reason"], "alice may not delete; ask bob");
     assert_eq!(rows[2]["args"], json!({"sugar": 2}));
+    assert_eq!(
+        rows[3]["decision"], "none",
+        "the policy cannot decide on invalid arguments"
+    );
     assert_eq!(rows[4]["error_code"], "NoSuchKey");
 
     let session = ok["session"].as_str().unwrap();
@@ -575,8 +579,8 @@ async fn a_call_cut_off_by_a_crash_stays_visible_as_incomplete() {
     });
     let gate = support::start(GateOptions {
         policy: POLICY,
-        as_user: None,
         endpoint: Some(format!("http://{addr}")),
+        ..Default::default()
     })
     .await;
     let peer = gate.client.peer().clone();

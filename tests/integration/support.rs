@@ -7,7 +7,7 @@ use std::{
 };
 
 use rmcp::{
-    RoleClient, ServiceExt,
+    ClientHandler, RoleClient, ServiceExt,
     model::{CallToolRequestParams, CallToolResult},
     service::RunningService,
     transport::{ConfigureCommandExt, TokioChildProcess},
@@ -81,8 +81,8 @@ pub async fn object_exists(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> 
 }
 
 /// A running `awsgate serve` with an MCP client connected over its stdio.
-pub struct Gate {
-    pub client: RunningService<RoleClient, ()>,
+pub struct Gate<H: ClientHandler = ()> {
+    pub client: RunningService<RoleClient, H>,
     pub pid: u32,
     pub db: PathBuf,
     pub dir: tempfile::TempDir,
@@ -93,6 +93,7 @@ pub struct GateOptions<'a> {
     pub policy: &'a str,
     pub as_user: Option<&'a str>,
     pub endpoint: Option<String>,
+    pub env: Vec<(&'a str, &'a str)>,
 }
 
 /// The awsgate binary with a clean environment (no AWS settings of the machine leak in).
@@ -106,6 +107,10 @@ pub fn awsgate() -> std::process::Command {
 }
 
 pub async fn start(opts: GateOptions<'_>) -> Gate {
+    start_with(opts, ()).await
+}
+
+pub async fn start_with<H: ClientHandler>(opts: GateOptions<'_>, handler: H) -> Gate<H> {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, opts.policy).unwrap();
@@ -127,13 +132,16 @@ pub async fn start(opts: GateOptions<'_>) -> Gate {
         if let Some(user) = opts.as_user {
             c.arg("--as").arg(user);
         }
+        for (k, v) in &opts.env {
+            c.env(k, v);
+        }
     });
     let (transport, _) = TokioChildProcess::builder(cmd)
         .stderr(Stdio::from(stderr))
         .spawn()
         .unwrap();
     let pid = transport.id().unwrap();
-    let client = ().serve(transport).await.unwrap_or_else(|e| {
+    let client = handler.serve(transport).await.unwrap_or_else(|e| {
         panic!(
             "MCP handshake with awsgate failed: {e}; stderr: {}",
             std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
@@ -147,7 +155,11 @@ pub async fn start(opts: GateOptions<'_>) -> Gate {
     }
 }
 
-impl Gate {
+impl<H: ClientHandler> Gate<H> {
+    pub fn policy_path(&self) -> PathBuf {
+        self.dir.path().join("policy.toml")
+    }
+
     pub async fn call(&self, tool: &str, args: Value) -> CallToolResult {
         let mut params = CallToolRequestParams::new(tool.to_owned());
         if let Value::Object(map) = args {
