@@ -269,10 +269,10 @@ impl Resolver<'_> {
                 continue;
             }
             match GlobBuilder::new(pattern).literal_separator(false).build() {
-                Ok(glob) => out.push(ResourcePattern {
-                    pattern: pattern.clone(),
-                    matcher: glob.compile_matcher(),
-                }),
+                Ok(glob) => out.push(ResourcePattern::new(
+                    pattern.clone(),
+                    glob.compile_matcher(),
+                )),
                 Err(e) => self.error(
                     r.span(),
                     format!("{key}[{i}]"),
@@ -867,9 +867,7 @@ mod condition_tests {
         let r = &p.rules[0];
         assert_eq!(r.resources[0].pattern, "arn:aws:s3:::logs-*");
         assert!(
-            r.resources[0]
-                .matcher
-                .is_match("arn:aws:s3:::logs-a/deep/key.txt"),
+            r.resources[0].is_match("arn:aws:s3:::logs-a/deep/key.txt"),
             "`*` crosses `/` in ARNs"
         );
         assert_eq!(r.regions, ["eu-west-1", "us-gov-west-1"]);

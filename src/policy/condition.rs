@@ -3,12 +3,16 @@
 //! An expression may use only [`VARIABLES`]; anything else is refused at load, so a typo in a
 //! variable name cannot silently make a rule never (or always) match.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use cel::{Context, Program, Value as CelValue};
+use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::{Value, json};
 
 use super::Request;
+
+/// The standard CEL environment, built once: building it registers every standard function,
+/// which costs far more than evaluating a typical condition.
+static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
 
 /// The variables a `when` expression may use.
 pub const VARIABLES: [&str; 6] = ["principal", "tool", "args", "resources", "region", "now"];
@@ -67,7 +71,7 @@ impl std::fmt::Display for ConditionError {
 impl Condition {
     /// Compiles `source`, checking that it only uses known variables.
     pub fn compile(source: &str) -> Result<Self, ConditionError> {
-        let program = Program::compile(source).map_err(|errors| {
+        let program = ENV.compile(source).map_err(|errors| {
             let first = errors.errors.first();
             let (line, column) = first.map_or((1, 1), |e| (e.pos.0, e.pos.1));
             ConditionError::Syntax {
@@ -145,7 +149,7 @@ fn macro_bound_names(source: &str) -> Vec<String> {
 
 /// The variables of a request, built once per evaluation (and only if some rule has `when`).
 pub fn variables(req: &Request<'_>) -> Result<Context<'static, 'static>, String> {
-    let mut ctx = Context::default();
+    let mut ctx = Context::with_env(ENV.clone());
     let principal = json!({
         "user": req.principal.user,
         "groups": req.principal.groups,

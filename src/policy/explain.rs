@@ -105,19 +105,19 @@ pub fn explain(decision: &Decision, req: &Request<'_>, policy: &Policy) -> Expla
             },
         ));
     }
-    for (i, miss) in &decision.misses {
-        let Some(rule) = policy.rules.get(*i) else {
-            continue;
-        };
-        rules.push((
-            *i,
-            RuleLine {
-                rule: rule.id.to_string(),
-                effect: rule.effect,
-                matched: false,
-                why: miss_text(rule, miss, req),
-            },
-        ));
+    for (i, rule) in policy.rules.iter().enumerate() {
+        if let Some(miss) = decision.miss_of(i) {
+            let why = miss_text(rule, miss, req);
+            rules.push((
+                i,
+                RuleLine {
+                    rule: rule.id.to_string(),
+                    effect: rule.effect,
+                    matched: false,
+                    why,
+                },
+            ));
+        }
     }
     rules.sort_by_key(|(i, _)| *i);
     Explanation {

@@ -86,7 +86,38 @@ pub struct ResourcePattern {
     /// As written.
     pub pattern: String,
     /// Compiled.
-    pub matcher: GlobMatcher,
+    matcher: ArnMatcher,
+}
+
+/// Most ARN globs are a literal or a literal followed by one `*`; those are matched without
+/// the glob engine.
+#[derive(Debug, Clone)]
+enum ArnMatcher {
+    Exact(String),
+    Prefix(String),
+    Glob(GlobMatcher),
+}
+
+impl ResourcePattern {
+    /// A pattern and its compiled glob (compiled with `*` matching `/`).
+    pub fn new(pattern: String, glob: GlobMatcher) -> Self {
+        let is_meta = |c: char| "*?[]{}\\".contains(c);
+        let matcher = match pattern.strip_suffix('*') {
+            _ if !pattern.contains(is_meta) => ArnMatcher::Exact(pattern.clone()),
+            Some(prefix) if !prefix.contains(is_meta) => ArnMatcher::Prefix(prefix.to_owned()),
+            _ => ArnMatcher::Glob(glob),
+        };
+        Self { pattern, matcher }
+    }
+
+    /// Whether `arn` matches.
+    pub fn is_match(&self, arn: &str) -> bool {
+        match &self.matcher {
+            ArnMatcher::Exact(e) => e == arn,
+            ArnMatcher::Prefix(p) => arn.starts_with(p.as_str()),
+            ArnMatcher::Glob(g) => g.is_match(arn),
+        }
+    }
 }
 
 /// What an `approve` rule requires.
@@ -285,10 +316,26 @@ pub struct Decision {
     pub approvals: Vec<ApprovalRequirement>,
     /// Every rule that matched, with its effect.
     pub matched: Vec<(usize, Effect)>,
-    /// Every rule that did not match, by index, and why.
+    /// Every rule that names the tool but did not match, by index, and why. Rules for other
+    /// tools are left out (see [`Decision::miss_of`]).
     pub misses: Vec<(usize, Miss)>,
     /// Deny rules whose `when` failed to evaluate and so counted as matching (fail closed).
     pub failed_closed: Vec<(usize, String)>,
+}
+
+impl Decision {
+    /// Why rule `index` did not match, or `None` if it matched.
+    pub fn miss_of(&self, index: usize) -> Option<&Miss> {
+        if self.matched.iter().any(|(i, _)| *i == index) {
+            return None;
+        }
+        Some(
+            self.misses
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map_or(&Miss::Tool, |(_, m)| m),
+        )
+    }
 }
 
 /// Decides a call. Pure and infallible: evaluation errors deny, they never allow or panic.
@@ -300,7 +347,6 @@ pub fn evaluate(req: &Request<'_>, policy: &Policy) -> Decision {
 
     for (i, rule) in policy.rules.iter().enumerate() {
         if !rule.tools.contains(req.tool) {
-            misses.push((i, Miss::Tool));
             continue;
         }
         if !rule.principals.iter().any(|p| p.matches(req.principal)) {
@@ -317,7 +363,7 @@ pub fn evaluate(req: &Request<'_>, policy: &Policy) -> Decision {
             } else {
                 req.resources
                     .iter()
-                    .position(|arn| !rule.resources.iter().any(|p| p.matcher.is_match(arn)))
+                    .position(|arn| !rule.resources.iter().any(|p| p.is_match(arn)))
             };
             if let Some(index) = unmatched {
                 misses.push((i, Miss::Resource(index)));

@@ -196,6 +196,20 @@ fn precedence_is_deny_approve_confirm_allow() {
 }
 
 #[test]
+fn arn_globs_match_literally_by_prefix_and_by_glob() {
+    let p = policy(
+        "[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"*\"]\nresources = [\"arn:aws:s3:::exact/key\", \"arn:aws:s3:::logs-*\", \"arn:aws:ec2:*:*:instance/i-0?\"]\neffect = \"allow\"\n",
+    );
+    let r = &p.rules[0].resources;
+    assert!(r[0].is_match("arn:aws:s3:::exact/key") && !r[0].is_match("arn:aws:s3:::exact/key2"));
+    assert!(r[1].is_match("arn:aws:s3:::logs-a/b/c") && !r[1].is_match("arn:aws:s3:::log"));
+    assert!(
+        r[2].is_match("arn:aws:ec2:eu-west-1:123:instance/i-01")
+            && !r[2].is_match("arn:aws:ec2:eu-west-1:123:instance/i-012")
+    );
+}
+
+#[test]
 fn listing_ignores_conditions_but_respects_unconditional_denies() {
     let p = policy(
         "[[rule]]\nid = \"logs\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_get_object\", \"s3_put_object\"]\nresources = [\"arn:aws:s3:::logs-*\"]\neffect = \"allow\"\n\
