@@ -27,7 +27,7 @@ use awsgate::{
     config::parse_policy,
     identity::Principal,
     ids::SessionId,
-    masking::{Scrubber, Secret},
+    masking::{MaskKey, Scrubber, Secret},
     pipeline::{Caller, Gate, Transport},
 };
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -88,7 +88,13 @@ fn gate(dir: &tempfile::TempDir) -> (Arc<Gate<InstantAws>>, Caller) {
         transport: Transport::Stdio,
     };
     (
-        Arc::new(Gate::new(policy, audit, InstantAws, scrubber)),
+        Arc::new(Gate::new(
+            policy,
+            audit,
+            InstantAws,
+            scrubber,
+            MaskKey::from_bytes([3; 32]),
+        )),
         caller,
     )
 }

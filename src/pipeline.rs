@@ -25,7 +25,7 @@ use crate::{
     catalogue::{ArnScope, ToolCall, ToolId, ToolSpec},
     identity::Principal,
     ids::{CallId, RuleId, SessionId},
-    masking::Scrubber,
+    masking::{Finding, MaskKey, Plan, Scrubber},
     policy::{self, ApprovalRequirement, Effect, Policy, Request, explain},
 };
 
@@ -120,13 +120,20 @@ pub struct Gate<B> {
     audit: AuditLog,
     backend: B,
     scrubber: Scrubber,
+    mask_key: MaskKey,
     scope: ArnScope,
 }
 
 impl<B: Backend> Gate<B> {
     /// A gate enforcing `policy`, recording to `audit`, calling `backend`, and scrubbing what
     /// `scrubber` knows from everything it emits.
-    pub fn new(policy: Policy, audit: AuditLog, backend: B, scrubber: Scrubber) -> Self {
+    pub fn new(
+        policy: Policy,
+        audit: AuditLog,
+        backend: B,
+        scrubber: Scrubber,
+        mask_key: MaskKey,
+    ) -> Self {
         let scope = ArnScope {
             region: backend.region().to_owned(),
         };
@@ -135,6 +142,7 @@ impl<B: Backend> Gate<B> {
             audit,
             backend,
             scrubber,
+            mask_key,
             scope,
         }
     }
@@ -247,13 +255,21 @@ impl<B: Backend> Gate<B> {
         let started = Instant::now();
         let call_id = CallId::generate();
         let policy = self.policy();
+        // 7 masking applies to what is recorded as much as to what is returned, so the plan
+        // is made first: even an unknown tool's arguments get the always-on protection.
+        let plan = policy
+            .masking
+            .plan(&caller.principal, name.parse::<ToolId>().ok());
+        let (sent_args, sent_findings) =
+            self.masked(&plan, Value::Object(args.clone().unwrap_or_default()));
         let mut decided = Decided {
             call_id: call_id.clone(),
             session: caller.session.clone(),
             transport: caller.transport.as_str().to_owned(),
             caller: caller_record(&caller.principal),
             tool: name.to_owned(),
-            args: self.scrubbed(Value::Object(args.clone().unwrap_or_default())),
+            args: sent_args,
+            masked: sent_findings,
             decision: Effect::Deny.to_string(),
             rules: Vec::new(),
             reason: None,
@@ -292,7 +308,7 @@ impl<B: Backend> Gate<B> {
             Err(detail) => {
                 // The tool is listed, but without valid arguments the policy cannot decide.
                 "none".clone_into(&mut decided.decision);
-                let detail = self.scrubber.text(&detail).into_owned();
+                let detail = self.masked_text(&plan, &detail);
                 let refusal = Refusal::InvalidArguments { tool, detail };
                 return Err(self.refuse(decided, CallStatus::InvalidArgs, refusal).await);
             }
@@ -311,8 +327,12 @@ impl<B: Backend> Gate<B> {
         decided.decision = decision.effect.as_str().to_owned();
         decided.rules.clone_from(&decision.rules);
         decided.reason.clone_from(&decision.reason);
-        decided.args = self.scrubbed(args_json.clone());
-        decided.resources.clone_from(&resources);
+        (decided.args, decided.masked) = self.masked(&plan, args_json.clone());
+        // The ARNs embed argument values (object keys): recorded masked, evaluated as they are.
+        decided.resources = resources
+            .iter()
+            .map(|arn| self.masked_text(&plan, arn))
+            .collect();
         let refused = match decision.effect {
             Effect::Allow => None,
             Effect::Deny => Some((
@@ -356,12 +376,13 @@ impl<B: Backend> Gate<B> {
         let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         let (completed, result) = match outcome {
             Ok(response) => {
-                let body = self.scrubbed(response.body);
+                let (body, masked) = self.masked(&plan, response.body);
                 let completed = Completed {
                     call_id: call_id.clone(),
                     status: CallStatus::Ok,
                     aws_request_id: response.request_id,
                     response: body.clone(),
+                    masked,
                     latency_ms,
                     error_code: None,
                     error: None,
@@ -369,12 +390,13 @@ impl<B: Backend> Gate<B> {
                 (completed, Ok(body))
             }
             Err(error) => {
-                let error = self.scrub_error(error);
+                let error = self.mask_error(&plan, error);
                 let completed = Completed {
                     call_id: call_id.clone(),
                     status: CallStatus::Error,
                     aws_request_id: error.request_id().map(str::to_owned),
                     response: Value::Null,
+                    masked: Vec::new(),
                     latency_ms,
                     error_code: Some(error.code().to_owned()),
                     error: Some(error.to_string()),
@@ -436,20 +458,32 @@ impl<B: Backend> Gate<B> {
         value
     }
 
-    fn scrub_error(&self, error: CallError) -> CallError {
-        let s = |t: String| self.scrubber.text(&t).into_owned();
+    /// Masks by the plan, then scrubs awsgate's own credentials.
+    fn masked(&self, plan: &Plan<'_>, mut value: Value) -> (Value, Vec<Finding>) {
+        let findings = plan.value(&mut value, &self.mask_key);
+        self.scrubber.value(&mut value);
+        (value, findings)
+    }
+
+    fn masked_text(&self, plan: &Plan<'_>, text: &str) -> String {
+        let (masked, _) = plan.text(text, &self.mask_key);
+        self.scrubber.text(&masked).into_owned()
+    }
+
+    fn mask_error(&self, plan: &Plan<'_>, error: CallError) -> CallError {
+        let m = |t: String| self.masked_text(plan, &t);
         match error {
             CallError::Aws {
                 code,
                 message,
                 request_id,
             } => CallError::Aws {
-                code: s(code),
-                message: s(message),
+                code: m(code),
+                message: m(message),
                 request_id,
             },
-            CallError::Unreachable(m) => CallError::Unreachable(s(m)),
-            CallError::Unsupported(m) => CallError::Unsupported(s(m)),
+            CallError::Unreachable(t) => CallError::Unreachable(m(t)),
+            CallError::Unsupported(t) => CallError::Unsupported(m(t)),
         }
     }
 }

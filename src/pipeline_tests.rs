@@ -12,7 +12,7 @@ use crate::{
     audit::{Reader, record::CallRecord},
     aws::AwsResponse,
     config::parse_policy,
-    masking::Secret,
+    masking::{MaskKey, Secret},
 };
 
 const SECRET: &str = "fake/Secret+Access/Key0123456789abcdefXYZ";
@@ -21,6 +21,7 @@ const SECRET: &str = "fake/Secret+Access/Key0123456789abcdefXYZ";
 struct FakeAws {
     calls: AtomicUsize,
     fail_with: Option<CallError>,
+    last_args: std::sync::Mutex<Option<Value>>,
 }
 
 impl Backend for Arc<FakeAws> {
@@ -30,11 +31,12 @@ impl Backend for Arc<FakeAws> {
 
     async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        *self.last_args.lock().unwrap() = Some(call.args_json());
         if let Some(e) = &self.fail_with {
             return Err(e.clone());
         }
         Ok(AwsResponse {
-            body: json!({"Tool": call.tool().name(), "Leak": format!("key={SECRET}")}),
+            body: json!({"Tool": call.tool().name(), "Leak": format!("key={SECRET}"), "Owner": "dana@example.com"}),
             request_id: Some("req-1".into()),
         })
     }
@@ -50,6 +52,11 @@ id = "eng-read"
 principals = ["group:eng"]
 tools = ["s3_*"]
 effect = "allow"
+
+[[mask]]
+id = "pii"
+tools = ["s3_*"]
+detectors = ["email"]
 
 [[rule]]
 id = "no-deletes"
@@ -71,14 +78,15 @@ fn fixture(fail_with: Option<CallError>) -> Fixture {
     let audit = AuditLog::open(&dir.path().join("audit.db")).unwrap();
     let policy = parse_policy("p.toml", POLICY).unwrap().policy;
     let aws = Arc::new(FakeAws {
-        calls: AtomicUsize::new(0),
         fail_with,
+        ..FakeAws::default()
     });
     let gate = Gate::new(
         policy,
         audit,
         aws.clone(),
         Scrubber::new([Secret::new(SECRET)]),
+        MaskKey::from_bytes([1; 32]),
     );
     let caller = Caller {
         principal: Principal {
@@ -365,4 +373,54 @@ async fn regression_resource_arns_built_from_a_secret_key_are_scrubbed_in_the_lo
         vec!["arn:aws:s3:::b/[MASKED:awsgate-credential]".to_owned()]
     );
     assert!(!contains(&f.db_bytes(), SECRET));
+}
+
+#[tokio::test]
+async fn masking_hides_values_from_the_agent_and_the_log_but_not_from_aws() {
+    let f = fixture(None);
+    let body = "report for dana@example.com and eli@example.org";
+    f.gate
+        .call(
+            &f.caller,
+            "s3_put_object",
+            args(json!({"bucket": "b", "key": "k", "body": body})),
+        )
+        .await
+        .unwrap();
+    let sent = f.aws.last_args.lock().unwrap().clone().unwrap();
+    assert_eq!(sent["body"], body, "AWS stores the real body");
+    let put = f.records().pop().unwrap();
+    assert_eq!(
+        put.args["body"],
+        "report for [MASKED:email] and [MASKED:email]"
+    );
+    assert_eq!(
+        (put.masked_args[0].path.as_str(), put.masked_args[0].count),
+        ("$.body", 2)
+    );
+    let out = f
+        .gate
+        .call(
+            &f.caller,
+            "s3_get_object",
+            args(json!({"bucket": "b", "key": "dana@example.com.txt"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["Owner"], "[MASKED:email]");
+    let sent = f.aws.last_args.lock().unwrap().clone().unwrap();
+    assert_eq!(
+        sent["key"], "dana@example.com.txt",
+        "AWS gets the real arguments"
+    );
+    let r = f.records().pop().unwrap();
+    assert_eq!(
+        r.args["key"], "[MASKED:email].txt",
+        "the log gets the masked ones"
+    );
+    assert_eq!(r.masked_args[0].what, "email");
+    assert_eq!(r.masked_args[0].path, "$.key");
+    assert_eq!(r.response["Owner"], "[MASKED:email]");
+    assert_eq!(r.masked_response[0].rule, "pii");
+    assert!(!contains(&f.db_bytes(), "dana@example.com"));
 }

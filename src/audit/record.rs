@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ids::{CallId, RuleId, SessionId};
+use crate::{
+    ids::{CallId, RuleId, SessionId},
+    masking::Finding,
+};
 
 /// How a call ended, as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,8 +56,11 @@ pub struct Decided {
     pub caller: CallerRecord,
     /// The tool name as the agent sent it.
     pub tool: String,
-    /// The arguments (as sent, or as parsed when valid), secrets scrubbed.
+    /// The arguments (as sent, or as parsed when valid), masked.
     pub args: Value,
+    /// What masking hid in the arguments.
+    #[serde(default)]
+    pub masked: Vec<Finding>,
     /// `allow`, `deny`, `approve` or `confirm`; `none` when the arguments were invalid, so the
     /// policy could not decide.
     pub decision: String,
@@ -92,8 +98,11 @@ pub struct Completed {
     pub status: CallStatus,
     /// The AWS request id, when AWS answered.
     pub aws_request_id: Option<String>,
-    /// The structured response the agent saw, secrets scrubbed.
+    /// The structured response the agent saw, masked.
     pub response: Value,
+    /// What masking hid in the response.
+    #[serde(default)]
+    pub masked: Vec<Finding>,
     /// Time from receiving the call to having its outcome, in milliseconds.
     pub latency_ms: f64,
     /// The AWS error code, for errors.
@@ -121,8 +130,10 @@ pub struct CallRecord {
     pub transport: String,
     /// The tool name.
     pub tool: String,
-    /// The arguments.
+    /// The arguments, masked.
     pub args: Value,
+    /// What masking hid in the arguments (rule, field or detector, path, count).
+    pub masked_args: Vec<Finding>,
     /// `allow` or `deny`.
     pub decision: String,
     /// The deciding rules.
@@ -141,8 +152,10 @@ pub struct CallRecord {
     pub status: CallStatus,
     /// The AWS request id.
     pub aws_request_id: Option<String>,
-    /// The response the agent saw.
+    /// The response the agent saw, masked.
     pub response: Value,
+    /// What masking hid in the response.
+    pub masked_response: Vec<Finding>,
     /// Milliseconds from call to outcome.
     pub latency_ms: Option<f64>,
     /// The AWS error code, for AWS errors.
@@ -154,27 +167,7 @@ pub struct CallRecord {
 impl CallRecord {
     /// Merges a decision with its completion (if any) into one record.
     pub fn merge(ts: String, decided: Decided, completed: Option<Completed>) -> Self {
-        let (status, aws_request_id, response, latency_ms, error_code, error) =
-            match (&decided.refused, completed) {
-                (Some(r), _) => (
-                    r.status,
-                    None,
-                    Value::Null,
-                    None,
-                    None,
-                    Some(r.error.clone()),
-                ),
-                (None, Some(c)) => (
-                    c.status,
-                    c.aws_request_id,
-                    c.response,
-                    Some(c.latency_ms),
-                    c.error_code,
-                    c.error,
-                ),
-                (None, None) => (CallStatus::Incomplete, None, Value::Null, None, None, None),
-            };
-        CallRecord {
+        let mut record = CallRecord {
             ts,
             session: decided.session,
             call_id: decided.call_id,
@@ -184,6 +177,7 @@ impl CallRecord {
             transport: decided.transport,
             tool: decided.tool,
             args: decided.args,
+            masked_args: decided.masked,
             decision: decided.decision,
             rules: decided.rules,
             reason: decided.reason,
@@ -191,12 +185,30 @@ impl CallRecord {
             iam_action: decided.iam_action,
             resources: decided.resources,
             region: decided.region,
-            status,
-            aws_request_id,
-            response,
-            latency_ms,
-            error_code,
-            error,
+            status: CallStatus::Incomplete,
+            aws_request_id: None,
+            response: Value::Null,
+            masked_response: Vec::new(),
+            latency_ms: None,
+            error_code: None,
+            error: None,
+        };
+        match (decided.refused, completed) {
+            (Some(refused), _) => {
+                record.status = refused.status;
+                record.error = Some(refused.error);
+            }
+            (None, Some(c)) => {
+                record.status = c.status;
+                record.aws_request_id = c.aws_request_id;
+                record.response = c.response;
+                record.masked_response = c.masked;
+                record.latency_ms = Some(c.latency_ms);
+                record.error_code = c.error_code;
+                record.error = c.error;
+            }
+            (None, None) => {}
         }
+        record
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     cli::{ServeArgs, TransportArg},
     config, identity,
     ids::SessionId,
-    masking::Scrubber,
+    masking::{MaskKey, Scrubber},
     mcp::{Peers, Server},
     pipeline::{Caller, Gate, Transport},
     policy::IdentityMode,
@@ -38,6 +38,16 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         identity::local_principal(args.as_user.as_deref(), groups, |k| std::env::var(k).ok())?;
     let db = super::db_path(args.db.clone())?;
     let audit = AuditLog::open(&db)?;
+    let state_dir = db
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mask_key = MaskKey::load_or_create(&state_dir).with_context(|| {
+        format!(
+            "cannot read or create the masking key in `{}`",
+            state_dir.display()
+        )
+    })?;
     let TransportArg::Stdio = args.transport;
     let poll = reload::poll_interval(std::env::var("AWSGATE_POLICY_POLL").ok().as_deref())
         .map_err(anyhow::Error::msg)?;
@@ -59,7 +69,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             principal = %principal,
             "awsgate serving MCP on stdio"
         );
-        let gate = Arc::new(Gate::new(policy, audit, aws.backend, scrubber));
+        let gate = Arc::new(Gate::new(policy, audit, aws.backend, scrubber, mask_key));
         let session = SessionId::generate();
         let caller = Caller {
             principal: principal.clone(),

@@ -13,6 +13,9 @@ use globset::{Glob, GlobBuilder};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::masking::{
+    Detector, DetectorSet, FieldSelector, JsonPath, MaskPolicy, MaskRule, Strategy, detectors,
+};
 use crate::{
     catalogue::{self, ToolId},
     ids::RuleId,
@@ -21,7 +24,7 @@ use crate::{
         ResourcePattern, Rule, ToolSet, condition::ConditionError,
     },
 };
-use raw::{RawPolicy, RawRule};
+use raw::{RawMask, RawPolicy, RawRule};
 use toml::Spanned;
 
 /// One problem in a policy file, located.
@@ -202,18 +205,18 @@ impl Resolver<'_> {
         out
     }
 
-    fn tools(&mut self, index: usize, raw: &RawRule) -> ToolSet {
+    fn tools(&mut self, list: &Spanned<Vec<Spanned<String>>>, key: &str) -> ToolSet {
         let mut tools = ToolSet::default();
-        if raw.tools.get_ref().is_empty() {
+        if list.get_ref().is_empty() {
             self.error(
-                raw.tools.span(),
-                format!("rule[{index}].tools"),
+                list.span(),
+                key.to_owned(),
                 "list at least one tool or glob (`*` for all tools)",
             );
         }
-        for (i, t) in raw.tools.get_ref().iter().enumerate() {
+        for (i, t) in list.get_ref().iter().enumerate() {
             let pattern = t.get_ref();
-            let tool_key = format!("rule[{index}].tools[{i}]");
+            let tool_key = format!("{key}[{i}]");
             if !pattern.contains(['*', '?', '[', '{']) {
                 match pattern.parse::<ToolId>() {
                     Ok(tool) => tools.insert(tool),
@@ -453,7 +456,7 @@ impl Resolver<'_> {
             );
         }
         let principals = self.principals(raw.principals.get_ref(), &key("principals"));
-        let tools = self.tools(index, raw);
+        let tools = self.tools(&raw.tools, &key("tools"));
         let resources = self.resources(index, raw);
         let regions = self.regions(index, raw);
         let when = self.when(index, raw);
@@ -507,6 +510,176 @@ impl Resolver<'_> {
             );
         }
         Some(rule)
+    }
+}
+
+impl Resolver<'_> {
+    fn detectors(&mut self, raw: &RawPolicy) -> DetectorSet {
+        let mut custom = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (i, d) in raw.detectors.iter().enumerate() {
+            let d = d.get_ref();
+            let id = d.id.get_ref();
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                self.error(
+                    d.id.span(),
+                    format!("detector[{i}].id"),
+                    format!(
+                        "detector id `{id}` must be non-empty and use only letters, digits and `_`"
+                    ),
+                );
+                continue;
+            }
+            if detectors::builtin_ids().any(|b| b == id) {
+                self.error(
+                    d.id.span(),
+                    format!("detector[{i}].id"),
+                    format!("`{id}` is a built-in detector; give yours another id"),
+                );
+                continue;
+            }
+            if !seen.insert(id.clone()) {
+                self.error(
+                    d.id.span(),
+                    format!("detector[{i}].id"),
+                    format!("duplicate detector id `{id}`"),
+                );
+                continue;
+            }
+            match Detector::custom(id, d.pattern.get_ref()) {
+                Ok(det) => custom.push(det),
+                Err(e) => self.error(
+                    d.pattern.span(),
+                    format!("detector[{i}].pattern"),
+                    e.to_string(),
+                ),
+            }
+        }
+        DetectorSet::new(custom)
+    }
+
+    fn mask(
+        &mut self,
+        index: usize,
+        raw: &RawMask,
+        set: &DetectorSet,
+        seen: &mut BTreeSet<String>,
+    ) -> Option<MaskRule> {
+        let key = |field: &str| format!("mask[{index}].{field}");
+        let errors_before = self.errors.len();
+        let id = raw.id.get_ref();
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            self.error(
+                raw.id.span(),
+                key("id"),
+                format!(
+                    "mask id `{id}` must be non-empty and use only letters, digits, `-`, `_`, `.`"
+                ),
+            );
+        } else if !seen.insert(id.clone()) {
+            self.error(
+                raw.id.span(),
+                key("id"),
+                format!("duplicate mask id `{id}`"),
+            );
+        }
+        let tools = self.tools(&raw.tools, &key("tools"));
+        let principals = match &raw.principals {
+            Some(list) if list.get_ref().is_empty() => {
+                self.error(
+                    list.span(),
+                    key("principals"),
+                    "list at least one principal, or leave the key out for everybody",
+                );
+                Vec::new()
+            }
+            Some(list) => self.principals(list.get_ref(), &key("principals")),
+            None => Vec::new(),
+        };
+        let mut fields = Vec::new();
+        for (i, f) in raw.fields.iter().enumerate() {
+            let text = f.get_ref();
+            if text.starts_with('$') {
+                match JsonPath::parse(text) {
+                    Ok(p) => fields.push(FieldSelector::Path(p)),
+                    Err(e) => self.error(
+                        f.span(),
+                        format!("mask[{index}].fields[{i}]"),
+                        format!("invalid path `{text}`: {e}"),
+                    ),
+                }
+            } else if text.is_empty() || text.chars().any(char::is_whitespace) {
+                self.error(
+                    f.span(),
+                    format!("mask[{index}].fields[{i}]"),
+                    format!("`{text}` is neither a key name nor a path starting with `$`"),
+                );
+            } else {
+                fields.push(FieldSelector::Key(text.clone()));
+            }
+        }
+        let mut detectors = Vec::new();
+        for (i, d) in raw.detectors.iter().enumerate() {
+            match set.index_of(d.get_ref()) {
+                Some(idx) => detectors.push(idx),
+                None => {
+                    let names: Vec<&str> = set.all().iter().map(|x| x.id.as_str()).collect();
+                    let hint = names
+                        .iter()
+                        .map(|n| (*n, strsim::jaro_winkler(d.get_ref(), n)))
+                        .filter(|(_, score)| *score >= 0.8)
+                        .max_by(|a, b| a.1.total_cmp(&b.1))
+                        .map_or_else(
+                            || format!("; the detectors are {}", names.join(", ")),
+                            |(n, _)| format!("; did you mean `{n}`?"),
+                        );
+                    self.error(
+                        d.span(),
+                        format!("mask[{index}].detectors[{i}]"),
+                        format!("unknown detector `{}`{hint}", d.get_ref()),
+                    );
+                }
+            }
+        }
+        if raw.fields.is_empty() && raw.detectors.is_empty() {
+            self.error(
+                raw.id.span(),
+                key("fields"),
+                "a mask rule needs `fields`, `detectors` or both",
+            );
+        }
+        let strategy = match raw
+            .strategy
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("redact", _)) => Strategy::Redact,
+            Some(("partial", _)) => Strategy::Partial,
+            Some(("token", _)) => Strategy::Token,
+            Some((other, span)) => {
+                self.error(
+                    span,
+                    key("strategy"),
+                    format!("unknown strategy `{other}`: use `redact`, `partial` or `token`"),
+                );
+                Strategy::Redact
+            }
+        };
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(MaskRule {
+            id: id.clone(),
+            tools,
+            principals,
+            fields,
+            detectors,
+            strategy,
+        })
     }
 }
 
@@ -575,7 +748,7 @@ fn shadow_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
 
 /// `sha256:<hex>` over a canonical form of the resolved policy, so reformatting or comments
 /// do not change the version but any change of meaning does.
-fn version_of(identity: &IdentityMode, rules: &[Rule]) -> String {
+fn version_of(identity: &IdentityMode, rules: &[Rule], masking: &MaskPolicy) -> String {
     let IdentityMode::Local { groups } = identity;
     let rules: Vec<serde_json::Value> = rules
         .iter()
@@ -593,9 +766,35 @@ fn version_of(identity: &IdentityMode, rules: &[Rule]) -> String {
             })
         })
         .collect();
+    let masks: Vec<serde_json::Value> = masking
+        .rules
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "id": m.id,
+                "tools": m.tools.iter().map(ToolId::name).collect::<Vec<_>>(),
+                "principals": m.principals.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "fields": m.fields.iter().map(|f| match f {
+                    FieldSelector::Key(k) => k.clone(),
+                    FieldSelector::Path(p) => p.to_string(),
+                }).collect::<Vec<_>>(),
+                "detectors": m.detectors.iter().filter_map(|d| masking.detectors.get(*d)).map(|d| d.id.as_str()).collect::<Vec<_>>(),
+                "strategy": m.strategy,
+            })
+        })
+        .collect();
+    let detectors: Vec<serde_json::Value> = masking
+        .detectors
+        .all()
+        .iter()
+        .filter(|d| d.description == "custom")
+        .map(|d| serde_json::json!({"id": d.id, "pattern": d.pattern()}))
+        .collect();
     let canonical = crate::audit::chain::canonical_json(&serde_json::json!({
         "identity": {"mode": "local", "groups": groups},
         "rules": rules,
+        "masks": masks,
+        "detectors": detectors,
     }));
     format!(
         "sha256:{}",
@@ -648,6 +847,18 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
             "the policy has no rules: every call will be denied",
         );
     }
+    let detector_set = resolver.detectors(&raw);
+    let mut mask_ids = BTreeSet::new();
+    let masks: Vec<MaskRule> = raw
+        .masks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| resolver.mask(i, m.get_ref(), &detector_set, &mut mask_ids))
+        .collect();
+    let masking = MaskPolicy {
+        rules: masks,
+        detectors: detector_set,
+    };
     if !resolver.errors.is_empty() {
         return Err(resolver.errors);
     }
@@ -655,11 +866,12 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
         let span = raw.rules.get(i).map_or(0..0, Spanned::span);
         resolver.warn(span, format!("rule[{i}]"), message);
     }
-    let version = version_of(&identity, &rules);
+    let version = version_of(&identity, &rules, &masking);
     Ok(Loaded {
         policy: Policy {
             identity,
             rules,
+            masking,
             version,
         },
         warnings: resolver.warnings,
@@ -978,5 +1190,70 @@ mod condition_tests {
             .version;
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    fn check(masks: &str) -> Result<Policy, Vec<String>> {
+        let text = format!("[identity]\nmode = \"local\"\n\n{masks}");
+        parse_policy("m.toml", &text)
+            .map(|l| l.policy)
+            .map_err(|d| d.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn masks_and_custom_detectors_resolve() {
+        let p = check(
+            "[[detector]]\nid = \"employee_id\"\npattern = \"EMP-[0-9]{6}\"\n\n\
+             [[mask]]\nid = \"pii\"\ntools = [\"s3_*\"]\nprincipals = [\"group:contractors\"]\nfields = [\"UserData\", \"$.Users[*].Arn\"]\ndetectors = [\"email\", \"employee_id\"]\nstrategy = \"token\"\n",
+        )
+        .unwrap();
+        let m = &p.masking.rules[0];
+        assert_eq!(
+            (m.id.as_str(), m.strategy, m.fields.len(), m.detectors.len()),
+            ("pii", Strategy::Token, 2, 2)
+        );
+        assert!(matches!(&m.fields[1], FieldSelector::Path(_)));
+        assert_eq!(
+            p.masking.detectors.get(m.detectors[1]).unwrap().id,
+            "employee_id"
+        );
+    }
+
+    #[test]
+    fn mask_errors_are_located_with_suggestions() {
+        let errs = check(
+            "[[detector]]\nid = \"email\"\npattern = \"x\"\n\n[[detector]]\nid = \"bad\"\npattern = \"(unclosed\"\n\n\
+             [[mask]]\nid = \"m\"\ntools = [\"s3_lst_objects\"]\nfields = [\"$.Users[x]\"]\ndetectors = [\"emial\"]\nstrategy = \"shred\"\n\n\
+             [[mask]]\nid = \"empty\"\ntools = [\"*\"]\n",
+        )
+        .unwrap_err();
+        let expect = [
+            "m.toml:5:6: detector[0].id: `email` is a built-in detector; give yours another id",
+            "m.toml:10:11: detector[1].pattern: invalid regex:",
+            "m.toml:14:10: mask[0].tools[0]: unknown tool `s3_lst_objects`; did you mean `s3_list_objects`?",
+            "m.toml:15:11: mask[0].fields[0]: invalid path `$.Users[x]`:",
+            "m.toml:16:14: mask[0].detectors[0]: unknown detector `emial`; did you mean `email`?",
+            "m.toml:17:12: mask[0].strategy: unknown strategy `shred`: use `redact`, `partial` or `token`",
+            "m.toml:20:6: mask[1].fields: a mask rule needs `fields`, `detectors` or both",
+        ];
+        assert_eq!(errs.len(), expect.len(), "{errs:#?}");
+        for (e, x) in errs.iter().zip(expect) {
+            assert!(e.starts_with(x), "{e}\n  expected to start with\n{x}");
+        }
+    }
+
+    #[test]
+    fn masks_change_the_policy_version() {
+        let base = check("").unwrap().version;
+        let masked = check("[[mask]]\nid = \"m\"\ntools = [\"*\"]\ndetectors = [\"email\"]\n")
+            .unwrap()
+            .version;
+        let token = check("[[mask]]\nid = \"m\"\ntools = [\"*\"]\ndetectors = [\"email\"]\nstrategy = \"token\"\n").unwrap().version;
+        assert_ne!(base, masked);
+        assert_ne!(masked, token);
     }
 }

@@ -19,6 +19,73 @@ pub struct RawPolicy {
     #[serde(default, rename = "rule")]
     #[schemars(with = "Vec<RawRule>")]
     pub rules: Vec<Spanned<RawRule>>,
+    /// Masking rules: what is masked in results (and in the audit log) before anyone sees it.
+    /// AWS secret keys and session tokens are always masked, whatever these say.
+    #[serde(default, rename = "mask")]
+    #[schemars(with = "Vec<RawMask>")]
+    pub masks: Vec<Spanned<RawMask>>,
+    /// Custom detectors that mask rules can name next to the built-in ones.
+    #[serde(default, rename = "detector")]
+    #[schemars(with = "Vec<RawDetector>")]
+    pub detectors: Vec<Spanned<RawDetector>>,
+}
+
+/// Masking strategies.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only describes the schema")]
+enum StrategyName {
+    /// `[MASKED:<field or detector>]`.
+    Redact,
+    /// `****` and the last 4 characters.
+    Partial,
+    /// `[MASKED:<field or detector>:tok_<hex>]`, the same for the same value (keyed hash).
+    Token,
+}
+
+/// One `[[mask]]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMask {
+    /// Unique mask rule id; recorded with what it masked.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Tool names or globs the rule applies to.
+    #[schemars(with = "Vec<String>")]
+    pub tools: Spanned<Vec<Spanned<String>>>,
+    /// Callers the rule applies to (`user:NAME`, `group:NAME`, `client:NAME`, `*`); everybody when
+    /// left out.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub principals: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Fields masked whole: key names anywhere (`SecretAccessKey`) or JSON paths
+    /// (`$.Reservations[*].Instances[*].PublicIpAddress`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub fields: Vec<Spanned<String>>,
+    /// Detectors run over every string: `aws_access_key_id`, `aws_secret_access_key`,
+    /// `aws_session_token`, `pem_private_key`, `jwt`, `email`, `ipv4`, `credit_card`, or a
+    /// `[[detector]]` id.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub detectors: Vec<Spanned<String>>,
+    /// How masked values are written (default `redact`).
+    #[serde(default)]
+    #[schemars(with = "Option<StrategyName>")]
+    pub strategy: Option<Spanned<String>>,
+}
+
+/// One custom `[[detector]]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDetector {
+    /// The id mask rules use.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// A regular expression (Rust `regex` syntax, linear time). A named group `v` limits the
+    /// masked part to that group.
+    #[schemars(with = "String")]
+    pub pattern: Spanned<String>,
 }
 
 /// `[identity]`.

@@ -25,6 +25,8 @@ pub struct Policy {
     pub identity: IdentityMode,
     /// The rules, in file order.
     pub rules: Vec<Rule>,
+    /// What is masked, for whom, on which tools.
+    pub masking: crate::masking::MaskPolicy,
     /// `sha256:<hex>` of the resolved policy, recorded with every call.
     pub version: String,
 }

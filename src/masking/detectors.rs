@@ -1,0 +1,321 @@
+//! Detectors: patterns that find secrets and personal data inside strings.
+//!
+//! Each detector is a regex (linear time, from the `regex` crate) plus, where a regex alone
+//! gives false positives, a validator (the Luhn check for card numbers, octet ranges for IPv4)
+//! or a capture group that limits the masked part to the value in a `key = value` context.
+//! A [`DetectorSet`] runs all of its detectors' patterns through one `RegexSet` first, so a
+//! string that contains nothing suspicious is scanned once.
+
+use std::ops::Range;
+
+use regex::{Regex, RegexSet};
+
+/// Detectors that no policy can switch off: they apply to every tool for every caller.
+pub const ALWAYS_ON: [&str; 2] = ["aws_secret_access_key", "aws_session_token"];
+
+/// A found occurrence: which detector, and the byte range to mask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the detector in its set.
+    pub detector: usize,
+    /// The bytes to mask.
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    None,
+    Luhn,
+    Ipv4,
+    Email,
+}
+
+/// One detector.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    /// Its id, as mask rules name it.
+    pub id: String,
+    /// What it finds, for `awsgate` documentation and errors.
+    pub description: &'static str,
+    regex: Regex,
+    check: Check,
+}
+
+struct Builtin {
+    id: &'static str,
+    description: &'static str,
+    pattern: &'static str,
+    check: Check,
+}
+
+/// The built-in detectors. Where a pattern has a capture group named `v`, only that group is
+/// masked (the key in `key = value` stays readable).
+const BUILTINS: [Builtin; 8] = [
+    Builtin {
+        id: "aws_access_key_id",
+        description: "AWS access key ids (AKIA…, ASIA…)",
+        pattern: r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16}\b",
+        check: Check::None,
+    },
+    Builtin {
+        id: "aws_secret_access_key",
+        description: "AWS secret access keys next to a key name (aws_secret_access_key = …, \"SecretAccessKey\": …); the whole value is masked, whatever its length",
+        pattern: r#"(?i)(?:aws_?secret_?access_?key|secret_?access_?key|secretkey|aws_?secret)["']?\s*[:=]\s*["']?(?P<v>[A-Za-z0-9/+=]{16,})"#,
+        check: Check::None,
+    },
+    Builtin {
+        id: "aws_session_token",
+        description: "AWS session tokens (next to a key name, or by their FwoGZXIvYXdzE / IQoJb3JpZ2luX2Vj prefix)",
+        pattern: r#"(?i:aws_?session_?token|session_?token|security_?token|x-amz-security-token)["']?\s*[:=]\s*["']?(?P<v>[A-Za-z0-9/+=]{80,})|\b(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj)[A-Za-z0-9/+=]{60,}"#,
+        check: Check::None,
+    },
+    Builtin {
+        id: "pem_private_key",
+        description: "PEM private keys (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----)",
+        pattern: r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----[\s\S]*?-----END[A-Z ]{0,20} PRIVATE KEY-----",
+        check: Check::None,
+    },
+    Builtin {
+        id: "jwt",
+        description: "JSON Web Tokens (eyJ….eyJ….…)",
+        pattern: r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}",
+        check: Check::None,
+    },
+    Builtin {
+        id: "email",
+        description: "email addresses",
+        pattern: r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
+        check: Check::Email,
+    },
+    Builtin {
+        id: "ipv4",
+        description: "IPv4 addresses (each octet 0-255)",
+        pattern: r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b",
+        check: Check::Ipv4,
+    },
+    Builtin {
+        id: "credit_card",
+        description: "payment card numbers (13-19 digits, spaces or dashes allowed, Luhn-checked)",
+        pattern: r"\b\d(?:[ -]?\d){12,18}\b",
+        check: Check::Luhn,
+    },
+];
+
+/// The ids of the built-in detectors.
+pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|b| b.id)
+}
+
+/// Why a custom detector was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DetectorError {
+    /// The regex does not compile.
+    #[error("invalid regex: {0}")]
+    Regex(String),
+    /// The regex matches the empty string, so it would mask everywhere.
+    #[error("the pattern matches the empty string, so it would mask everything")]
+    MatchesEmpty,
+}
+
+impl Detector {
+    /// A custom detector from a policy's `[[detector]]`.
+    pub fn custom(id: &str, pattern: &str) -> Result<Self, DetectorError> {
+        let regex = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| {
+                DetectorError::Regex(
+                    e.to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned(),
+                )
+            })?;
+        if regex.is_match("") {
+            return Err(DetectorError::MatchesEmpty);
+        }
+        Ok(Self {
+            id: id.to_owned(),
+            description: "custom",
+            regex,
+            check: Check::None,
+        })
+    }
+
+    fn builtin(b: &Builtin) -> Option<Self> {
+        Regex::new(b.pattern).ok().map(|regex| Self {
+            id: b.id.to_owned(),
+            description: b.description,
+            regex,
+            check: b.check,
+        })
+    }
+
+    /// The regular expression.
+    pub fn pattern(&self) -> &str {
+        self.regex.as_str()
+    }
+
+    /// The occurrences in `text`, as byte ranges to mask.
+    fn find(&self, text: &str, index: usize, out: &mut Vec<Hit>) {
+        for caps in self.regex.captures_iter(text) {
+            let Some(m) = caps.name("v").or_else(|| caps.get(0)) else {
+                continue;
+            };
+            let range = match self.check {
+                Check::None => Some(m.range()),
+                Check::Luhn => luhn(m.as_str()).then(|| m.range()),
+                Check::Ipv4 => ipv4(text, m.range()).then(|| m.range()),
+                Check::Email => email(m.as_str()).map(|len| m.start()..m.start() + len),
+            };
+            if let Some(range) = range.filter(|r| !r.is_empty()) {
+                out.push(Hit {
+                    detector: index,
+                    range,
+                });
+            }
+        }
+    }
+}
+
+/// The Luhn checksum over the digits of `s` (separators ignored), for 13 to 19 digits.
+pub fn luhn(s: &str) -> bool {
+    let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    if !(13..=19).contains(&digits.len()) || digits.iter().all(|d| *d == 0) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                *d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// File extensions that follow `@` in names like `icon@2x.png` and are not top-level domains
+/// anyone mails to.
+const FILE_EXTENSIONS: [&str; 16] = [
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "txt", "json", "csv", "log", "zip", "gz",
+    "tar", "yaml", "yml",
+];
+
+/// The length of the email address in `m` once trailing file extensions are dropped
+/// (`dana@example.com.txt` → `dana@example.com`); `None` for `icon@2x.png`-style file names.
+fn email(m: &str) -> Option<usize> {
+    let mut end = m.len();
+    loop {
+        let candidate = m.get(..end)?;
+        let (rest, last) = candidate.rsplit_once('.')?;
+        if !FILE_EXTENSIONS.contains(&last.to_ascii_lowercase().as_str()) {
+            let domain = candidate.split_once('@')?.1;
+            return (domain.contains('.') && last.len() >= 2).then_some(end);
+        }
+        end = rest.len();
+    }
+}
+
+/// Whether the match is a dotted quad with octets 0-255 that is not part of a longer dotted
+/// sequence (such as a version number `1.2.3.4.5`).
+fn ipv4(text: &str, range: Range<usize>) -> bool {
+    let Some(m) = text.get(range.clone()) else {
+        return false;
+    };
+    let octets_ok = m
+        .split('.')
+        .all(|o| o.parse::<u16>().is_ok_and(|n| n <= 255) && !(o.len() > 1 && o.starts_with('0')));
+    let before = text.get(..range.start).and_then(|s| s.chars().next_back());
+    let after = text
+        .get(range.end..)
+        .map(|s| s.chars().take(2).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let dotted_before = before == Some('.');
+    let dotted_after =
+        after.first() == Some(&'.') && after.get(1).is_some_and(char::is_ascii_digit);
+    octets_ok && !dotted_before && !dotted_after
+}
+
+/// A compiled set of detectors with a single-pass prefilter.
+#[derive(Debug, Clone)]
+pub struct DetectorSet {
+    detectors: Vec<Detector>,
+    prefilter: RegexSet,
+}
+
+impl DetectorSet {
+    /// The built-ins plus `custom` ones.
+    pub fn new(custom: Vec<Detector>) -> Self {
+        let mut detectors: Vec<Detector> = BUILTINS.iter().filter_map(Detector::builtin).collect();
+        detectors.extend(custom);
+        let prefilter = RegexSet::new(detectors.iter().map(|d| d.regex.as_str()))
+            .unwrap_or_else(|_| RegexSet::empty());
+        Self {
+            detectors,
+            prefilter,
+        }
+    }
+
+    /// The detector with this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.detectors.iter().position(|d| d.id == id)
+    }
+
+    /// The detector at `index`.
+    pub fn get(&self, index: usize) -> Option<&Detector> {
+        self.detectors.get(index)
+    }
+
+    /// All detectors.
+    pub fn all(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    /// Occurrences of the detectors in `enabled` (by index) in `text`, earliest first, with
+    /// overlaps merged into the earlier hit.
+    pub fn scan(&self, text: &str, enabled: &[usize]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        if enabled.is_empty() {
+            return hits;
+        }
+        let candidates = self.prefilter.matches(text);
+        if !candidates.matched_any() {
+            return hits;
+        }
+        for &i in enabled {
+            if candidates.matched(i) {
+                if let Some(d) = self.detectors.get(i) {
+                    d.find(text, i, &mut hits);
+                }
+            }
+        }
+        hits.sort_by_key(|h| (h.range.start, std::cmp::Reverse(h.range.end)));
+        let mut merged: Vec<Hit> = Vec::with_capacity(hits.len());
+        for h in hits {
+            match merged.last_mut() {
+                Some(last) if h.range.start < last.range.end => {
+                    last.range.end = last.range.end.max(h.range.end)
+                }
+                _ => merged.push(h),
+            }
+        }
+        merged
+    }
+}
+
+impl Default for DetectorSet {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+#[cfg(test)]
+#[path = "detectors_tests.rs"]
+mod tests;

@@ -1,0 +1,228 @@
+//! True and false positives for every built-in detector.
+
+use super::*;
+
+fn found(id: &str, text: &str) -> Vec<String> {
+    let set = DetectorSet::default();
+    let i = set.index_of(id).unwrap();
+    set.scan(text, &[i])
+        .into_iter()
+        .map(|h| text[h.range].to_owned())
+        .collect()
+}
+
+#[test]
+fn aws_access_key_ids() {
+    assert_eq!(
+        found("aws_access_key_id", "key AKIAIOSFODNN7EXAMPLE here"),
+        ["AKIAIOSFODNN7EXAMPLE"]
+    );
+    assert_eq!(
+        found("aws_access_key_id", "ASIAY34FZKBOKMUTVV7A,"),
+        ["ASIAY34FZKBOKMUTVV7A"]
+    );
+    assert!(
+        found("aws_access_key_id", "AKIAIOSFODNN7EXAMPL").is_empty(),
+        "too short"
+    );
+    assert!(
+        found("aws_access_key_id", "XAKIAIOSFODNN7EXAMPLEX").is_empty(),
+        "inside a longer word"
+    );
+    assert!(
+        found("aws_access_key_id", "akiaiosfodnn7example").is_empty(),
+        "lower case"
+    );
+}
+
+#[test]
+fn aws_secret_access_keys_in_key_value_context() {
+    let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    assert_eq!(
+        found(
+            "aws_secret_access_key",
+            &format!("aws_secret_access_key = {key}\n")
+        ),
+        [key]
+    );
+    assert_eq!(
+        found(
+            "aws_secret_access_key",
+            &format!("{{\"SecretAccessKey\": \"{key}\"}}")
+        ),
+        [key]
+    );
+    assert_eq!(
+        found(
+            "aws_secret_access_key",
+            &format!("AWS_SECRET_ACCESS_KEY={key}")
+        ),
+        [key]
+    );
+    assert!(
+        found("aws_secret_access_key", key).is_empty(),
+        "a bare 40-character string is not enough"
+    );
+    assert!(found("aws_secret_access_key", &format!("checksum = {key}")).is_empty());
+    let longer = format!("{key}XYZ");
+    assert_eq!(
+        found(
+            "aws_secret_access_key",
+            &format!("aws_secret_access_key = {longer}")
+        ),
+        [longer],
+        "a value in that context is a secret whatever its length"
+    );
+    assert!(
+        found("aws_secret_access_key", "aws_secret_access_key = changeme").is_empty(),
+        "too short to be a key"
+    );
+}
+
+#[test]
+fn aws_session_tokens() {
+    let token = format!("FwoGZXIvYXdzEBYaD{}", "A".repeat(120));
+    assert_eq!(
+        found("aws_session_token", &format!("aws_session_token = {token}")),
+        [token.clone()]
+    );
+    assert_eq!(
+        found("aws_session_token", &format!("bare {token} here")),
+        [token.clone()]
+    );
+    let other = "Q".repeat(120);
+    assert_eq!(
+        found(
+            "aws_session_token",
+            &format!("\"SessionToken\": \"{other}\"")
+        ),
+        [other.clone()]
+    );
+    assert!(
+        found("aws_session_token", &other).is_empty(),
+        "a long string without context or prefix"
+    );
+    assert!(found("aws_session_token", "session_token = short").is_empty());
+}
+
+#[test]
+fn pem_private_keys() {
+    let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----";
+    assert_eq!(found("pem_private_key", &format!("x\n{pem}\ny")), [pem]);
+    let ec = "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----";
+    assert_eq!(found("pem_private_key", ec), [ec]);
+    assert!(
+        found(
+            "pem_private_key",
+            "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----"
+        )
+        .is_empty(),
+        "certificates are public"
+    );
+    assert!(found("pem_private_key", "-----BEGIN PRIVATE KEY----- truncated").is_empty());
+}
+
+#[test]
+fn jwts() {
+    let jwt =
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    assert_eq!(found("jwt", &format!("Bearer {jwt}")), [jwt]);
+    assert!(found("jwt", "eyJhbGciOi.notjwt.x").is_empty());
+    assert!(found("jwt", "version 1.2.3").is_empty());
+}
+
+#[test]
+fn emails() {
+    assert_eq!(
+        found("email", "mail dana.smith+aws@example.co.uk now"),
+        ["dana.smith+aws@example.co.uk"]
+    );
+    assert!(
+        found("email", "user@localhost").is_empty(),
+        "no top-level domain"
+    );
+    assert!(
+        found("email", "s3://bucket/key@2x.png").is_empty(),
+        "a file name with @"
+    );
+    assert!(found("email", "git@github").is_empty());
+    assert_eq!(
+        found("email", "uploads/dana@example.com.txt"),
+        ["dana@example.com"],
+        "a file named after an address"
+    );
+}
+
+#[test]
+fn ipv4_addresses() {
+    assert_eq!(
+        found("ipv4", "from 54.214.91.43 and 10.0.0.1"),
+        ["54.214.91.43", "10.0.0.1"]
+    );
+    assert!(found("ipv4", "256.1.1.1").is_empty(), "octet out of range");
+    assert!(
+        found("ipv4", "version 1.2.3.4.5").is_empty(),
+        "part of a longer dotted sequence"
+    );
+    assert!(found("ipv4", "01.02.03.04").is_empty(), "leading zeros");
+    assert!(found("ipv4", "1.2.3").is_empty());
+}
+
+#[test]
+fn credit_cards_are_luhn_checked() {
+    assert_eq!(
+        found("credit_card", "card 4111 1111 1111 1111 exp"),
+        ["4111 1111 1111 1111"]
+    );
+    assert_eq!(
+        found("credit_card", "5500-0000-0000-0004"),
+        ["5500-0000-0000-0004"]
+    );
+    assert_eq!(found("credit_card", "378282246310005"), ["378282246310005"]);
+    assert!(
+        found("credit_card", "4111 1111 1111 1112").is_empty(),
+        "fails Luhn"
+    );
+    assert!(found("credit_card", "123456789012").is_empty(), "too short");
+    assert!(
+        found("credit_card", "0000000000000000").is_empty(),
+        "all zeros"
+    );
+}
+
+#[test]
+fn luhn_checks() {
+    assert!(
+        luhn("79927398713"[..].repeat(1).as_str()) == false,
+        "11 digits are too few for a card"
+    );
+    assert!(luhn("4012888888881881"));
+    assert!(!luhn("4012888888881882"));
+}
+
+#[test]
+fn custom_detectors_are_validated() {
+    assert!(Detector::custom("emp", "EMP-[0-9]{6}").is_ok());
+    assert!(matches!(
+        Detector::custom("bad", "EMP-[0-9"),
+        Err(DetectorError::Regex(_))
+    ));
+    assert_eq!(
+        Detector::custom("empty", "x*").unwrap_err(),
+        DetectorError::MatchesEmpty
+    );
+    let set = DetectorSet::new(vec![Detector::custom("emp", "EMP-[0-9]{6}").unwrap()]);
+    let i = set.index_of("emp").unwrap();
+    assert_eq!(set.scan("id EMP-123456.", &[i]).len(), 1);
+}
+
+#[test]
+fn overlapping_hits_are_merged() {
+    let set = DetectorSet::default();
+    let all: Vec<usize> = (0..set.all().len()).collect();
+    let text =
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and bob@example.com";
+    let hits = set.scan(text, &all);
+    assert_eq!(hits.len(), 2);
+    assert!(hits[0].range.end <= hits[1].range.start);
+}

@@ -1,0 +1,139 @@
+//! Scrubbing awsgate's own credentials out of everything it emits.
+//!
+//! [`Scrubber`] replaces awsgate's own credential values (its AWS secret access key and session
+//! token) wherever they appear — in tool results, error messages and audit records — so that
+//! no policy and no AWS response can leak them. [`Secret`] holds such a value and never prints.
+
+use std::{borrow::Cow, fmt};
+
+use serde_json::Value;
+
+/// What a scrubbed secret is replaced with.
+pub const SCRUBBED: &str = "[MASKED:awsgate-credential]";
+
+/// Secrets shorter than this are not scrubbed: replacing a 2-letter "secret" everywhere would
+/// mangle every response while protecting nothing (real AWS secrets are 40 characters).
+const MIN_SECRET_LEN: usize = 8;
+
+/// A credential value. `Debug` prints `<redacted>`; there is no `Display` or `Serialize`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the few places that must use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Replaces known secret values in text and JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Scrubber {
+    secrets: Vec<Secret>,
+}
+
+impl Scrubber {
+    /// A scrubber for these secrets (too-short ones are ignored).
+    pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
+        let mut secrets: Vec<Secret> = secrets
+            .into_iter()
+            .filter(|s| s.0.len() >= MIN_SECRET_LEN)
+            .collect();
+        // Longest first, so a secret containing another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
+        secrets.dedup();
+        Self { secrets }
+    }
+
+    /// `text` with every secret replaced.
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for s in &self.secrets {
+            if out.contains(s.0.as_str()) {
+                out = Cow::Owned(out.replace(s.0.as_str(), SCRUBBED));
+            }
+        }
+        out
+    }
+
+    /// Replaces secrets in every string (and object key) of `value`; returns how many strings
+    /// changed.
+    pub fn value(&self, value: &mut Value) -> usize {
+        if self.secrets.is_empty() {
+            return 0;
+        }
+        match value {
+            Value::String(s) => match self.text(s) {
+                Cow::Owned(clean) => {
+                    *s = clean;
+                    1
+                }
+                Cow::Borrowed(_) => 0,
+            },
+            Value::Array(items) => items.iter_mut().map(|v| self.value(v)).sum(),
+            Value::Object(map) => {
+                let dirty_keys: Vec<String> = map
+                    .keys()
+                    .filter(|k| matches!(self.text(k), Cow::Owned(_)))
+                    .cloned()
+                    .collect();
+                let changed = dirty_keys.len();
+                for key in dirty_keys {
+                    if let Some(v) = map.remove(&key) {
+                        map.insert(self.text(&key).into_owned(), v);
+                    }
+                }
+                changed + map.values_mut().map(|v| self.value(v)).sum::<usize>()
+            }
+            _ => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new(KEY);
+        assert_eq!(format!("{s:?}"), "<redacted>");
+        assert_eq!(format!("{:?}", Scrubber::new([s])).matches(KEY).count(), 0);
+    }
+
+    #[test]
+    fn secrets_are_replaced_in_text_and_nested_json() {
+        let scrubber = Scrubber::new([Secret::new(KEY)]);
+        assert_eq!(
+            scrubber.text(&format!("key={KEY};")),
+            format!("key={SCRUBBED};")
+        );
+        assert!(matches!(scrubber.text("nothing here"), Cow::Borrowed(_)));
+
+        let mut v = json!({"a": [KEY, {"b": format!("x{KEY}y")}], KEY: 1, "n": 5});
+        assert_eq!(scrubber.value(&mut v), 3);
+        assert!(!v.to_string().contains(KEY));
+        assert_eq!(v["n"], 5);
+    }
+
+    #[test]
+    fn short_values_are_not_treated_as_secrets() {
+        let scrubber = Scrubber::new([Secret::new("abc")]);
+        assert_eq!(scrubber.text("abcabc"), "abcabc");
+    }
+}
