@@ -198,7 +198,7 @@ pub fn luhn(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// File extensions that follow `@` in names like `icon@2x.png` and are not top-level domains
@@ -290,10 +290,8 @@ impl DetectorSet {
             return hits;
         }
         for &i in enabled {
-            if candidates.matched(i) {
-                if let Some(d) = self.detectors.get(i) {
-                    d.find(text, i, &mut hits);
-                }
+            if let Some(d) = self.detectors.get(i).filter(|_| candidates.matched(i)) {
+                d.find(text, i, &mut hits);
             }
         }
         hits.sort_by_key(|h| (h.range.start, std::cmp::Reverse(h.range.end)));

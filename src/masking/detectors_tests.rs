@@ -84,11 +84,11 @@ fn aws_session_tokens() {
     let token = format!("FwoGZXIvYXdzEBYaD{}", "A".repeat(120));
     assert_eq!(
         found("aws_session_token", &format!("aws_session_token = {token}")),
-        [token.clone()]
+        std::slice::from_ref(&token)
     );
     assert_eq!(
         found("aws_session_token", &format!("bare {token} here")),
-        [token.clone()]
+        std::slice::from_ref(&token)
     );
     let other = "Q".repeat(120);
     assert_eq!(
@@ -96,7 +96,7 @@ fn aws_session_tokens() {
             "aws_session_token",
             &format!("\"SessionToken\": \"{other}\"")
         ),
-        [other.clone()]
+        std::slice::from_ref(&other)
     );
     assert!(
         found("aws_session_token", &other).is_empty(),
@@ -192,10 +192,7 @@ fn credit_cards_are_luhn_checked() {
 
 #[test]
 fn luhn_checks() {
-    assert!(
-        luhn("79927398713"[..].repeat(1).as_str()) == false,
-        "11 digits are too few for a card"
-    );
+    assert!(!luhn("79927398713"), "11 digits are too few for a card");
     assert!(luhn("4012888888881881"));
     assert!(!luhn("4012888888881882"));
 }

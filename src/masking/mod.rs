@@ -224,17 +224,19 @@ impl MaskPolicy {
             }
         }
         for id in ALWAYS_ON {
-            if let Some(d) = self.detectors.index_of(id) {
-                if !plan.enabled.contains(&d) {
-                    plan.enabled.push(d);
-                    plan.detectors.push((
-                        d,
-                        Applied {
-                            rule: ALWAYS_ON_RULE,
-                            strategy: Strategy::Redact,
-                        },
-                    ));
-                }
+            if let Some(d) = self
+                .detectors
+                .index_of(id)
+                .filter(|d| !plan.enabled.contains(d))
+            {
+                plan.enabled.push(d);
+                plan.detectors.push((
+                    d,
+                    Applied {
+                        rule: ALWAYS_ON_RULE,
+                        strategy: Strategy::Redact,
+                    },
+                ));
             }
         }
         plan

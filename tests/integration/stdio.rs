@@ -508,7 +508,7 @@ async fn no_aws_secret_reaches_the_agent_or_the_audit_log() {
         .await;
     assert_eq!(
         structured(&body)["Body"],
-        "aws_secret_access_key = [MASKED:awsgate-credential]\n"
+        "aws_secret_access_key = [MASKED:aws_secret_access_key]\n"
     );
     assert!(!seen.contains(SECRET), "a result carried the secret");
     assert!(
@@ -614,4 +614,170 @@ async fn a_call_cut_off_by_a_crash_stays_visible_as_incomplete() {
     assert_eq!(rows[0]["decision"], "allow");
     assert_eq!(rows[0]["status"], "incomplete");
     assert_eq!(rows[0]["response"], Value::Null);
+}
+
+const MASKING_POLICY: &str = r#"
+[identity]
+mode = "local"
+groups = ["eng"]
+
+[[rule]]
+id = "eng-all"
+principals = ["group:eng"]
+tools = ["s3_*", "ec2_describe_instances"]
+effect = "allow"
+
+[[mask]]
+id = "pii"
+tools = ["s3_*"]
+detectors = ["email", "aws_access_key_id"]
+strategy = "token"
+
+[[mask]]
+id = "network"
+tools = ["ec2_describe_instances"]
+fields = ["$.Reservations[*].Instances[*].PublicIpAddress"]
+strategy = "partial"
+"#;
+
+#[tokio::test]
+async fn seeded_secrets_and_emails_come_back_masked_and_never_reach_the_log() {
+    let s3 = support::s3().await;
+    let bucket = unique("masked");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let fake_secret = "Zm9vYmFyYmF6cXV4cXV1eC9xdXV4K3F1dXhxdXV4";
+    let body = format!(
+        "[default]\naws_access_key_id = AKIAZZZZZZZZZZZZZZZZ\naws_secret_access_key = {fake_secret}\n# owners: dana@example.com, eli@example.org\n"
+    );
+    support::put(&s3, &bucket, "config/credentials", body.clone()).await;
+    let ec2 = support::ec2().await;
+    let run = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap();
+    let instance_id = run.instances()[0].instance_id().unwrap().to_owned();
+
+    let gate = support::start(GateOptions {
+        policy: MASKING_POLICY,
+        ..Default::default()
+    })
+    .await;
+    let got = gate
+        .call(
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "config/credentials"}),
+        )
+        .await;
+    let seen = structured(&got)["Body"].as_str().unwrap().to_owned();
+    assert!(
+        seen.contains("aws_secret_access_key = [MASKED:aws_secret_access_key]"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("aws_access_key_id = [MASKED:aws_access_key_id:tok_"),
+        "{seen}"
+    );
+    assert!(seen.contains("owners: [MASKED:email:tok_"), "{seen}");
+    for raw in [
+        fake_secret,
+        "AKIAZZZZZZZZZZZZZZZZ",
+        "dana@example.com",
+        "eli@example.org",
+    ] {
+        assert!(
+            !serde_json::to_string(&got).unwrap().contains(raw),
+            "`{raw}` reached the agent"
+        );
+    }
+    // The same value masks to the same token, so an agent can still correlate.
+    let again = gate
+        .call(
+            "s3_get_object",
+            json!({"bucket": bucket, "key": "config/credentials"}),
+        )
+        .await;
+    assert_eq!(structured(&again)["Body"], seen.as_str());
+
+    // An upload's body is stored as sent, but recorded masked.
+    let put = gate
+        .call(
+            "s3_put_object",
+            json!({"bucket": bucket, "key": "notes.txt", "body": "ping dana@example.com"}),
+        )
+        .await;
+    assert!(put.is_error != Some(true), "{}", text(&put));
+    let stored = s3
+        .get_object()
+        .bucket(&bucket)
+        .key("notes.txt")
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert_eq!(&stored[..], b"ping dana@example.com");
+
+    let described = gate
+        .call(
+            "ec2_describe_instances",
+            json!({"instance_ids": [instance_id]}),
+        )
+        .await;
+    let instance = &structured(&described)["Reservations"][0]["Instances"][0];
+    let public = instance["PublicIpAddress"].as_str().unwrap();
+    assert!(public.starts_with("****"), "{public}");
+
+    let db = gate.db.clone();
+    let bytes = gate.db_bytes();
+    let dir = gate.stop().await;
+    for raw in [
+        fake_secret,
+        "AKIAZZZZZZZZZZZZZZZZ",
+        "dana@example.com",
+        "eli@example.org",
+    ] {
+        assert!(!contains(&bytes, raw), "`{raw}` is in the audit database");
+    }
+    let rows = export(&db, None);
+    let findings = &rows[0]["masked_response"];
+    let whats: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["what"].as_str().unwrap())
+        .collect();
+    assert!(
+        whats.contains(&"email")
+            && whats.contains(&"aws_secret_access_key")
+            && whats.contains(&"aws_access_key_id"),
+        "{findings}"
+    );
+    let email = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["what"] == "email")
+        .unwrap();
+    assert_eq!(
+        (
+            email["rule"].as_str(),
+            email["path"].as_str(),
+            email["count"].as_u64()
+        ),
+        (Some("pii"), Some("$.Body"), Some(2))
+    );
+    let recorded_body = rows[2]["args"]["body"].as_str().unwrap();
+    assert!(
+        recorded_body.starts_with("ping [MASKED:email:tok_"),
+        "{recorded_body}"
+    );
+    assert_eq!(rows[2]["masked_args"][0]["path"], "$.body");
+    drop(dir);
 }
