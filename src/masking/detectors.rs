@@ -3,8 +3,11 @@
 //! Each detector is a regex (linear time, from the `regex` crate) plus, where a regex alone
 //! gives false positives, a validator (the Luhn check for card numbers, octet ranges for IPv4)
 //! or a capture group that limits the masked part to the value in a `key = value` context.
-//! A [`DetectorSet`] runs all of its detectors' patterns through one `RegexSet` first, so a
-//! string that contains nothing suspicious is scanned once.
+//! Before any regex runs, a string is profiled in one byte pass (length, digits, `@`, `.`,
+//! `=`/`:`, `eyJ`, `-----`): each built-in detector has a necessary condition on that profile
+//! (no `@`, no email), so most strings are rejected without a regex. Custom detectors have no
+//! known condition; their patterns go through one `RegexSet` prefilter instead. Every pattern
+//! is run by the `regex` crate, so scanning stays linear in the input.
 
 use std::ops::Range;
 
@@ -20,6 +23,111 @@ pub struct Hit {
     pub detector: usize,
     /// The bytes to mask.
     pub range: Range<usize>,
+}
+
+/// What a string must contain for a built-in detector to possibly match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// An `A` and at least 20 bytes (AKIA…).
+    AccessKey,
+    /// `=` or `:` and at least 20 bytes (`key = value`).
+    KeyValue,
+    /// At least 60 bytes.
+    Long,
+    /// `-----`.
+    Dashes,
+    /// `eyJ`.
+    EyJ,
+    /// `@`.
+    At,
+    /// `.` and a digit.
+    DotDigit,
+    /// At least 13 digits.
+    Digits,
+    /// Unknown (custom detectors).
+    Anything,
+}
+
+/// One byte pass over a string: what the [`Need`]s look at.
+#[derive(Debug, Clone, Copy, Default)]
+struct Profile {
+    len: usize,
+    /// Longest run of digits, counting single spaces or dashes between digits (card numbers).
+    digit_run: usize,
+    digits: usize,
+    dots: usize,
+    upper_a: bool,
+    at: bool,
+    eq_colon: bool,
+    dashes: bool,
+    eyj: bool,
+}
+
+/// The shortest text any built-in detector can match.
+const MIN_BUILTIN_MATCH: usize = 6;
+
+/// The AWS access key id prefixes (`AKIA…`).
+const KEY_PREFIXES: [&str; 11] = [
+    "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "ABIA", "ACCA",
+];
+
+impl Profile {
+    fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut p = Profile {
+            len: bytes.len(),
+            ..Profile::default()
+        };
+        let (mut dash_run, mut run, mut prev_digit) = (0, 0, false);
+        for (i, &b) in bytes.iter().enumerate() {
+            let digit = b.is_ascii_digit();
+            if digit {
+                p.digits += 1;
+                run += 1;
+                p.digit_run = p.digit_run.max(run);
+            } else if !(prev_digit && (b == b' ' || b == b'-')) {
+                run = 0;
+            }
+            prev_digit = digit;
+            match b {
+                b'A' => p.upper_a = true,
+                b'@' => p.at = true,
+                b'.' => p.dots += 1,
+                b'=' | b':' => p.eq_colon = true,
+                b'J' if i >= 2 && bytes.get(i - 2..i) == Some(b"ey") => p.eyj = true,
+                _ => {}
+            }
+            dash_run = if b == b'-' { dash_run + 1 } else { 0 };
+            if dash_run >= 5 {
+                p.dashes = true;
+            }
+        }
+        p
+    }
+
+    fn allows(&self, need: Need, text: &str) -> bool {
+        match need {
+            Need::AccessKey => {
+                self.upper_a && self.len >= 20 && KEY_PREFIXES.iter().any(|k| text.contains(k))
+            }
+            Need::KeyValue => {
+                self.eq_colon && self.len >= 20 && contains_ignore_case(text, b"secret")
+            }
+            Need::Long => self.len >= 60,
+            Need::Dashes => self.dashes,
+            Need::EyJ => self.eyj,
+            Need::At => self.at,
+            Need::DotDigit => self.dots >= 3 && self.digits >= 4,
+            Need::Digits => self.digit_run >= 13,
+            Need::Anything => true,
+        }
+    }
+}
+
+fn contains_ignore_case(text: &str, needle: &[u8]) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +147,9 @@ pub struct Detector {
     pub description: &'static str,
     regex: Regex,
     check: Check,
+    need: Need,
+    /// The pattern has a group `v`: only it is masked, so captures are needed.
+    group: bool,
 }
 
 struct Builtin {
@@ -46,6 +157,7 @@ struct Builtin {
     description: &'static str,
     pattern: &'static str,
     check: Check,
+    need: Need,
 }
 
 /// The built-in detectors. Where a pattern has a capture group named `v`, only that group is
@@ -56,48 +168,56 @@ const BUILTINS: [Builtin; 8] = [
         description: "AWS access key ids (AKIA…, ASIA…)",
         pattern: r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16}\b",
         check: Check::None,
+        need: Need::AccessKey,
     },
     Builtin {
         id: "aws_secret_access_key",
         description: "AWS secret access keys next to a key name (aws_secret_access_key = …, \"SecretAccessKey\": …); the whole value is masked, whatever its length",
         pattern: r#"(?i)(?:aws_?secret_?access_?key|secret_?access_?key|secretkey|aws_?secret)["']?\s*[:=]\s*["']?(?P<v>[A-Za-z0-9/+=]{16,})"#,
         check: Check::None,
+        need: Need::KeyValue,
     },
     Builtin {
         id: "aws_session_token",
         description: "AWS session tokens (next to a key name, or by their FwoGZXIvYXdzE / IQoJb3JpZ2luX2Vj prefix)",
         pattern: r#"(?i:aws_?session_?token|session_?token|security_?token|x-amz-security-token)["']?\s*[:=]\s*["']?(?P<v>[A-Za-z0-9/+=]{80,})|\b(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj)[A-Za-z0-9/+=]{60,}"#,
         check: Check::None,
+        need: Need::Long,
     },
     Builtin {
         id: "pem_private_key",
         description: "PEM private keys (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----)",
         pattern: r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----[\s\S]*?-----END[A-Z ]{0,20} PRIVATE KEY-----",
         check: Check::None,
+        need: Need::Dashes,
     },
     Builtin {
         id: "jwt",
         description: "JSON Web Tokens (eyJ….eyJ….…)",
         pattern: r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}",
         check: Check::None,
+        need: Need::EyJ,
     },
     Builtin {
         id: "email",
         description: "email addresses",
         pattern: r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
         check: Check::Email,
+        need: Need::At,
     },
     Builtin {
         id: "ipv4",
         description: "IPv4 addresses (each octet 0-255)",
         pattern: r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b",
         check: Check::Ipv4,
+        need: Need::DotDigit,
     },
     Builtin {
         id: "credit_card",
         description: "payment card numbers (13-19 digits, spaces or dashes allowed, Luhn-checked)",
         pattern: r"\b\d(?:[ -]?\d){12,18}\b",
         check: Check::Luhn,
+        need: Need::Digits,
     },
 ];
 
@@ -136,20 +256,28 @@ impl Detector {
         if regex.is_match("") {
             return Err(DetectorError::MatchesEmpty);
         }
+        let group = regex.capture_names().flatten().any(|n| n == "v");
         Ok(Self {
             id: id.to_owned(),
             description: "custom",
             regex,
             check: Check::None,
+            need: Need::Anything,
+            group,
         })
     }
 
     fn builtin(b: &Builtin) -> Option<Self> {
-        Regex::new(b.pattern).ok().map(|regex| Self {
-            id: b.id.to_owned(),
-            description: b.description,
-            regex,
-            check: b.check,
+        Regex::new(b.pattern).ok().map(|regex| {
+            let group = regex.capture_names().flatten().any(|n| n == "v");
+            Self {
+                id: b.id.to_owned(),
+                description: b.description,
+                regex,
+                check: b.check,
+                need: b.need,
+                group,
+            }
         })
     }
 
@@ -160,22 +288,31 @@ impl Detector {
 
     /// The occurrences in `text`, as byte ranges to mask.
     fn find(&self, text: &str, index: usize, out: &mut Vec<Hit>) {
-        for caps in self.regex.captures_iter(text) {
-            let Some(m) = caps.name("v").or_else(|| caps.get(0)) else {
-                continue;
-            };
-            let range = match self.check {
-                Check::None => Some(m.range()),
-                Check::Luhn => luhn(m.as_str()).then(|| m.range()),
-                Check::Ipv4 => ipv4(text, m.range()).then(|| m.range()),
-                Check::Email => email(m.as_str()).map(|len| m.start()..m.start() + len),
-            };
-            if let Some(range) = range.filter(|r| !r.is_empty()) {
-                out.push(Hit {
-                    detector: index,
-                    range,
-                });
+        if self.group {
+            for caps in self.regex.captures_iter(text) {
+                if let Some(m) = caps.name("v").or_else(|| caps.get(0)) {
+                    self.keep(text, m, index, out);
+                }
             }
+        } else {
+            for m in self.regex.find_iter(text) {
+                self.keep(text, m, index, out);
+            }
+        }
+    }
+
+    fn keep(&self, text: &str, m: regex::Match<'_>, index: usize, out: &mut Vec<Hit>) {
+        let range = match self.check {
+            Check::None => Some(m.range()),
+            Check::Luhn => luhn(m.as_str()).then(|| m.range()),
+            Check::Ipv4 => ipv4(text, m.range()).then(|| m.range()),
+            Check::Email => email(m.as_str()).map(|len| m.start()..m.start() + len),
+        };
+        if let Some(range) = range.filter(|r| !r.is_empty()) {
+            out.push(Hit {
+                detector: index,
+                range,
+            });
         }
     }
 }
@@ -247,6 +384,9 @@ fn ipv4(text: &str, range: Range<usize>) -> bool {
 #[derive(Debug, Clone)]
 pub struct DetectorSet {
     detectors: Vec<Detector>,
+    /// Custom detectors' patterns, by index into `detectors` (built-ins are gated by
+    /// [`Profile`] instead).
+    custom: Vec<usize>,
     prefilter: RegexSet,
 }
 
@@ -254,11 +394,19 @@ impl DetectorSet {
     /// The built-ins plus `custom` ones.
     pub fn new(custom: Vec<Detector>) -> Self {
         let mut detectors: Vec<Detector> = BUILTINS.iter().filter_map(Detector::builtin).collect();
+        let first_custom = detectors.len();
         detectors.extend(custom);
-        let prefilter = RegexSet::new(detectors.iter().map(|d| d.regex.as_str()))
-            .unwrap_or_else(|_| RegexSet::empty());
+        let custom: Vec<usize> = (first_custom..detectors.len()).collect();
+        let prefilter = RegexSet::new(
+            custom
+                .iter()
+                .filter_map(|i| detectors.get(*i))
+                .map(|d| d.regex.as_str()),
+        )
+        .unwrap_or_else(|_| RegexSet::empty());
         Self {
             detectors,
+            custom,
             prefilter,
         }
     }
@@ -285,12 +433,23 @@ impl DetectorSet {
         if enabled.is_empty() {
             return hits;
         }
-        let candidates = self.prefilter.matches(text);
-        if !candidates.matched_any() {
+        // No built-in detector matches fewer than 6 bytes (`a@b.co`).
+        if text.len() < MIN_BUILTIN_MATCH && self.custom.is_empty() {
             return hits;
         }
+        let profile = Profile::of(text);
+        let mut custom_candidates = None;
         for &i in enabled {
-            if let Some(d) = self.detectors.get(i).filter(|_| candidates.matched(i)) {
+            let Some(d) = self.detectors.get(i) else {
+                continue;
+            };
+            let candidate = match self.custom.iter().position(|c| *c == i) {
+                Some(slot) => custom_candidates
+                    .get_or_insert_with(|| self.prefilter.matches(text))
+                    .matched(slot),
+                None => profile.allows(d.need, text),
+            };
+            if candidate {
                 d.find(text, i, &mut hits);
             }
         }

@@ -12,7 +12,7 @@ pub mod detectors;
 pub mod path;
 mod scrub;
 
-use std::collections::BTreeMap;
+use std::{collections::HashMap, ops::Range};
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -187,6 +187,43 @@ const ALWAYS_ON_RULE: &str = "always-on";
 /// Re-scans of a masked string before giving up and masking it whole.
 const MAX_PASSES: usize = 4;
 
+/// How far around a replacement a re-scan looks, in bytes (a secret, its key name and the
+/// text that could newly delimit it all fit well within this).
+const RESCAN_WINDOW: usize = 1024;
+
+/// The merged, whitespace-aligned windows around `replaced` ranges of `text`.
+fn windows(text: &str, replaced: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for r in replaced {
+        let mut start = r.start.saturating_sub(RESCAN_WINDOW);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        // Start after a whitespace so no word is cut in half (which could fake a boundary).
+        let cut_start = text
+            .get(start..r.start)
+            .and_then(|t| t.find(char::is_whitespace));
+        if let Some(ws) = cut_start.filter(|_| start > 0) {
+            start += ws + 1;
+        }
+        let mut end = (r.end + RESCAN_WINDOW).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let cut_end = text
+            .get(r.end..end)
+            .and_then(|t| t.rfind(char::is_whitespace));
+        if let Some(ws) = cut_end.filter(|_| end < text.len()) {
+            end = r.end + ws;
+        }
+        match out.last_mut() {
+            Some(last) if start <= last.end => last.end = last.end.max(end),
+            _ => out.push(start..end),
+        }
+    }
+    out
+}
+
 /// Which fields and detectors apply to one caller's call of one tool.
 #[derive(Debug, Clone)]
 pub struct Plan<'p> {
@@ -246,14 +283,22 @@ impl MaskPolicy {
 /// Key names whose string values are AWS secrets whatever they look like (IAM CreateAccessKey's
 /// `SecretAccessKey`, STS's `SessionToken`, config files' `aws_secret_access_key`, …).
 fn secret_key_name(key: &str) -> Option<&'static str> {
-    let norm: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    match norm.as_str() {
-        "secretaccesskey" | "awssecretaccesskey" => Some("aws_secret_access_key"),
-        "sessiontoken" | "awssessiontoken" | "securitytoken" | "xamzsecuritytoken" => {
+    // Most keys are ordinary field names: compare letters only, case-insensitively, without
+    // allocating.
+    if key.len() > 32 {
+        return None;
+    }
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    for b in key.bytes().filter(u8::is_ascii_alphanumeric) {
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = b.to_ascii_lowercase();
+            n += 1;
+        }
+    }
+    match buf.get(..n)? {
+        b"secretaccesskey" | b"awssecretaccesskey" => Some("aws_secret_access_key"),
+        b"sessiontoken" | b"awssessiontoken" | b"securitytoken" | b"xamzsecuritytoken" => {
             Some("aws_session_token")
         }
         _ => None,
@@ -300,20 +345,39 @@ fn steps_of<'a>(at: Option<&At<'a>>) -> Vec<Step<'a>> {
     steps
 }
 
+/// Appends the path shape of `at` (root first) without collecting it.
+fn render_at(at: Option<&At<'_>>, out: &mut String) {
+    if let Some(node) = at {
+        render_at(node.parent, out);
+        path::render_step(node.step, out);
+    }
+}
+
 struct Walk<'p, 'k> {
     plan: &'p Plan<'p>,
     key: &'k MaskKey,
-    findings: BTreeMap<(String, String, String), usize>,
+    /// Counts by `rule \0 what \0 path shape`; `scratch` builds the key without allocating
+    /// when the entry exists.
+    findings: HashMap<String, usize>,
+    scratch: String,
     has_paths: bool,
 }
 
 impl Walk<'_, '_> {
     fn found(&mut self, rule: &str, what: &str, at: Option<&At<'_>>) {
-        let path = path::render(&steps_of(at));
-        *self
-            .findings
-            .entry((rule.to_owned(), what.to_owned(), path))
-            .or_default() += 1;
+        self.scratch.clear();
+        self.scratch.push_str(rule);
+        self.scratch.push('\0');
+        self.scratch.push_str(what);
+        self.scratch.push('\0');
+        self.scratch.push('$');
+        render_at(at, &mut self.scratch);
+        match self.findings.get_mut(self.scratch.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                self.findings.insert(self.scratch.clone(), 1);
+            }
+        }
     }
 
     fn field_hit(&self, name: &str, at: &At<'_>) -> Option<(String, Applied<'_>)> {
@@ -333,26 +397,51 @@ impl Walk<'_, '_> {
 
     /// Masks detector hits in `s`; `None` when nothing was found. Masking can change what
     /// surrounds another value (a key that ran into an id is delimited once the id is masked),
-    /// so the result is scanned again until nothing more is found.
+    /// so the text around each replacement is scanned again until nothing more is found.
     fn string(&mut self, s: &str, at: Option<&At<'_>>) -> Option<String> {
-        let mut current = self.pass(s, at)?;
+        let (mut current, mut replaced) = self.pass(s, at)?;
         for _ in 0..MAX_PASSES {
-            match self.pass(&current, at) {
-                Some(next) => current = next,
-                None => return Some(current),
+            if replaced.is_empty() {
+                return Some(current);
             }
+            let mut next = String::with_capacity(current.len());
+            let mut next_replaced = Vec::new();
+            let mut pos = 0;
+            let mut changed = false;
+            for w in windows(&current, &replaced) {
+                next.push_str(current.get(pos..w.start).unwrap_or_default());
+                let window = current.get(w.clone()).unwrap_or_default();
+                match self.pass(window, at) {
+                    Some((masked, ranges)) => {
+                        let base = next.len();
+                        next.push_str(&masked);
+                        next_replaced
+                            .extend(ranges.into_iter().map(|r| r.start + base..r.end + base));
+                        changed = true;
+                    }
+                    None => next.push_str(window),
+                }
+                pos = w.end;
+            }
+            if !changed {
+                return Some(current);
+            }
+            next.push_str(current.get(pos..).unwrap_or_default());
+            (current, replaced) = (next, next_replaced);
         }
         // Still finding after several passes: mask the whole string rather than risk a leak.
         self.found(ALWAYS_ON_RULE, "unstable", at);
         Some("[MASKED]".to_owned())
     }
 
-    fn pass(&mut self, s: &str, at: Option<&At<'_>>) -> Option<String> {
+    /// One scan of `s`: the masked text and where the replacements are in it.
+    fn pass(&mut self, s: &str, at: Option<&At<'_>>) -> Option<(String, Vec<Range<usize>>)> {
         let hits = self.plan.set.scan(s, &self.plan.enabled);
         if hits.is_empty() {
             return None;
         }
         let mut out = String::with_capacity(s.len());
+        let mut replaced = Vec::with_capacity(hits.len());
         let mut pos = 0;
         for hit in hits {
             let Some((_, applied)) = self.plan.detectors.iter().find(|(d, _)| *d == hit.detector)
@@ -366,17 +455,19 @@ impl Walk<'_, '_> {
                 .get(hit.detector)
                 .map_or("detector", |d| d.id.as_str());
             out.push_str(s.get(pos..hit.range.start).unwrap_or_default());
+            let start = out.len();
             out.push_str(&replacement(
                 applied.strategy,
                 id,
                 s.get(hit.range.clone()).unwrap_or_default(),
                 self.key,
             ));
+            replaced.push(start..out.len());
             pos = hit.range.end;
             self.found(applied.rule, id, at);
         }
         out.push_str(s.get(pos..).unwrap_or_default());
-        Some(out)
+        Some((out, replaced))
     }
 
     fn value(&mut self, v: &mut Value, at: Option<&At<'_>>) {
@@ -446,15 +537,21 @@ impl Walk<'_, '_> {
     }
 
     fn finish(self) -> Vec<Finding> {
-        self.findings
+        let mut out: Vec<Finding> = self
+            .findings
             .into_iter()
-            .map(|((rule, what, path), count)| Finding {
-                rule,
-                what,
-                path,
-                count,
+            .filter_map(|(k, count)| {
+                let mut parts = k.splitn(3, '\0');
+                Some(Finding {
+                    rule: parts.next()?.to_owned(),
+                    what: parts.next()?.to_owned(),
+                    path: parts.next()?.to_owned(),
+                    count,
+                })
             })
-            .collect()
+            .collect();
+        out.sort_by(|a, b| (&a.rule, &a.what, &a.path).cmp(&(&b.rule, &b.what, &b.path)));
+        out
     }
 }
 
@@ -474,7 +571,8 @@ impl Plan<'_> {
         Walk {
             plan: self,
             key,
-            findings: BTreeMap::new(),
+            findings: HashMap::new(),
+            scratch: String::new(),
             has_paths,
         }
     }

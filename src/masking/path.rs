@@ -100,21 +100,38 @@ impl fmt::Display for JsonPath {
     }
 }
 
-/// The path of a walked value, as text: `$.Reservations[0].Instances[1].PublicIpAddress`.
-pub fn render(steps: &[Step<'_>]) -> String {
-    let mut out = String::from("$");
+/// The shape of a walked value's path, with array positions as `[*]`:
+/// `$.Reservations[*].Instances[*].PublicIpAddress`. Findings are counted per shape, so a
+/// thousand masked addresses are one finding with a count, not a thousand.
+pub fn render_into<'a>(steps: impl Iterator<Item = Step<'a>>, out: &mut String) {
+    out.push('$');
     for step in steps {
-        match step {
-            Step::Key(k)
-                if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-            {
-                out.push('.');
-                out.push_str(k);
-            }
-            Step::Key(k) => out.push_str(&format!("['{k}']")),
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-        }
+        render_step(step, out);
     }
+}
+
+/// Appends one step of a path shape (see [`render_into`]).
+pub fn render_step(step: Step<'_>, out: &mut String) {
+    match step {
+        Step::Key(k)
+            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            out.push('.');
+            out.push_str(k);
+        }
+        Step::Key(k) => {
+            out.push_str("['");
+            out.push_str(k);
+            out.push_str("']");
+        }
+        Step::Index(_) => out.push_str("[*]"),
+    }
+}
+
+/// [`render_into`] into a new string.
+pub fn render(steps: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    render_into(steps.iter().copied(), &mut out);
     out
 }
 
@@ -151,7 +168,7 @@ mod tests {
         );
         assert_eq!(
             render(&steps),
-            "$.Reservations[0].Instances[3].PublicIpAddress"
+            "$.Reservations[*].Instances[*].PublicIpAddress"
         );
         assert_eq!(render(&[Step::Key("a b")]), "$['a b']");
     }
