@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("   (iam_list_users is absent: no rule allows it for dana)");
 
-    let steps: [(&str, &str, Value); 6] = [
+    let steps: [(&str, &str, Value); 7] = [
         (
             "an allowed read: which buckets exist?",
             "s3_list_buckets",
@@ -85,6 +85,11 @@ async fn main() -> anyhow::Result<()> {
             "an allowed read: one report's text",
             "s3_get_object",
             json!({"bucket": "acme-data", "key": "reports/2026-q3.txt"}),
+        ),
+        (
+            "masking: emails and keys in an object never reach the agent (or the log)",
+            "s3_get_object",
+            json!({"bucket": "acme-data", "key": "ops/oncall.txt"}),
         ),
         (
             "an allowed read: running instances",

@@ -142,11 +142,12 @@ fn check(file: &std::path::Path) -> anyhow::Result<ExitCode> {
                 writeln!(out, "warning: {w}")?;
             }
             let p = &loaded.policy;
-            writeln!(
+                        writeln!(
                 out,
-                "{}: ok: {} rule(s), version {}",
+                "{}: ok: {} rule(s), {} mask rule(s), version {}",
                 file.display(),
                 p.rules.len(),
+                p.masking.rules.len(),
                 p.version
             )?;
             Ok(ExitCode::SUCCESS)
