@@ -339,7 +339,9 @@ impl<B: Backend> Gate<B> {
                 CallStatus::Denied,
                 Refusal::Denied {
                     tool,
-                    explanation: explain::denial_text(&decision, &request, &policy),
+                    // The explanation quotes the call's ARNs, which carry argument values.
+                    explanation: self
+                        .masked_text(&plan, &explain::denial_text(&decision, &request, &policy)),
                 },
             )),
             Effect::Approve => Some((

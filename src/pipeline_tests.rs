@@ -74,9 +74,13 @@ struct Fixture {
 }
 
 fn fixture(fail_with: Option<CallError>) -> Fixture {
+    fixture_with(POLICY, fail_with)
+}
+
+fn fixture_with(policy: &str, fail_with: Option<CallError>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let audit = AuditLog::open(&dir.path().join("audit.db")).unwrap();
-    let policy = parse_policy("p.toml", POLICY).unwrap().policy;
+    let policy = parse_policy("p.toml", policy).unwrap().policy;
     let aws = Arc::new(FakeAws {
         fail_with,
         ..FakeAws::default()
@@ -422,5 +426,30 @@ async fn masking_hides_values_from_the_agent_and_the_log_but_not_from_aws() {
     assert_eq!(r.masked_args[0].path, "$.key");
     assert_eq!(r.response["Owner"], "[MASKED:email]");
     assert_eq!(r.masked_response[0].rule, "pii");
+    assert!(!contains(&f.db_bytes(), "dana@example.com"));
+}
+
+#[tokio::test]
+async fn regression_a_denial_quoting_an_arn_is_masked_in_the_log_and_for_the_agent() {
+    let f = fixture_with(
+        "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"logs\"\nprincipals = [\"*\"]\ntools = [\"s3_get_object\"]\nresources = [\"arn:aws:s3:::logs-*\"]\neffect = \"allow\"\n\n[[mask]]\nid = \"pii\"\ntools = [\"*\"]\ndetectors = [\"email\"]\n",
+        None,
+    );
+    let err = f
+        .gate
+        .call(
+            &f.caller,
+            "s3_get_object",
+            args(json!({"bucket": "secret-x", "key": "dana@example.com"})),
+        )
+        .await
+        .unwrap_err();
+    let Refusal::Denied { explanation, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        explanation.contains("resource `arn:aws:s3:::secret-x/[MASKED:email]` matches none of"),
+        "{explanation}"
+    );
     assert!(!contains(&f.db_bytes(), "dana@example.com"));
 }

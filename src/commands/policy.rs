@@ -142,7 +142,7 @@ fn check(file: &std::path::Path) -> anyhow::Result<ExitCode> {
                 writeln!(out, "warning: {w}")?;
             }
             let p = &loaded.policy;
-                        writeln!(
+            writeln!(
                 out,
                 "{}: ok: {} rule(s), {} mask rule(s), version {}",
                 file.display(),
