@@ -17,3 +17,4 @@ pub mod mcp;
 pub mod pipeline;
 pub mod policy;
 pub mod reload;
+pub mod suggest;

@@ -101,12 +101,8 @@ pub struct UnknownTool(pub String);
 
 /// The closest catalogue name to a misspelt one, if any is close enough to suggest.
 pub fn did_you_mean(name: &str) -> Option<&'static str> {
-    ToolId::ALL
-        .iter()
-        .map(|t| (t.name(), strsim::jaro_winkler(name, t.name())))
-        .filter(|(_, score)| *score >= 0.85)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(n, _)| n)
+    // Tool names share long prefixes (`s3_list_`), so a stricter threshold avoids odd hints.
+    crate::suggest::closest(name, ToolId::ALL.iter().map(|t| t.name()), 0.85)
 }
 
 /// Where a call's ARNs live: awsgate's partition and region.

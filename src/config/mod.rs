@@ -23,6 +23,7 @@ use crate::{
         ApprovalRequirement, Condition, Effect, IdentityMode, Policy, PrincipalPattern,
         ResourcePattern, Rule, ToolSet, condition::ConditionError,
     },
+    suggest,
 };
 use raw::{RawMask, RawPolicy, RawRule};
 use toml::Spanned;
@@ -159,6 +160,30 @@ impl Resolver<'_> {
             }
         }
         IdentityMode::Local { groups }
+    }
+
+    /// Checks an id's syntax and that no other of its kind (`what`) has it.
+    fn unique_id(
+        &mut self,
+        id: &Spanned<String>,
+        key: String,
+        what: &str,
+        seen: &mut BTreeSet<String>,
+    ) {
+        let text = id.get_ref();
+        if text.is_empty()
+            || !text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            self.error(id.span(), key, format!("{what} id `{text}` must be non-empty and use only letters, digits, `-`, `_`, `.`"));
+        } else if !seen.insert(text.clone()) {
+            self.error(
+                id.span(),
+                key,
+                format!("duplicate {what} id `{text}`: {what} ids must be unique"),
+            );
+        }
     }
 
     /// A list that, when present, must not be empty.
@@ -428,25 +453,7 @@ impl Resolver<'_> {
         let errors_before = self.errors.len();
 
         let id = raw.id.get_ref();
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            self.error(
-                raw.id.span(),
-                key("id"),
-                format!(
-                    "rule id `{id}` must be non-empty and use only letters, digits, `-`, `_`, `.`"
-                ),
-            );
-        } else if !seen.insert(id.clone()) {
-            self.error(
-                raw.id.span(),
-                key("id"),
-                format!("duplicate rule id `{id}`: rule ids must be unique"),
-            );
-        }
+        self.unique_id(&raw.id, key("id"), "rule", seen);
 
         if raw.principals.get_ref().is_empty() {
             self.error(
@@ -467,11 +474,13 @@ impl Resolver<'_> {
             "approve" => Some(Effect::Approve),
             "confirm" => Some(Effect::Confirm),
             other => {
-                let hint = ["allow", "deny", "approve", "confirm"]
-                    .into_iter()
-                    .find(|e| strsim::jaro_winkler(other, e) >= 0.8)
-                    .map(|e| format!("did you mean `{e}`? "))
-                    .unwrap_or_default();
+                let hint = suggest::closest(
+                    other,
+                    ["allow", "deny", "approve", "confirm"],
+                    suggest::THRESHOLD,
+                )
+                .map(|e| format!("did you mean `{e}`? "))
+                .unwrap_or_default();
                 self.error(raw.effect.span(), key("effect"), format!("unknown effect `{other}`: {hint}use `allow`, `deny`, `approve` or `confirm`"));
                 None
             }
@@ -568,25 +577,7 @@ impl Resolver<'_> {
         let key = |field: &str| format!("mask[{index}].{field}");
         let errors_before = self.errors.len();
         let id = raw.id.get_ref();
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            self.error(
-                raw.id.span(),
-                key("id"),
-                format!(
-                    "mask id `{id}` must be non-empty and use only letters, digits, `-`, `_`, `.`"
-                ),
-            );
-        } else if !seen.insert(id.clone()) {
-            self.error(
-                raw.id.span(),
-                key("id"),
-                format!("duplicate mask id `{id}`"),
-            );
-        }
+        self.unique_id(&raw.id, key("id"), "mask", seen);
         let tools = self.tools(&raw.tools, &key("tools"));
         let principals = match &raw.principals {
             Some(list) if list.get_ref().is_empty() => {
@@ -628,15 +619,12 @@ impl Resolver<'_> {
                 Some(idx) => detectors.push(idx),
                 None => {
                     let names: Vec<&str> = set.all().iter().map(|x| x.id.as_str()).collect();
-                    let hint = names
-                        .iter()
-                        .map(|n| (*n, strsim::jaro_winkler(d.get_ref(), n)))
-                        .filter(|(_, score)| *score >= 0.8)
-                        .max_by(|a, b| a.1.total_cmp(&b.1))
-                        .map_or_else(
-                            || format!("; the detectors are {}", names.join(", ")),
-                            |(n, _)| format!("; did you mean `{n}`?"),
-                        );
+                    let hint =
+                        suggest::closest(d.get_ref(), names.iter().copied(), suggest::THRESHOLD)
+                            .map_or_else(
+                                || format!("; the detectors are {}", names.join(", ")),
+                                |n| format!("; did you mean `{n}`?"),
+                            );
                     self.error(
                         d.span(),
                         format!("mask[{index}].detectors[{i}]"),

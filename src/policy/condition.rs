@@ -89,12 +89,7 @@ impl Condition {
             .collect();
         unknown.sort_unstable();
         if let Some(name) = unknown.first() {
-            let suggestion = VARIABLES
-                .iter()
-                .map(|v| (*v, strsim::jaro_winkler(name, v)))
-                .filter(|(_, score)| *score >= 0.8)
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(v, _)| v);
+            let suggestion = crate::suggest::closest(name, VARIABLES, crate::suggest::THRESHOLD);
             return Err(ConditionError::UnknownVariable {
                 name: (*name).to_owned(),
                 suggestion,
