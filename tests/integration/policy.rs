@@ -154,18 +154,7 @@ async fn conditions_on_resources_and_arguments_decide_calls() {
         "{}",
         text(&put)
     );
-    let body = s3
-        .get_object()
-        .bucket(&shared)
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes();
+    let body = support::object_body(&s3, &shared, "a.txt").await;
     assert_eq!(&body[..], b"alpha");
 
     let db = gate.db.clone();

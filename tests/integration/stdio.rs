@@ -710,18 +710,7 @@ async fn seeded_secrets_and_emails_come_back_masked_and_never_reach_the_log() {
         )
         .await;
     assert!(put.is_error != Some(true), "{}", text(&put));
-    let stored = s3
-        .get_object()
-        .bucket(&bucket)
-        .key("notes.txt")
-        .send()
-        .await
-        .unwrap()
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes();
+    let stored = support::object_body(&s3, &bucket, "notes.txt").await;
     assert_eq!(&stored[..], b"ping dana@example.com");
 
     let described = gate

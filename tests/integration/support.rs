@@ -71,6 +71,17 @@ pub async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: impl In
         .unwrap();
 }
 
+pub async fn object_body(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    out.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
 pub async fn object_exists(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> bool {
     s3.head_object()
         .bucket(bucket)
