@@ -27,6 +27,64 @@ pub enum Command {
     Audit(AuditCommand),
     /// Print the tool catalogue: name, IAM action, read-only or not.
     Tools(ToolsArgs),
+    /// Replay a recorded session as a transcript; with `--policy`, show what another policy
+    /// would have decided.
+    Replay(ReplayArgs),
+}
+
+/// Which recorded calls a command looks at.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CallFilter {
+    /// Only calls at or after this time (RFC 3339, or a date `YYYY-MM-DD`).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only calls before this time (RFC 3339, or a date: through the end of that day).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only this caller (`user:NAME`).
+    #[arg(long, value_name = "user:NAME")]
+    pub principal: Option<String>,
+    /// Only this tool.
+    #[arg(long)]
+    pub tool: Option<String>,
+    /// Only this decision (`allow`, `deny`, `approve`, `confirm`, `none`).
+    #[arg(long)]
+    pub decision: Option<String>,
+}
+
+/// Transcript formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    /// Plain text.
+    Text,
+    /// JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// `awsgate replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The session (from `awsgate audit sessions`); all sessions when left out.
+    pub session: Option<String>,
+    /// The audit database [default: as for `serve`].
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReplayFormat,
+    /// Whole responses instead of summaries.
+    #[arg(long)]
+    pub full: bool,
+    /// Re-evaluate every call under this policy (AWS is not touched).
+    #[arg(long, value_name = "NEW.toml")]
+    pub policy: Option<PathBuf>,
+    /// Which calls.
+    #[command(flatten)]
+    pub filter: CallFilter,
 }
 
 /// The MCP transports.
@@ -117,6 +175,9 @@ pub enum AuditCommand {
         /// Only this session's calls.
         #[arg(long, value_name = "ID")]
         session: Option<String>,
+        /// Which calls.
+        #[command(flatten)]
+        filter: CallFilter,
     },
     /// List sessions: principal, client, start, calls, denials.
     Sessions {

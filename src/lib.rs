@@ -17,4 +17,5 @@ pub mod mcp;
 pub mod pipeline;
 pub mod policy;
 pub mod reload;
+pub mod replay;
 pub mod suggest;

@@ -13,10 +13,12 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             db,
             format: ExportFormat::Jsonl,
             session,
+            filter,
         } => {
             let reader = Reader::open(&super::db_path(db)?)?;
+            let calls = super::filtered_calls(&reader, session.as_deref(), &filter)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for record in reader.calls(session.as_deref())? {
+            for record in calls {
                 serde_json::to_writer(&mut out, &record)?;
                 writeln!(out)?;
             }

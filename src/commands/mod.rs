@@ -3,6 +3,7 @@
 
 mod audit;
 mod policy;
+mod replay;
 mod serve;
 mod tools;
 
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Tools(args) => tools::run(&args),
+        Command::Replay(args) => replay::run(args),
     }
 }
 
@@ -27,4 +29,52 @@ fn db_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     given
         .or_else(|| crate::config::paths::default_db_path(|k| std::env::var(k).ok()))
         .context("no audit database given and no home folder to default to: pass `--db FILE`")
+}
+
+/// The calls of `session` (all when `None`) that pass `filter`, oldest first.
+fn filtered_calls(
+    reader: &crate::audit::Reader,
+    session: Option<&str>,
+    filter: &crate::cli::CallFilter,
+) -> anyhow::Result<Vec<crate::audit::record::CallRecord>> {
+    let since = filter
+        .since
+        .as_deref()
+        .map(|t| parse_time(t, false))
+        .transpose()?;
+    let until = filter
+        .until
+        .as_deref()
+        .map(|t| parse_time(t, true))
+        .transpose()?;
+    let calls = reader.calls(session)?;
+    Ok(calls
+        .into_iter()
+        .filter(|c| {
+            let ts = chrono::DateTime::parse_from_rfc3339(&c.ts).ok();
+            since.is_none_or(|s| ts.is_some_and(|t| t >= s))
+                && until.is_none_or(|u| ts.is_some_and(|t| t < u))
+                && filter.principal.as_deref().is_none_or(|p| c.principal == p)
+                && filter.tool.as_deref().is_none_or(|t| c.tool == t)
+                && filter.decision.as_deref().is_none_or(|d| c.decision == d)
+        })
+        .collect())
+}
+
+/// RFC 3339, or a date: its start (or, for an end bound, the start of the next day), in UTC.
+fn parse_time(text: &str, end: bool) -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t);
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("`{text}` is not a time: write RFC 3339 (`2026-11-25T10:00:00Z`) or a date (`2026-11-25`)"))?;
+    let date = if end {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
+    Ok(date
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .fixed_offset())
 }

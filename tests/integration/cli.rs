@@ -194,3 +194,152 @@ fn policy_schema_prints_the_committed_schema() {
     .unwrap();
     assert_eq!(stdout, committed);
 }
+
+mod replay {
+    use serde_json::{Value, json};
+
+    use super::run;
+    use crate::support::{self, GateOptions, awsgate, unique};
+
+    const POLICY: &str = "[identity]\nmode = \"local\"\ngroups = [\"eng\"]\n\n[[rule]]\nid = \"read\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_list_objects\", \"s3_get_object\"]\neffect = \"allow\"\n\n[[rule]]\nid = \"no-delete\"\nprincipals = [\"*\"]\ntools = [\"s3_delete_object\"]\neffect = \"deny\"\n";
+    const STRICTER: &str = "[identity]\nmode = \"local\"\ngroups = [\"eng\"]\n\n[[rule]]\nid = \"list-only\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_list_objects\"]\neffect = \"allow\"\n";
+    const LOOSER: &str = "[identity]\nmode = \"local\"\ngroups = [\"eng\"]\n\n[[rule]]\nid = \"all\"\nprincipals = [\"*\"]\ntools = [\"*\"]\neffect = \"allow\"\n";
+
+    #[tokio::test]
+    async fn a_recorded_session_replays_and_is_reevaluated_under_other_policies() {
+        let s3 = support::s3().await;
+        let bucket = unique("replay");
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        support::put(&s3, &bucket, "a.txt", "alpha").await;
+        let gate = support::start(GateOptions {
+            policy: POLICY,
+            ..Default::default()
+        })
+        .await;
+        gate.call("s3_list_objects", json!({"bucket": bucket}))
+            .await;
+        gate.call("s3_get_object", json!({"bucket": bucket, "key": "a.txt"}))
+            .await;
+        gate.call(
+            "s3_delete_object",
+            json!({"bucket": bucket, "key": "a.txt"}),
+        )
+        .await;
+        gate.call("s3_get_object", json!({"bucket": bucket, "key": "missing"}))
+            .await;
+        let db = gate.db.clone();
+        let dir = gate.stop().await;
+        let session = support::export(&db, None)[0]["session"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let (ok, text, err) = run(awsgate().args(["replay", &session, "--db"]).arg(&db));
+        assert!(ok, "{err}");
+        assert!(
+            text.starts_with(&format!(
+                "session {session} · user:alice · client rmcp · stdio · 4 call(s)"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("s3_get_object  {\"bucket\":\"") && text.contains("ok · allow by read"),
+            "{text}"
+        );
+        assert!(text.contains("denied · deny by no-delete"), "{text}");
+        assert!(
+            text.contains("error · allow by read") && text.contains("NoSuchKey"),
+            "{text}"
+        );
+        assert!(text.contains("│ {\"Body\":\"alpha\""), "{text}");
+
+        let (ok, json_out, _) = run(awsgate()
+            .args(["replay", &session, "--format", "json", "--full", "--db"])
+            .arg(&db));
+        assert!(ok);
+        let v: Value = serde_json::from_str(&json_out).unwrap();
+        let statuses: Vec<&str> = v["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["ok", "ok", "denied", "error"]);
+        assert_eq!(v["calls"][1]["response"]["Body"], "alpha");
+
+        let (ok, html, _) = run(awsgate()
+            .args(["replay", &session, "--format", "html", "--db"])
+            .arg(&db));
+        assert!(ok && html.starts_with("<!doctype html>") && html.contains("s3_delete_object"));
+
+        let stricter = dir.path().join("stricter.toml");
+        std::fs::write(&stricter, STRICTER).unwrap();
+        let (ok, json_out, _) = run(awsgate()
+            .args(["replay", &session, "--format", "json", "--db"])
+            .arg(&db)
+            .arg("--policy")
+            .arg(&stricter));
+        assert!(ok);
+        let v: Value = serde_json::from_str(&json_out).unwrap();
+        let changes: Vec<&str> = v["reevaluation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["change"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                "unchanged",
+                "allowed_to_denied",
+                "unchanged",
+                "allowed_to_denied"
+            ]
+        );
+        assert_eq!(v["summary"]["allowed_to_denied"], 2);
+
+        let looser = dir.path().join("looser.toml");
+        std::fs::write(&looser, LOOSER).unwrap();
+        let (ok, text, _) = run(awsgate()
+            .args(["replay", &session, "--db"])
+            .arg(&db)
+            .arg("--policy")
+            .arg(&looser));
+        assert!(ok);
+        assert!(
+            text.contains("under the new policy: deny → allow (DeniedToAllowed)"),
+            "{text}"
+        );
+        assert!(text.contains("1  denied to allowed"), "{text}");
+
+        let (ok, _, err) = run(awsgate().args(["replay", "ses_nope", "--db"]).arg(&db));
+        assert!(
+            !ok && err.contains("no recorded calls for session `ses_nope`"),
+            "{err}"
+        );
+
+        // Export filters.
+        let count = |args: &[&str]| {
+            let (ok, out, err) = run(awsgate()
+                .args(["audit", "export", "--db"])
+                .arg(&db)
+                .args(args));
+            assert!(ok, "{err}");
+            out.lines().count()
+        };
+        assert_eq!(count(&["--tool", "s3_get_object"]), 2);
+        assert_eq!(count(&["--decision", "deny"]), 1);
+        assert_eq!(count(&["--principal", "user:alice"]), 4);
+        assert_eq!(count(&["--principal", "user:bob"]), 0);
+        assert_eq!(
+            count(&["--since", "2000-01-01", "--until", "2999-01-01"]),
+            4
+        );
+        assert_eq!(count(&["--until", "2000-01-01"]), 0);
+        let (ok, _, err) = run(awsgate()
+            .args(["audit", "export", "--since", "yesterday", "--db"])
+            .arg(&db));
+        assert!(!ok && err.contains("`yesterday` is not a time"), "{err}");
+        drop(dir);
+    }
+}

@@ -1,0 +1,503 @@
+//! Replay for reviewers: a recorded session as a transcript (text, JSON, Markdown or one
+//! self-contained HTML page), and re-evaluation of recorded calls under another policy.
+//!
+//! Pure: it works on [`CallRecord`]s read from the audit log and touches neither the log nor
+//! AWS.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{
+    audit::record::{CallRecord, CallStatus},
+    catalogue::{ArnScope, ToolCall, ToolId},
+    identity::Principal,
+    policy::{self, Effect, Policy, Request},
+};
+
+/// How a call's decision would change under another policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Same decision.
+    Unchanged,
+    /// Was allowed; would be denied.
+    AllowedToDenied,
+    /// Was refused; would be allowed.
+    DeniedToAllowed,
+    /// Would now need a human approver.
+    NowNeedsApproval,
+    /// Would now need the caller's confirmation.
+    NowNeedsConfirmation,
+    /// Another change between approve, confirm and deny.
+    Other,
+    /// The call cannot be re-evaluated (unknown tool, or arguments that never parsed).
+    NotEvaluable,
+}
+
+/// One call re-evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reevaluation {
+    /// The call.
+    pub call_id: String,
+    /// The tool.
+    pub tool: String,
+    /// The recorded decision.
+    pub before: String,
+    /// The decision under the new policy.
+    pub after: String,
+    /// The deciding rules under the new policy.
+    pub rules: Vec<String>,
+    /// The kind of change.
+    pub change: Change,
+}
+
+fn principal_of(r: &CallRecord) -> Principal {
+    Principal {
+        user: r
+            .principal
+            .strip_prefix("user:")
+            .unwrap_or(&r.principal)
+            .to_owned(),
+        groups: r.groups.clone(),
+        client: r.client.clone(),
+    }
+}
+
+/// Re-evaluates one recorded call under `policy`. Arguments are the recorded (masked) ones,
+/// so conditions on masked values see the mask, not the original.
+pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
+    let mut out = Reevaluation {
+        call_id: r.call_id.to_string(),
+        tool: r.tool.clone(),
+        before: r.decision.clone(),
+        after: "none".into(),
+        rules: Vec::new(),
+        change: Change::NotEvaluable,
+    };
+    let Ok(tool) = r.tool.parse::<ToolId>() else {
+        return out;
+    };
+    let principal = principal_of(r);
+    if !policy::is_visible(&principal, tool, policy) {
+        out.after = "deny".into();
+        out.rules = policy::hidden_by(&principal, tool, policy)
+            .map(|r| r.id.to_string())
+            .into_iter()
+            .collect();
+    } else {
+        let Ok(call) = ToolCall::parse(tool, r.args.as_object().cloned()) else {
+            return out;
+        };
+        let args = call.args_json();
+        let resources = call.resources(&ArnScope {
+            region: r.region.clone(),
+        });
+        let now = chrono::DateTime::parse_from_rfc3339(&r.ts)
+            .map_or_else(|_| chrono::Utc::now(), |t| t.to_utc());
+        let req = Request {
+            principal: &principal,
+            tool,
+            args: &args,
+            resources: &resources,
+            region: &r.region,
+            now,
+        };
+        let d = policy::evaluate(&req, policy);
+        out.after = d.effect.as_str().into();
+        out.rules = d.rules.iter().map(ToString::to_string).collect();
+    }
+    out.change = classify(&out.before, &out.after);
+    out
+}
+
+fn classify(before: &str, after: &str) -> Change {
+    let allowed = |d: &str| d == Effect::Allow.as_str();
+    match (before, after) {
+        _ if before == after => Change::Unchanged,
+        ("none", _) => Change::NotEvaluable,
+        (b, a) if allowed(b) && a == "deny" => Change::AllowedToDenied,
+        (b, a) if !allowed(b) && allowed(a) => Change::DeniedToAllowed,
+        (_, "approve") => Change::NowNeedsApproval,
+        (_, "confirm") => Change::NowNeedsConfirmation,
+        _ => Change::Other,
+    }
+}
+
+/// Counts of each kind of change.
+pub fn summarize(results: &[Reevaluation]) -> Vec<(Change, usize)> {
+    let kinds = [
+        Change::Unchanged,
+        Change::AllowedToDenied,
+        Change::DeniedToAllowed,
+        Change::NowNeedsApproval,
+        Change::NowNeedsConfirmation,
+        Change::Other,
+        Change::NotEvaluable,
+    ];
+    kinds
+        .iter()
+        .map(|k| (*k, results.iter().filter(|r| r.change == *k).count()))
+        .collect()
+}
+
+/// How much of each response a transcript shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The first 160 characters of each response.
+    Summary,
+    /// Whole responses.
+    Full,
+}
+
+const SUMMARY_CHARS: usize = 160;
+
+fn response_text(r: &CallRecord, detail: Detail) -> String {
+    if r.response.is_null() {
+        return String::new();
+    }
+    let text = r.response.to_string();
+    match detail {
+        Detail::Full => serde_json::to_string_pretty(&r.response).unwrap_or(text),
+        Detail::Summary if text.chars().count() > SUMMARY_CHARS => {
+            format!(
+                "{}… ({} bytes)",
+                text.chars().take(SUMMARY_CHARS).collect::<String>(),
+                text.len()
+            )
+        }
+        Detail::Summary => text,
+    }
+}
+
+fn time_of(ts: &str) -> &str {
+    ts.get(11..23).unwrap_or(ts)
+}
+
+fn status_word(s: CallStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn outcome_line(r: &CallRecord) -> String {
+    let mut line = format!("{} · {}", status_word(r.status), r.decision);
+    if !r.rules.is_empty() {
+        let rules: Vec<String> = r.rules.iter().map(ToString::to_string).collect();
+        let _ = write!(line, " by {}", rules.join(", "));
+    }
+    if let Some(ms) = r.latency_ms {
+        let _ = write!(line, " · {ms:.1} ms");
+    }
+    if let Some(id) = &r.aws_request_id {
+        let _ = write!(line, " · request {id}");
+    }
+    line
+}
+
+fn masked_note(r: &CallRecord) -> Option<String> {
+    let all: Vec<String> = r
+        .masked_args
+        .iter()
+        .map(|f| format!("args {} ({}×{})", f.path, f.what, f.count))
+        .chain(
+            r.masked_response
+                .iter()
+                .map(|f| format!("{} ({}×{})", f.path, f.what, f.count)),
+        )
+        .collect();
+    (!all.is_empty()).then(|| all.join(", "))
+}
+
+/// A plain-text transcript.
+pub fn text(
+    session: &str,
+    calls: &[CallRecord],
+    detail: Detail,
+    changes: Option<&[Reevaluation]>,
+) -> String {
+    let mut out = String::new();
+    let first = calls.first();
+    let _ = writeln!(
+        out,
+        "session {session} · {} · client {} · {} · {} call(s)",
+        first.map_or("-", |c| c.principal.as_str()),
+        first.and_then(|c| c.client.as_deref()).unwrap_or("-"),
+        first.map_or("-", |c| c.transport.as_str()),
+        calls.len()
+    );
+    for (i, r) in calls.iter().enumerate() {
+        let _ = writeln!(out, "\n{}  {}  {}", time_of(&r.ts), r.tool, r.args);
+        let _ = writeln!(out, "    {}", outcome_line(r));
+        if let Some(e) = &r.error {
+            let _ = writeln!(out, "    error: {e}");
+        }
+        if let Some(m) = masked_note(r) {
+            let _ = writeln!(out, "    masked: {m}");
+        }
+        let resp = response_text(r, detail);
+        if !resp.is_empty() {
+            for line in resp.lines() {
+                let _ = writeln!(out, "    │ {line}");
+            }
+        }
+        if let Some(c) = changes
+            .and_then(|c| c.get(i))
+            .filter(|c| c.change != Change::Unchanged)
+        {
+            let _ = writeln!(
+                out,
+                "    under the new policy: {} → {} ({:?})",
+                c.before, c.after, c.change
+            );
+        }
+    }
+    out
+}
+
+/// A Markdown transcript.
+pub fn markdown(session: &str, calls: &[CallRecord], detail: Detail) -> String {
+    let mut out = format!("# Session `{session}`\n\n");
+    let first = calls.first();
+    let _ = writeln!(
+        out,
+        "Principal `{}`, client `{}`, {} call(s).\n",
+        first.map_or("-", |c| c.principal.as_str()),
+        first.and_then(|c| c.client.as_deref()).unwrap_or("-"),
+        calls.len()
+    );
+    for r in calls {
+        let _ = writeln!(out, "## {} `{}`\n", time_of(&r.ts), r.tool);
+        let _ = writeln!(out, "- arguments: `{}`", r.args);
+        let _ = writeln!(out, "- outcome: {}", outcome_line(r));
+        if let Some(e) = &r.error {
+            let _ = writeln!(out, "- error: {}", e.replace('\n', " "));
+        }
+        if let Some(m) = masked_note(r) {
+            let _ = writeln!(out, "- masked: {m}");
+        }
+        let resp = response_text(r, detail);
+        if !resp.is_empty() {
+            let _ = writeln!(out, "\n```json\n{resp}\n```");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One self-contained HTML page (no scripts, no external resources).
+pub fn html(session: &str, calls: &[CallRecord], detail: Detail) -> String {
+    let mut out = String::from(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>awsgate session</title><style>\
+         body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}\
+         table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}\
+         pre{white-space:pre-wrap;margin:0;font-size:12px}.ok{color:#176b1a}.refused{color:#a11}\
+         </style></head><body>",
+    );
+    let _ = write!(out, "<h1>Session <code>{}</code></h1>", esc(session));
+    let _ = write!(
+        out,
+        "<p>{} call(s)</p><table><tr><th>time</th><th>tool</th><th>arguments</th><th>outcome</th><th>response</th></tr>",
+        calls.len()
+    );
+    for r in calls {
+        let class = if r.status == CallStatus::Ok {
+            "ok"
+        } else {
+            "refused"
+        };
+        let mut outcome = esc(&outcome_line(r));
+        if let Some(e) = &r.error {
+            let _ = write!(outcome, "<br>{}", esc(e));
+        }
+        if let Some(m) = masked_note(r) {
+            let _ = write!(outcome, "<br>masked: {}", esc(&m));
+        }
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td><td><pre>{}</pre></td><td class=\"{class}\">{outcome}</td><td><pre>{}</pre></td></tr>",
+            esc(time_of(&r.ts)),
+            esc(&r.tool),
+            esc(&r.args.to_string()),
+            esc(&response_text(r, detail))
+        );
+    }
+    out.push_str("</table></body></html>\n");
+    out
+}
+
+/// The JSON transcript: the session's calls, responses summarised unless `Full`.
+pub fn json(
+    session: &str,
+    calls: &[CallRecord],
+    detail: Detail,
+    changes: Option<&[Reevaluation]>,
+) -> Value {
+    let calls: Vec<Value> = calls
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Some(obj) = v.as_object_mut().filter(|_| detail == Detail::Summary) {
+                obj.insert("response".into(), Value::String(response_text(r, detail)));
+            }
+            v
+        })
+        .collect();
+    let mut out = serde_json::json!({"session": session, "calls": calls});
+    if let (Some(changes), Some(obj)) = (changes, out.as_object_mut()) {
+        obj.insert(
+            "reevaluation".into(),
+            serde_json::to_value(changes).unwrap_or(Value::Null),
+        );
+        let summary: serde_json::Map<String, Value> = summarize(changes)
+            .into_iter()
+            .map(|(k, n)| {
+                (
+                    serde_json::to_value(k)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    n.into(),
+                )
+            })
+            .collect();
+        obj.insert("summary".into(), Value::Object(summary));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_policy;
+
+    fn record(tool: &str, args: Value, decision: &str, status: CallStatus) -> CallRecord {
+        serde_json::from_value(serde_json::json!({
+            "ts": "2026-11-25T10:00:00.123Z", "session": "ses_1", "call_id": format!("call_{tool}"),
+            "principal": "user:dana", "groups": ["eng"], "client": "claude-code", "transport": "stdio",
+            "tool": tool, "args": args, "masked_args": [], "decision": decision, "rules": ["r"], "reason": null,
+            "policy_version": "sha256:x", "iam_action": null, "resources": [], "region": "us-east-1",
+            "status": status, "aws_request_id": "req-1", "response": {"KeyCount": 1}, "masked_response": [],
+            "latency_ms": 12.5, "error_code": null, "error": null
+        }))
+        .unwrap()
+    }
+
+    fn policy(rules: &str) -> Policy {
+        parse_policy("p.toml", &format!("[identity]\nmode = \"local\"\n{rules}"))
+            .unwrap()
+            .policy
+    }
+
+    #[test]
+    fn reevaluation_classifies_every_kind_of_change() {
+        let calls = [
+            record(
+                "s3_list_objects",
+                serde_json::json!({"bucket": "logs"}),
+                "allow",
+                CallStatus::Ok,
+            ),
+            record(
+                "s3_delete_object",
+                serde_json::json!({"bucket": "logs", "key": "k"}),
+                "deny",
+                CallStatus::Denied,
+            ),
+            record(
+                "s3_get_object",
+                serde_json::json!({"bucket": "logs", "key": "k"}),
+                "allow",
+                CallStatus::Ok,
+            ),
+            record(
+                "s3_make_coffee",
+                serde_json::json!({}),
+                "deny",
+                CallStatus::UnknownTool,
+            ),
+        ];
+        let stricter = policy(
+            "[[rule]]\nid = \"ls\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_list_objects\", \"s3_get_object\"]\nresources = [\"arn:aws:s3:::prod*\"]\neffect = \"allow\"\n\
+             [[rule]]\nid = \"del\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"group:sre\"]\n",
+        );
+        let results: Vec<Reevaluation> = calls.iter().map(|c| reevaluate(c, &stricter)).collect();
+        let changes: Vec<Change> = results.iter().map(|r| r.change).collect();
+        assert_eq!(
+            changes,
+            [
+                Change::AllowedToDenied,
+                Change::NowNeedsApproval,
+                Change::AllowedToDenied,
+                Change::NotEvaluable
+            ]
+        );
+        assert_eq!(results[1].rules, ["del"]);
+
+        let looser = policy(
+            "[[rule]]\nid = \"all\"\nprincipals = [\"*\"]\ntools = [\"*\"]\neffect = \"allow\"\n",
+        );
+        let results: Vec<Reevaluation> = calls.iter().map(|c| reevaluate(c, &looser)).collect();
+        assert_eq!(results[1].change, Change::DeniedToAllowed);
+        assert_eq!(results[0].change, Change::Unchanged);
+        assert_eq!(
+            summarize(&results)
+                .iter()
+                .find(|(k, _)| *k == Change::DeniedToAllowed)
+                .map(|(_, n)| *n),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn transcripts_render_in_every_format() {
+        let mut long = record(
+            "s3_get_object",
+            serde_json::json!({"bucket": "b", "key": "<k>"}),
+            "allow",
+            CallStatus::Ok,
+        );
+        long.response = serde_json::json!({"Body": "x".repeat(500)});
+        let calls = [
+            record(
+                "s3_list_objects",
+                serde_json::json!({"bucket": "b"}),
+                "allow",
+                CallStatus::Ok,
+            ),
+            long,
+        ];
+        let t = text("ses_1", &calls, Detail::Summary, None);
+        assert!(
+            t.starts_with("session ses_1 · user:dana · client claude-code · stdio · 2 call(s)\n"),
+            "{t}"
+        );
+        assert!(t.contains("10:00:00.123  s3_list_objects  {\"bucket\":\"b\"}\n    ok · allow by r · 12.5 ms · request req-1"), "{t}");
+        assert!(t.contains("… (5"), "long responses are summarised: {t}");
+        assert!(text("ses_1", &calls, Detail::Full, None).contains(&"x".repeat(500)));
+        let h = html("ses_1", &calls, Detail::Summary);
+        assert!(
+            h.contains("&lt;k&gt;") && !h.contains("<k>"),
+            "HTML is escaped"
+        );
+        assert!(
+            !h.contains("<script") && !h.contains("http"),
+            "self-contained"
+        );
+        assert!(
+            markdown("ses_1", &calls, Detail::Summary)
+                .contains("## 10:00:00.123 `s3_list_objects`")
+        );
+        let j = json("ses_1", &calls, Detail::Summary, None);
+        assert_eq!(j["calls"].as_array().unwrap().len(), 2);
+    }
+}
