@@ -107,9 +107,14 @@ impl Reader {
 
     /// Every call, oldest first; only those of `session` when given.
     pub fn calls(&self, session: Option<&str>) -> Result<Vec<CallRecord>, AuditError> {
-        let mut stmt = self.conn.prepare(schema::CALLS).map_err(read_error)?;
+        let sql = if session.is_some() {
+            schema::CALLS_OF_SESSION
+        } else {
+            schema::CALLS
+        };
+        let mut stmt = self.conn.prepare(sql).map_err(read_error)?;
         let rows = stmt
-            .query_map([session], |r| {
+            .query_map(rusqlite::params_from_iter(session), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,

@@ -46,7 +46,16 @@ pub const CALLS: &str = "
 SELECT d.ts, d.data, c.data
 FROM events d
 LEFT JOIN events c ON c.call_id = d.call_id AND c.kind = 'call.completed'
-WHERE d.kind = 'call.decided' AND (?1 IS NULL OR d.session = ?1)
+WHERE d.kind = 'call.decided'
+ORDER BY d.seq";
+
+/// One session's calls, through the session index (a separate statement: `?1 IS NULL OR …`
+/// would keep SQLite from using the index).
+pub const CALLS_OF_SESSION: &str = "
+SELECT d.ts, d.data, c.data
+FROM events d
+LEFT JOIN events c ON c.call_id = d.call_id AND c.kind = 'call.completed'
+WHERE d.session = ?1 AND d.kind = 'call.decided'
 ORDER BY d.seq";
 
 /// Every event in log order, for verification.
