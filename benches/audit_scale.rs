@@ -7,8 +7,9 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::print_stdout,
     missing_docs,
-    reason = "benchmark harness"
+    reason = "benchmark harness that prints its figures"
 )]
 
 use std::{sync::Arc, time::Instant};
