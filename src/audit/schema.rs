@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS events (
     hash      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_call ON events (call_id, kind);
-CREATE INDEX IF NOT EXISTS events_by_session ON events (session, seq);
+CREATE INDEX IF NOT EXISTS events_by_session_kind ON events (session, kind, seq);
 CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
 CREATE TRIGGER IF NOT EXISTS events_are_not_updated BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
