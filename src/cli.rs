@@ -109,6 +109,15 @@ pub struct ServeArgs {
     /// How MCP clients connect.
     #[arg(long, value_enum, default_value = "stdio")]
     pub transport: TransportArg,
+    /// Append signed checkpoints of the audit log to this file (keep it off the box).
+    #[arg(long, env = "AWSGATE_CHECKPOINTS", value_name = "FILE")]
+    pub checkpoints: Option<PathBuf>,
+    /// Checkpoint after this many new audit events.
+    #[arg(long, default_value = "1000", value_name = "N")]
+    pub checkpoint_every: u64,
+    /// Checkpoint at least this often while events arrive (e.g. `60s`, `5m`).
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub checkpoint_interval: humantime::Duration,
 }
 
 /// `awsgate policy …`.
@@ -188,11 +197,19 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check the hash chain: exit 0 when intact, 1 naming the first damaged event.
+    /// Check the hash chain (and, with `--checkpoints`, that nothing up to the last signed
+    /// checkpoint is missing): exit 0 when intact, 1 naming the first damage.
     Verify {
         /// The audit database [default: as for `serve`].
         #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
         db: Option<PathBuf>,
+        /// The checkpoint file `serve --checkpoints` wrote.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+        /// The checkpoint public key (hex) to trust [default: `checkpoint.pub` next to the db;
+        /// pinning it elsewhere is stronger].
+        #[arg(long, value_name = "HEX")]
+        key: Option<String>,
     },
 }
 

@@ -6,6 +6,7 @@
 //! read-only connection for export and verification.
 
 pub mod chain;
+pub mod checkpoint;
 mod reader;
 pub mod record;
 mod schema;
@@ -13,7 +14,9 @@ mod writer;
 
 use thiserror::Error;
 
-pub use reader::{Damage, Reader, SessionSummary, VerifyReport};
+pub use reader::{
+    CheckpointDamage, CheckpointReport, Damage, Reader, SessionSummary, VerifyReport,
+};
 pub use writer::{AuditLog, Event, EventKind};
 
 /// What went wrong with the audit log.
@@ -44,3 +47,7 @@ pub enum AuditError {
 #[cfg(test)]
 #[path = "tamper_tests.rs"]
 mod tamper_tests;
+
+#[cfg(test)]
+#[path = "checkpoint_tests.rs"]
+mod checkpoint_tests;

@@ -2,11 +2,13 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use ed25519_dalek::VerifyingKey;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::{
     AuditError,
     chain::{self, GENESIS, Linked},
+    checkpoint::Checkpoint,
     record::{CallRecord, Completed, Decided},
     schema,
 };
@@ -74,6 +76,61 @@ impl std::fmt::Display for Damage {
             ),
         }
     }
+}
+
+/// What a checkpoint says is wrong with the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckpointDamage {
+    /// A checkpoint line is not signed by the pinned key.
+    BadSignature {
+        /// 1-based line in the checkpoint file.
+        line: usize,
+    },
+    /// The log ends before a checkpointed event: its newest events were deleted.
+    Truncated {
+        /// The checkpointed sequence number.
+        checkpoint_seq: i64,
+        /// The newest event left in the log.
+        last_seq: i64,
+    },
+    /// The event at a checkpoint no longer has the checkpointed hash: the log was rewritten.
+    Rewritten {
+        /// The checkpointed sequence number.
+        seq: i64,
+    },
+}
+
+impl std::fmt::Display for CheckpointDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckpointDamage::BadSignature { line } => {
+                write!(f, "checkpoint line {line} is not signed by the pinned key")
+            }
+            CheckpointDamage::Truncated {
+                checkpoint_seq,
+                last_seq,
+            } => write!(
+                f,
+                "events {}..{checkpoint_seq} were deleted: a checkpoint covers event {checkpoint_seq} but the log ends at {last_seq}",
+                last_seq + 1
+            ),
+            CheckpointDamage::Rewritten { seq } => write!(
+                f,
+                "event {seq} differs from its signed checkpoint: the log was rewritten"
+            ),
+        }
+    }
+}
+
+/// The result of checking the log against its checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointReport {
+    /// Checkpoints checked.
+    pub checkpoints: usize,
+    /// The newest event a valid checkpoint covers.
+    pub covered_to: Option<i64>,
+    /// The first problem, if any.
+    pub damage: Option<CheckpointDamage>,
 }
 
 /// The result of verifying the chain.
@@ -151,6 +208,52 @@ impl Reader {
             })
             .map_err(read_error)?;
         rows.collect::<Result<_, _>>().map_err(read_error)
+    }
+
+    /// Checks every checkpoint's signature against `key`, and that the log still holds each
+    /// checkpointed event with its checkpointed hash. Run [`Reader::verify`] too: this proves
+    /// nothing up to the last checkpoint is missing, the chain proves the events link.
+    pub fn verify_checkpoints(
+        &self,
+        checkpoints: &[Checkpoint],
+        key: &VerifyingKey,
+    ) -> Result<CheckpointReport, AuditError> {
+        let last_seq: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+            .map_err(read_error)?;
+        let mut report = CheckpointReport {
+            checkpoints: 0,
+            covered_to: None,
+            damage: None,
+        };
+        for (i, cp) in checkpoints.iter().enumerate() {
+            report.checkpoints += 1;
+            if !cp.signed_by(key) {
+                report.damage = Some(CheckpointDamage::BadSignature { line: i + 1 });
+                return Ok(report);
+            }
+            if cp.seq > last_seq {
+                report.damage = Some(CheckpointDamage::Truncated {
+                    checkpoint_seq: cp.seq,
+                    last_seq,
+                });
+                return Ok(report);
+            }
+            let hash: Option<String> = self
+                .conn
+                .query_row("SELECT hash FROM events WHERE seq = ?1", [cp.seq], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(read_error)?;
+            if hash.as_deref() != Some(cp.head.as_str()) {
+                report.damage = Some(CheckpointDamage::Rewritten { seq: cp.seq });
+                return Ok(report);
+            }
+            report.covered_to = report.covered_to.max(Some(cp.seq));
+        }
+        Ok(report)
     }
 
     /// Walks the whole chain and reports the first damaged event.

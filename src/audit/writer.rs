@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 use super::{
     AuditError,
     chain::{self, GENESIS, Linked},
+    checkpoint::{CheckpointConfig, Checkpointer},
     schema,
 };
 use crate::ids::{CallId, SessionId};
@@ -66,11 +67,17 @@ struct Job {
     reply: oneshot::Sender<Result<i64, AuditError>>,
 }
 
+enum Message {
+    Append(Job),
+    /// Commit what is queued, write a final checkpoint, stop.
+    Shutdown(oneshot::Sender<()>),
+}
+
 /// Handle to the audit log writer. Cheap to clone; the writer thread stops when the last
 /// handle is dropped, after committing everything already sent.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    sender: mpsc::Sender<Job>,
+    sender: mpsc::Sender<Message>,
     path: Arc<PathBuf>,
 }
 
@@ -115,12 +122,21 @@ fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
 impl AuditLog {
     /// Opens the log at `path` and starts its writer thread.
     pub fn open(path: &Path) -> Result<Self, AuditError> {
+        Self::open_with(path, None)
+    }
+
+    /// Opens the log and, with `checkpoints`, writes signed checkpoints as configured.
+    pub fn open_with(
+        path: &Path,
+        checkpoints: Option<CheckpointConfig>,
+    ) -> Result<Self, AuditError> {
         let conn = open_connection(path)?;
         let start = head(&conn).map_err(|e| open_error(path, e))?;
         let (sender, receiver) = mpsc::channel();
+        let checkpointer = checkpoints.map(Checkpointer::new);
         thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || run(conn, receiver, start))
+            .spawn(move || run(conn, receiver, start, checkpointer))
             .map_err(|e| open_error(path, e))?;
         Ok(Self {
             sender,
@@ -137,42 +153,93 @@ impl AuditLog {
     pub async fn append(&self, event: Event) -> Result<i64, AuditError> {
         let (reply, done) = oneshot::channel();
         self.sender
-            .send(Job { event, reply })
+            .send(Message::Append(Job { event, reply }))
             .map_err(|_| AuditError::WriterGone)?;
         done.await.map_err(|_| AuditError::WriterGone)?
+    }
+
+    /// Commits everything queued, writes a final checkpoint (when configured) and stops the
+    /// writer; later appends fail (and their calls are refused).
+    pub async fn shutdown(&self) {
+        let (reply, done) = oneshot::channel();
+        if self.sender.send(Message::Shutdown(reply)).is_ok() {
+            let _ = done.await;
+        }
     }
 }
 
 /// Most events committed in one transaction.
 const MAX_BATCH: usize = 512;
 
-fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, mut head_now: (i64, String)) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+fn run(
+    mut conn: Connection,
+    messages: mpsc::Receiver<Message>,
+    mut head_now: (i64, String),
+    mut checkpoints: Option<Checkpointer>,
+) {
+    loop {
+        let first = match &checkpoints {
+            Some(cp) => match messages.recv_timeout(cp.interval()) {
+                Ok(m) => m,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Some(cp) = checkpoints.as_mut() {
+                        cp.maybe(head_now.0, &head_now.1, false);
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            },
+            None => match messages.recv() {
+                Ok(m) => m,
+                Err(_) => break,
+            },
+        };
+        let mut batch = Vec::new();
+        let mut shutdown = None;
+        match first {
+            Message::Append(job) => batch.push(job),
+            Message::Shutdown(reply) => shutdown = Some(reply),
+        }
+        while shutdown.is_none() && batch.len() < MAX_BATCH {
+            match messages.try_recv() {
+                Ok(Message::Append(job)) => batch.push(job),
+                Ok(Message::Shutdown(reply)) => shutdown = Some(reply),
                 Err(_) => break,
             }
         }
-        match commit(&mut conn, &batch, &head_now) {
-            Ok((seqs, new_head)) => {
-                head_now = new_head;
-                for (job, seq) in batch.into_iter().zip(seqs) {
-                    let _ = job.reply.send(Ok(seq));
+        if !batch.is_empty() {
+            match commit(&mut conn, &batch, &head_now) {
+                Ok((seqs, new_head)) => {
+                    head_now = new_head;
+                    for (job, seq) in batch.into_iter().zip(seqs) {
+                        let _ = job.reply.send(Ok(seq));
+                    }
+                    if let Some(cp) = checkpoints.as_mut() {
+                        cp.maybe(head_now.0, &head_now.1, false);
+                    }
                 }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "audit log write failed; the calls waiting on it are refused");
-                // The transaction rolled back: re-read the head so the chain stays consistent.
-                if let Ok(h) = head(&conn) {
-                    head_now = h;
-                }
-                for job in batch {
-                    let _ = job.reply.send(Err(AuditError::Write(e.to_string())));
+                Err(e) => {
+                    tracing::error!(error = %e, "audit log write failed; the calls waiting on it are refused");
+                    // The transaction rolled back: re-read the head so the chain stays consistent.
+                    if let Ok(h) = head(&conn) {
+                        head_now = h;
+                    }
+                    for job in batch {
+                        let _ = job.reply.send(Err(AuditError::Write(e.to_string())));
+                    }
                 }
             }
         }
+        if let Some(reply) = shutdown {
+            if let Some(cp) = checkpoints.as_mut() {
+                cp.maybe(head_now.0, &head_now.1, true);
+            }
+            let _ = reply.send(());
+            return;
+        }
+    }
+    if let Some(cp) = checkpoints.as_mut() {
+        cp.maybe(head_now.0, &head_now.1, true);
     }
 }
 

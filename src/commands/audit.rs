@@ -1,9 +1,11 @@
 //! `awsgate audit export|verify`: read the audit log.
 
-use std::{io::Write, process::ExitCode};
+use std::{io::Write, path::Path, process::ExitCode};
+
+use anyhow::Context;
 
 use crate::{
-    audit::Reader,
+    audit::{Reader, checkpoint},
     cli::{AuditCommand, ExportFormat},
 };
 
@@ -55,30 +57,70 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Verify { db } => {
-            let path = super::db_path(db)?;
-            let report = Reader::open(&path)?.verify()?;
-            let mut out = std::io::stdout().lock();
-            match report.damage {
-                None => {
-                    writeln!(
-                        out,
-                        "{}: intact: {} event(s) verified",
-                        path.display(),
-                        report.events
-                    )?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(damage) => {
-                    writeln!(
-                        out,
-                        "{}: TAMPERED: {damage} ({} event(s) before it verified)",
-                        path.display(),
-                        report.events
-                    )?;
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+        AuditCommand::Verify {
+            db,
+            checkpoints,
+            key,
+        } => verify(&super::db_path(db)?, checkpoints.as_deref(), key.as_deref()),
+    }
+}
+
+fn verify(path: &Path, checkpoints: Option<&Path>, key: Option<&str>) -> anyhow::Result<ExitCode> {
+    let reader = Reader::open(path)?;
+    let report = reader.verify()?;
+    let mut out = std::io::stdout().lock();
+    if let Some(damage) = report.damage {
+        writeln!(
+            out,
+            "{}: TAMPERED: {damage} ({} event(s) before it verified)",
+            path.display(),
+            report.events
+        )?;
+        return Ok(ExitCode::FAILURE);
+    }
+    writeln!(
+        out,
+        "{}: intact: {} event(s) verified",
+        path.display(),
+        report.events
+    )?;
+    let Some(file) = checkpoints else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let (key_hex, from) = match key {
+        Some(k) => (k.to_owned(), "--key".to_owned()),
+        None => {
+            let pub_file = path
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(checkpoint::PUBLIC_KEY_FILE);
+            let text = std::fs::read_to_string(&pub_file).with_context(|| {
+                format!("no `--key` given and cannot read `{}`", pub_file.display())
+            })?;
+            (text.trim().to_owned(), pub_file.display().to_string())
+        }
+    };
+    let key = checkpoint::verifying_key(&key_hex)
+        .with_context(|| format!("`{key_hex}` is not an Ed25519 public key (64 hex digits)"))?;
+    let lines = checkpoint::read_file(file).map_err(anyhow::Error::msg)?;
+    let cp = reader.verify_checkpoints(&lines, &key)?;
+    match (cp.damage, cp.covered_to) {
+        (Some(damage), _) => {
+            writeln!(out, "{}: TAMPERED: {damage}", file.display())?;
+            Ok(ExitCode::FAILURE)
+        }
+        (None, Some(seq)) => {
+            writeln!(
+                out,
+                "{}: {} checkpoint(s) signed by the key from {from}; nothing up to event {seq} is missing",
+                file.display(),
+                cp.checkpoints
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        (None, None) => {
+            writeln!(out, "{}: no checkpoints yet", file.display())?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

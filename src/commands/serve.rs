@@ -7,7 +7,10 @@ use anyhow::{Context, bail};
 use rmcp::ServiceExt;
 
 use crate::{
-    audit::AuditLog,
+    audit::{
+        AuditLog,
+        checkpoint::{CheckpointConfig, CheckpointKey},
+    },
     aws::SdkBackend,
     cli::{ServeArgs, TransportArg},
     config, identity,
@@ -37,11 +40,25 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let principal =
         identity::local_principal(args.as_user.as_deref(), groups, |k| std::env::var(k).ok())?;
     let db = super::db_path(args.db.clone())?;
-    let audit = AuditLog::open(&db)?;
     let state_dir = db
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
+    let checkpoints = match &args.checkpoints {
+        Some(file) => Some(CheckpointConfig {
+            file: file.clone(),
+            every: args.checkpoint_every.max(1),
+            interval: *args.checkpoint_interval,
+            key: CheckpointKey::load_or_create(&state_dir).with_context(|| {
+                format!(
+                    "cannot read or create the checkpoint key in `{}`",
+                    state_dir.display()
+                )
+            })?,
+        }),
+        None => None,
+    };
+    let audit = AuditLog::open_with(&db, checkpoints)?;
     let mask_key = MaskKey::load_or_create(&state_dir).with_context(|| {
         format!(
             "cannot read or create the masking key in `{}`",
@@ -69,6 +86,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             principal = %principal,
             "awsgate serving MCP on stdio"
         );
+        let audit_handle = audit.clone();
         let gate = Arc::new(Gate::new(policy, audit, aws.backend, scrubber, mask_key));
         let session = SessionId::generate();
         let caller = Caller {
@@ -93,9 +111,35 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .serve(rmcp::transport::stdio())
             .await
             .context("MCP handshake on stdio failed")?;
+        let stop = running.cancellation_token();
+        let signals = tokio::spawn(async move {
+            termination().await;
+            tracing::info!("stopping on signal");
+            stop.cancel();
+        });
         let ended = running.waiting().await;
+        signals.abort();
         watcher.abort();
+        // Commit what is queued and write the final checkpoint before exiting.
+        audit_handle.shutdown().await;
         ended.context("MCP session ended abnormally")?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Resolves on SIGTERM or Ctrl-C, so `serve` can stop cleanly (final checkpoint included).
+async fn termination() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

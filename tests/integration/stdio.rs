@@ -770,3 +770,58 @@ async fn seeded_secrets_and_emails_come_back_masked_and_never_reach_the_log() {
     assert_eq!(rows[2]["masked_args"][0]["path"], "$.body");
     drop(dir);
 }
+
+#[tokio::test]
+async fn signed_checkpoints_reveal_a_truncated_log() {
+    let s3 = support::s3().await;
+    let bucket = unique("checkpointed");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = dir.path().join("checkpoints.jsonl");
+    let cp_path = checkpoints.to_str().unwrap().to_owned();
+    let gate = support::start(GateOptions {
+        policy: POLICY,
+        env: vec![("AWSGATE_CHECKPOINTS", &cp_path)],
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..3 {
+        gate.call("s3_list_objects", json!({"bucket": bucket}))
+            .await;
+    }
+    let db = gate.db.clone();
+    let key = std::fs::read_to_string(db.parent().unwrap().join("checkpoint.pub")).unwrap();
+    let state = gate.stop().await;
+
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"))
+            .args(["audit", "verify", "--db"])
+            .arg(&db)
+            .arg("--checkpoints")
+            .arg(&checkpoints)
+            .args(["--key", key.trim()])
+            .output()
+            .unwrap()
+    };
+    let ok = verify();
+    let out = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{out}");
+    assert!(
+        out.contains("nothing up to event 7 is missing"),
+        "the final checkpoint covers the last event: {out}"
+    );
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TRIGGER events_are_not_deleted; DELETE FROM events WHERE seq > 5;")
+        .unwrap();
+    drop(conn);
+    let bad = verify();
+    let out = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert!(!bad.status.success());
+    assert!(
+        out.contains("intact: 5 event(s)"),
+        "the chain alone still verifies: {out}"
+    );
+    assert!(out.contains("TAMPERED: events 6..7 were deleted"), "{out}");
+    drop(state);
+}
