@@ -257,9 +257,8 @@ impl<B: Backend> Gate<B> {
         let policy = self.policy();
         // 7 masking applies to what is recorded as much as to what is returned, so the plan
         // is made first: even an unknown tool's arguments get the always-on protection.
-        let plan = policy
-            .masking
-            .plan(&caller.principal, name.parse::<ToolId>().ok());
+        let tool = name.parse::<ToolId>().ok();
+        let plan = policy.masking.plan(&caller.principal, tool);
         let (sent_args, sent_findings) =
             self.masked(&plan, Value::Object(args.clone().unwrap_or_default()));
         let mut decided = Decided {
@@ -281,7 +280,7 @@ impl<B: Backend> Gate<B> {
         };
 
         // 2 catalogue
-        let Ok(tool) = name.parse::<ToolId>() else {
+        let Some(tool) = tool else {
             let refusal = Refusal::UnknownTool {
                 name: name.to_owned(),
                 denied_by: None,
