@@ -2,11 +2,7 @@
 //! channel. It commits waiting events together (group commit) and acknowledges each only once
 //! it is durable, so the caller can rely on "recorded" meaning "on disk".
 
-use std::{
-    path::{Path, PathBuf},
-    sync::{Arc, mpsc},
-    thread,
-};
+use std::{path::Path, sync::mpsc, thread};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -78,7 +74,6 @@ enum Message {
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     sender: mpsc::Sender<Message>,
-    path: Arc<PathBuf>,
 }
 
 fn open_error(path: &Path, e: impl std::fmt::Display) -> AuditError {
@@ -138,15 +133,7 @@ impl AuditLog {
             .name("audit-writer".into())
             .spawn(move || run(conn, receiver, start, checkpointer))
             .map_err(|e| open_error(path, e))?;
-        Ok(Self {
-            sender,
-            path: Arc::new(path.to_path_buf()),
-        })
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Self { sender })
     }
 
     /// Appends an event and waits until it is committed; returns its sequence number.

@@ -20,15 +20,6 @@ pub struct Principal {
     pub client: Option<String>,
 }
 
-impl Principal {
-    /// The principal with a client name attached (or replaced).
-    #[must_use]
-    pub fn with_client(mut self, client: Option<String>) -> Self {
-        self.client = client;
-        self
-    }
-}
-
 impl fmt::Display for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "user:{}", self.user)

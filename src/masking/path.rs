@@ -100,17 +100,9 @@ impl fmt::Display for JsonPath {
     }
 }
 
-/// The shape of a walked value's path, with array positions as `[*]`:
+/// Appends one step of a path's shape, with array positions as `[*]`: a path renders as
 /// `$.Reservations[*].Instances[*].PublicIpAddress`. Findings are counted per shape, so a
 /// thousand masked addresses are one finding with a count, not a thousand.
-pub fn render_into<'a>(steps: impl Iterator<Item = Step<'a>>, out: &mut String) {
-    out.push('$');
-    for step in steps {
-        render_step(step, out);
-    }
-}
-
-/// Appends one step of a path shape (see [`render_into`]).
 pub fn render_step(step: Step<'_>, out: &mut String) {
     match step {
         Step::Key(k)
@@ -128,16 +120,17 @@ pub fn render_step(step: Step<'_>, out: &mut String) {
     }
 }
 
-/// [`render_into`] into a new string.
-pub fn render(steps: &[Step<'_>]) -> String {
-    let mut out = String::new();
-    render_into(steps.iter().copied(), &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render(steps: &[Step<'_>]) -> String {
+        let mut out = String::from("$");
+        for step in steps {
+            render_step(*step, &mut out);
+        }
+        out
+    }
 
     #[test]
     fn paths_parse_and_match() {

@@ -24,11 +24,6 @@ impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
-
-    /// The value, for the few places that must use it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
 }
 
 impl fmt::Debug for Secret {
