@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod identity;
 pub mod ids;
+pub mod keyfile;
 pub mod masking;
 pub mod mcp;
 pub mod pipeline;

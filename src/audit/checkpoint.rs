@@ -37,33 +37,11 @@ impl CheckpointKey {
 
     /// Reads `dir/checkpoint.key`, creating it (and `checkpoint.pub`) the first time.
     pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
-        let path = dir.join(KEY_FILE);
-        let invalid = || {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "`{}` is not a checkpoint key (64 hex digits)",
-                    path.display()
-                ),
-            )
-        };
-        let key = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let seed = hex::decode(text.trim())
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .ok_or_else(invalid)?;
-                Self::from_seed(seed)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut seed = [0u8; 32];
-                getrandom::fill(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
-                std::fs::create_dir_all(dir)?;
-                crate::masking::write_private(&path, hex::encode(seed).as_bytes())?;
-                Self::from_seed(seed)
-            }
-            Err(e) => return Err(e),
-        };
+        let key = Self::from_seed(crate::keyfile::load_or_create(
+            dir,
+            KEY_FILE,
+            "checkpoint key",
+        )?);
         std::fs::write(dir.join(PUBLIC_KEY_FILE), format!("{}\n", key.public_hex()))?;
         Ok(key)
     }

@@ -108,28 +108,7 @@ impl MaskKey {
 
     /// Reads the key from `dir/mask.key`, creating it (random, owner-only) the first time.
     pub fn load_or_create(dir: &std::path::Path) -> std::io::Result<Self> {
-        let path = dir.join(MASK_KEY_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim())
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok());
-                bytes.map(Self).ok_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("`{}` is not a masking key (64 hex digits)", path.display()),
-                    )
-                })
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = [0u8; 32];
-                getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-                std::fs::create_dir_all(dir)?;
-                write_private(&path, hex::encode(bytes).as_bytes())?;
-                Ok(Self(bytes))
-            }
-            Err(e) => Err(e),
-        }
+        crate::keyfile::load_or_create(dir, MASK_KEY_FILE, "masking key").map(Self)
     }
 
     /// HMAC-SHA256(key, label ‖ 0 ‖ value), first 6 bytes as hex.
@@ -145,24 +124,6 @@ impl MaskKey {
         let digest = mac.finalize().into_bytes();
         hex::encode(digest.get(..6).unwrap_or_default())
     }
-}
-
-/// Writes a new file only its owner can read (keys).
-#[cfg(unix)]
-pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)
-}
-
-/// Writes a new file (keys); owner-only permissions are a Unix feature.
-#[cfg(not(unix))]
-pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 /// What was masked, where and how often — never the value.
