@@ -51,9 +51,13 @@ fn filtered_calls(
     Ok(calls
         .into_iter()
         .filter(|c| {
-            let ts = chrono::DateTime::parse_from_rfc3339(&c.ts).ok();
-            since.is_none_or(|s| ts.is_some_and(|t| t >= s))
-                && until.is_none_or(|u| ts.is_some_and(|t| t < u))
+            // Timestamps are parsed only when a time bound asks for them.
+            let in_window = || {
+                let ts = chrono::DateTime::parse_from_rfc3339(&c.ts).ok();
+                since.is_none_or(|s| ts.is_some_and(|t| t >= s))
+                    && until.is_none_or(|u| ts.is_some_and(|t| t < u))
+            };
+            ((since.is_none() && until.is_none()) || in_window())
                 && filter.principal.as_deref().is_none_or(|p| c.principal == p)
                 && filter.tool.as_deref().is_none_or(|t| c.tool == t)
                 && filter.decision.as_deref().is_none_or(|d| c.decision == d)

@@ -427,7 +427,7 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
     assert_eq!(export(&db, Some(session)).len(), 5);
     assert!(export(&db, Some("ses_other")).is_empty());
 
-    let sessions = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"))
+    let sessions = support::awsgate()
         .args(["audit", "sessions", "--json", "--db"])
         .arg(&db)
         .output()
@@ -450,7 +450,7 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
         (Some(5), Some(2))
     );
 
-    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"))
+    let verify = support::awsgate()
         .args(["audit", "verify", "--db"])
         .arg(&db)
         .output()
@@ -794,7 +794,7 @@ async fn signed_checkpoints_reveal_a_truncated_log() {
     let state = gate.stop().await;
 
     let verify = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"))
+        support::awsgate()
             .args(["audit", "verify", "--db"])
             .arg(&db)
             .arg("--checkpoints")

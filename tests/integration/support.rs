@@ -234,7 +234,7 @@ pub fn structured(result: &CallToolResult) -> &Map<String, Value> {
 
 /// Runs `awsgate audit export` on `db` and parses its lines.
 pub fn export(db: &Path, session: Option<&str>) -> Vec<Value> {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_awsgate"));
+    let mut cmd = awsgate();
     cmd.args(["audit", "export", "--format", "jsonl", "--db"])
         .arg(db);
     if let Some(s) = session {
