@@ -12,12 +12,14 @@
     reason = "benchmark harness that prints its figures"
 )]
 
+mod common;
+
+use common::InstantAws;
+
 use std::{sync::Arc, time::Instant};
 
 use awsgate::{
     audit::{AuditLog, Reader},
-    aws::{AwsResponse, Backend, CallError},
-    catalogue::ToolCall,
     config::parse_policy,
     identity::Principal,
     ids::SessionId,
@@ -26,21 +28,6 @@ use awsgate::{
     replay,
 };
 use serde_json::json;
-
-struct InstantAws;
-
-impl Backend for InstantAws {
-    fn region(&self) -> &str {
-        "us-east-1"
-    }
-
-    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
-        Ok(AwsResponse {
-            body: json!({"Name": "logs", "KeyCount": 2, "Contents": [{"Key": "a.txt", "Size": 10}, {"Key": "b.txt", "Size": 20}], "Tool": call.tool().name()}),
-            request_id: Some("req-0123456789".into()),
-        })
-    }
-}
 
 const POLICY: &str = "[identity]\nmode = \"local\"\ngroups = [\"eng\"]\n\n[[rule]]\nid = \"read\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_list_objects\", \"s3_get_object\"]\neffect = \"allow\"\n\n[[rule]]\nid = \"no-delete\"\nprincipals = [\"*\"]\ntools = [\"s3_delete_object\"]\neffect = \"deny\"\n\n[[mask]]\nid = \"pii\"\ntools = [\"*\"]\ndetectors = [\"email\"]\n";
 const STRICTER: &str = "[identity]\nmode = \"local\"\ngroups = [\"eng\"]\n\n[[rule]]\nid = \"logs-only\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_list_objects\"]\nresources = [\"arn:aws:s3:::logs*\"]\neffect = \"allow\"\n";

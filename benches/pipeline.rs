@@ -15,6 +15,10 @@
     reason = "benchmark harness"
 )]
 
+mod common;
+
+use common::InstantAws;
+
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -22,8 +26,6 @@ use std::{
 
 use awsgate::{
     audit::AuditLog,
-    aws::{AwsResponse, Backend, CallError},
-    catalogue::ToolCall,
     config::parse_policy,
     identity::Principal,
     ids::SessionId,
@@ -51,24 +53,6 @@ tools = ["s3_delete_object"]
 effect = "deny"
 reason = "no"
 "#;
-
-struct InstantAws;
-
-impl Backend for InstantAws {
-    fn region(&self) -> &str {
-        "us-east-1"
-    }
-
-    async fn execute(&self, _call: &ToolCall) -> Result<AwsResponse, CallError> {
-        Ok(AwsResponse {
-            body: json!({"Name": "logs", "KeyCount": 2, "IsTruncated": false, "Contents": [
-                {"Key": "a.txt", "Size": 10, "ETag": "\"abc\""},
-                {"Key": "b.txt", "Size": 20, "ETag": "\"def\""}
-            ]}),
-            request_id: Some("req".into()),
-        })
-    }
-}
 
 fn args(v: Value) -> Option<Map<String, Value>> {
     v.as_object().cloned()
