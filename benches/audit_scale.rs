@@ -68,6 +68,7 @@ fn main() {
                             principal: Principal { user: format!("user{}", s % 50), groups: vec!["eng".into()], client: Some("bench".into()) },
                             session: SessionId::new(format!("ses_{s:06}")),
                             transport: Transport::Stdio,
+                            token_id: None,
                         };
                         for i in 0..per_session {
                             let (tool, args) = match i % 10 {

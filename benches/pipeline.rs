@@ -70,6 +70,7 @@ fn gate(dir: &tempfile::TempDir) -> (Arc<Gate<InstantAws>>, Caller) {
         },
         session: SessionId::generate(),
         transport: Transport::Stdio,
+        token_id: None,
     };
     (
         Arc::new(Gate::new(

@@ -30,6 +30,12 @@ pub enum Command {
     /// Replay a recorded session as a transcript; with `--policy`, show what another policy
     /// would have decided.
     Replay(ReplayArgs),
+    /// Revoke a subject, token or client at once (checked on every call), list or lift
+    /// revocations.
+    Revoke(RevokeArgs),
+    /// Development keys and tokens for jwt mode (demos and tests; use your IdP in production).
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// Which recorded calls a command looks at.
@@ -92,6 +98,8 @@ pub struct ReplayArgs {
 pub enum TransportArg {
     /// stdin/stdout, for MCP clients that start awsgate themselves.
     Stdio,
+    /// Streamable HTTP at `/mcp`, every request with its own bearer token (jwt mode).
+    Http,
 }
 
 /// `awsgate serve`.
@@ -118,6 +126,117 @@ pub struct ServeArgs {
     /// Checkpoint at least this often while events arrive (e.g. `60s`, `5m`).
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub checkpoint_interval: humantime::Duration,
+    /// stdio in jwt mode: read the caller's token from this file (re-read when it changes);
+    /// otherwise from AWSGATE_TOKEN.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// HTTP: the address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// HTTP: the URL clients use to reach awsgate, as named in the resource metadata
+    /// [default: http://<listen address>].
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// HTTP: a Host value to accept (`name` for any port, `name:port`); repeatable. Replaces
+    /// the default, loopback names only.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+    /// HTTP: a browser Origin to accept (`https://app.example.com`, `http://localhost:*`);
+    /// repeatable. Replaces the default, loopback origins only.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// `awsgate revoke`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").args(["subject", "token_id", "client"])))]
+pub struct RevokeArgs {
+    /// The audit database [default: as for `serve`].
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Revoke every token of this subject (user).
+    #[arg(long, value_name = "SUBJECT")]
+    pub subject: Option<String>,
+    /// Revoke the one token with this `jti`.
+    #[arg(long, value_name = "JTI")]
+    pub token_id: Option<String>,
+    /// Revoke every token of this client (agent).
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+    /// Why (recorded, and shown to the refused caller).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Lift the revocation of the subject, token or client given.
+    #[arg(long, requires = "target")]
+    pub undo: bool,
+    /// List the revocations in force (with `--all`, lifted ones too).
+    #[arg(long, conflicts_with_all = ["target", "undo"])]
+    pub list: bool,
+    /// With `--list`: lifted revocations too.
+    #[arg(long, requires = "list")]
+    pub all: bool,
+    /// Who is revoking, recorded [default: the OS user].
+    #[arg(long = "as", value_name = "user:NAME")]
+    pub as_user: Option<String>,
+}
+
+/// `awsgate token …`: development keys and tokens.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a signing key pair: DIR/signing-key.pem (private, 0600) and DIR/jwks.json.
+    Keygen {
+        /// The folder to write to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The key type.
+        #[arg(long, value_enum, default_value = "ed25519")]
+        kind: KeyKindArg,
+        /// Overwrite an existing key.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Sign a token with a key from `keygen`; prints it to stdout.
+    Mint(MintArgs),
+}
+
+/// Key types for `token keygen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyKindArg {
+    /// Ed25519 (`alg: EdDSA`).
+    Ed25519,
+    /// RSA 2048 (`alg: RS256`).
+    Rsa,
+    /// P-256 (`alg: ES256`).
+    P256,
+}
+
+/// `awsgate token mint`.
+#[derive(Debug, Args)]
+pub struct MintArgs {
+    /// The private key (PEM) from `token keygen`.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The subject (user name).
+    #[arg(long, value_name = "NAME")]
+    pub sub: String,
+    /// Groups, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub groups: Vec<String>,
+    /// The client (agent) name, as the `azp` claim.
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
+    /// Lifetime (`1h`, `15m`).
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub ttl: humantime::Duration,
+    /// The audience.
+    #[arg(long, default_value = "awsgate")]
+    pub aud: String,
+    /// The issuer.
+    #[arg(long, default_value = "https://idp.example.com")]
+    pub iss: String,
+    /// The token id [default: a fresh one].
+    #[arg(long, value_name = "JTI")]
+    pub jti: Option<String>,
 }
 
 /// `awsgate policy …`.

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod keyfile;

@@ -23,10 +23,10 @@ use crate::{
     },
     aws::{Backend, CallError},
     catalogue::{ArnScope, ToolCall, ToolId, ToolSpec},
-    identity::Principal,
+    identity::{AuthError, Authenticator, Identity, Principal},
     ids::{CallId, RuleId, SessionId},
     masking::{Finding, MaskKey, Plan, Scrubber},
-    policy::{self, ApprovalRequirement, Effect, Policy, Request, explain},
+    policy::{self, ApprovalRequirement, Effect, IdentityMode, Policy, Request, explain},
 };
 
 /// How the caller reached awsgate.
@@ -34,6 +34,8 @@ use crate::{
 pub enum Transport {
     /// MCP over the process's stdin/stdout.
     Stdio,
+    /// MCP over streamable HTTP.
+    Http,
 }
 
 impl Transport {
@@ -41,6 +43,7 @@ impl Transport {
     pub const fn as_str(self) -> &'static str {
         match self {
             Transport::Stdio => "stdio",
+            Transport::Http => "http",
         }
     }
 }
@@ -54,6 +57,8 @@ pub struct Caller {
     pub session: SessionId,
     /// The transport.
     pub transport: Transport,
+    /// The verified token's `jti`, in jwt mode.
+    pub token_id: Option<String>,
 }
 
 /// Why a call produced no AWS result. [`crate::mcp`] turns each into what the agent reads.
@@ -122,6 +127,7 @@ pub struct Gate<B> {
     scrubber: Scrubber,
     mask_key: MaskKey,
     scope: ArnScope,
+    auth: Option<Authenticator>,
 }
 
 impl<B: Backend> Gate<B> {
@@ -144,6 +150,67 @@ impl<B: Backend> Gate<B> {
             scrubber,
             mask_key,
             scope,
+            auth: None,
+        }
+    }
+
+    /// The gate with `auth` verifying tokens (needed for `[identity] mode = "jwt"`).
+    #[must_use]
+    pub fn with_authenticator(mut self, auth: Authenticator) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Step 1 in jwt mode: the identity `token` proves, checked against the policy in force
+    /// and the revocation list. A refusal is recorded (its reason, never the token).
+    pub async fn authenticate(
+        &self,
+        token: Result<String, AuthError>,
+        at: &AuthAttempt,
+    ) -> Result<Identity, AuthError> {
+        let policy = self.policy();
+        let outcome = match (&policy.identity, &self.auth) {
+            (IdentityMode::Jwt(settings), Some(auth)) => match token {
+                Ok(token) => auth.authenticate(settings, &token).await,
+                Err(e) => Err(e),
+            },
+            (IdentityMode::Jwt(_), None) => Err(AuthError::Misconfigured(
+                "awsgate was started without token verification; restart it".into(),
+            )),
+            (IdentityMode::Local { .. }, _) => Err(AuthError::Misconfigured(
+                "the policy in force uses `[identity] mode = \"local\"`, which cannot verify bearer tokens; \
+                 the operator must switch it to `mode = \"jwt\"`"
+                    .into(),
+            )),
+        };
+        if let Err(e) = &outcome {
+            let event = Event {
+                kind: EventKind::AuthRefused,
+                session: at.session.clone(),
+                call_id: None,
+                data: self.scrubbed(json!({
+                    "transport": at.transport.as_str(),
+                    "code": e.code(),
+                    "reason": e.to_string(),
+                    "remote": at.remote,
+                    "what": at.what,
+                    "policy_version": policy.version,
+                })),
+            };
+            if let Err(audit) = self.audit.append(event).await {
+                tracing::error!(error = %audit, "could not record a refused authentication");
+            }
+            tracing::info!(code = e.code(), transport = at.transport.as_str(), "authentication refused: {e}");
+        }
+        outcome
+    }
+
+    /// Fetches the keys of the jwt policy in force, so a broken key source shows at
+    /// start-up. `Ok(None)` in local mode.
+    pub async fn preload_keys(&self) -> Result<Option<usize>, AuthError> {
+        match (&self.policy().identity, &self.auth) {
+            (IdentityMode::Jwt(settings), Some(auth)) => auth.preload(settings).await.map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -233,7 +300,7 @@ impl<B: Backend> Gate<B> {
                 session: Some(caller.session.clone()),
                 call_id: None,
                 data: json!({
-                    "caller": caller_record(&caller.principal),
+                    "caller": caller_record(caller),
                     "transport": caller.transport.as_str(),
                     "policy_version": self.policy().version,
                     "region": self.scope.region,
@@ -265,7 +332,7 @@ impl<B: Backend> Gate<B> {
             call_id: call_id.clone(),
             session: caller.session.clone(),
             transport: caller.transport.as_str().to_owned(),
-            caller: caller_record(&caller.principal),
+            caller: caller_record(caller),
             tool: name.to_owned(),
             args: sent_args,
             masked: sent_findings,
@@ -489,12 +556,26 @@ impl<B: Backend> Gate<B> {
     }
 }
 
-fn caller_record(p: &Principal) -> CallerRecord {
+fn caller_record(c: &Caller) -> CallerRecord {
     CallerRecord {
-        principal: p.to_string(),
-        groups: p.groups.clone(),
-        client: p.client.clone(),
+        principal: c.principal.to_string(),
+        groups: c.principal.groups.clone(),
+        client: c.principal.client.clone(),
+        token_id: c.token_id.clone(),
     }
+}
+
+/// Where an authentication attempt came from, for the record of a refusal.
+#[derive(Debug, Clone)]
+pub struct AuthAttempt {
+    /// The transport.
+    pub transport: Transport,
+    /// The MCP session, when there is one.
+    pub session: Option<SessionId>,
+    /// The peer address (HTTP).
+    pub remote: Option<String>,
+    /// What was asked: `tools/call iam_list_users`, `POST /mcp`.
+    pub what: String,
 }
 
 #[cfg(test)]

@@ -100,6 +100,7 @@ fn fixture_with(policy: &str, fail_with: Option<CallError>) -> Fixture {
         },
         session: SessionId::generate(),
         transport: Transport::Stdio,
+        token_id: None,
     };
     Fixture {
         gate,

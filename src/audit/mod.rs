@@ -19,6 +19,12 @@ pub use reader::{
 };
 pub use writer::{AuditLog, Event, EventKind};
 
+/// A connection to the audit database (created if missing, schema applied), for the state
+/// that lives beside the events: the revocation list.
+pub fn connect(path: &std::path::Path) -> Result<rusqlite::Connection, AuditError> {
+    writer::open_connection(path)
+}
+
 /// What went wrong with the audit log.
 #[derive(Debug, Error)]
 pub enum AuditError {

@@ -41,6 +41,9 @@ pub struct CallerRecord {
     pub groups: Vec<String>,
     /// The client name, if known.
     pub client: Option<String>,
+    /// The verified token's `jti` (jwt mode); never the token itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
 }
 
 /// Data of a `call.decided` event.

@@ -12,7 +12,8 @@ PRAGMA busy_timeout = 5000;
 /// Schema version stored in `PRAGMA user_version`.
 pub const SCHEMA_VERSION: i64 = 1;
 
-/// The event table: append-only (triggers refuse UPDATE and DELETE), hash-chained.
+/// The event table: append-only (triggers refuse UPDATE and DELETE), hash-chained; and the
+/// revocation list (its changes are also events).
 pub const CREATE: &str = "
 CREATE TABLE IF NOT EXISTS events (
     seq       INTEGER PRIMARY KEY,
@@ -31,6 +32,17 @@ CREATE TRIGGER IF NOT EXISTS events_are_not_updated BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_are_not_deleted BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TABLE IF NOT EXISTS revocations (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('subject', 'token_id', 'client')),
+    value      TEXT NOT NULL,
+    reason     TEXT,
+    revoked_by TEXT NOT NULL,
+    revoked_at TEXT NOT NULL,
+    undone_by  TEXT,
+    undone_at  TEXT
+);
+CREATE INDEX IF NOT EXISTS revocations_in_force ON revocations (kind, value) WHERE undone_at IS NULL;
 ";
 
 /// The newest event's position and hash.

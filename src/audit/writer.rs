@@ -30,6 +30,12 @@ pub enum EventKind {
     PolicyReloaded,
     /// A changed policy file was invalid; the previous policy stays in force.
     PolicyRejected,
+    /// A caller's token was refused (the reason, never the token).
+    AuthRefused,
+    /// An administrator revoked a subject, token or client.
+    RevocationAdded,
+    /// An administrator lifted a revocation.
+    RevocationUndone,
 }
 
 impl EventKind {
@@ -41,6 +47,9 @@ impl EventKind {
             EventKind::CallCompleted => "call.completed",
             EventKind::PolicyReloaded => "policy.reloaded",
             EventKind::PolicyRejected => "policy.rejected",
+            EventKind::AuthRefused => "auth.refused",
+            EventKind::RevocationAdded => "revocation.added",
+            EventKind::RevocationUndone => "revocation.undone",
         }
     }
 }
@@ -195,7 +204,7 @@ fn run(
             }
         }
         if !batch.is_empty() {
-            match commit(&mut conn, &batch, &head_now) {
+            match commit(&mut conn, &batch) {
                 Ok((seqs, new_head)) => {
                     head_now = new_head;
                     for (job, seq) in batch.into_iter().zip(seqs) {
@@ -207,10 +216,6 @@ fn run(
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "audit log write failed; the calls waiting on it are refused");
-                    // The transaction rolled back: re-read the head so the chain stays consistent.
-                    if let Ok(h) = head(&conn) {
-                        head_now = h;
-                    }
                     for job in batch {
                         let _ = job.reply.send(Err(AuditError::Write(e.to_string())));
                     }
@@ -230,13 +235,13 @@ fn run(
     }
 }
 
-fn commit(
-    conn: &mut Connection,
-    batch: &[Job],
-    start: &(i64, String),
-) -> rusqlite::Result<(Vec<i64>, (i64, String))> {
-    let tx = conn.transaction()?;
-    let (mut seq, mut prev) = start.clone();
+/// Appends the batch in one transaction. The head is read inside the (immediate, so
+/// write-locked) transaction rather than trusted from memory: another process — `awsgate
+/// revoke`, an approver's CLI — may have appended since, and the chain must run through its
+/// events too.
+fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<(Vec<i64>, (i64, String))> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (mut seq, mut prev) = head(&tx)?;
     let mut seqs = Vec::with_capacity(batch.len());
     {
         let mut insert = tx.prepare_cached(schema::INSERT)?;

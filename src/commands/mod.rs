@@ -4,7 +4,9 @@
 mod audit;
 mod policy;
 mod replay;
+mod revoke;
 mod serve;
+mod token;
 mod tools;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -21,6 +23,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Tools(args) => tools::run(&args),
         Command::Replay(args) => replay::run(args),
+        Command::Revoke(args) => revoke::run(args),
+        Command::Token(cmd) => token::run(cmd),
     }
 }
 

@@ -38,12 +38,14 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
             args.principal
         );
     };
-    let IdentityMode::Local {
-        groups: local_groups,
-    } = &policy.identity;
+    // In jwt mode groups come from tokens: `--groups` says which the token would carry.
+    let default_groups = match &policy.identity {
+        IdentityMode::Local { groups } => groups.clone(),
+        IdentityMode::Jwt(_) => Vec::new(),
+    };
     let principal = Principal {
         user: user.to_owned(),
-        groups: args.groups.clone().unwrap_or_else(|| local_groups.clone()),
+        groups: args.groups.clone().unwrap_or(default_groups),
         client: args.client.clone(),
     };
     let tool: ToolId = args.tool.parse().map_err(|e: catalogue::UnknownTool| {

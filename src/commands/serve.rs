@@ -1,10 +1,12 @@
-//! `awsgate serve`: load the policy (or refuse to start), open the audit log, set up AWS, and
-//! serve MCP over stdio until the client disconnects. Nothing here writes to stdout.
+//! `awsgate serve`: load the policy (or refuse to start), open the audit log, set up AWS and
+//! token verification, and serve MCP over stdio until the client disconnects, or over HTTP
+//! until a signal. Nothing here writes to stdout.
 
 use std::{process::ExitCode, sync::Arc};
 
 use anyhow::{Context, bail};
 use rmcp::ServiceExt;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     audit::{
@@ -13,11 +15,12 @@ use crate::{
     },
     aws::SdkBackend,
     cli::{ServeArgs, TransportArg},
-    config, identity,
-    ids::SessionId,
+    config,
+    http::{self, HttpOptions},
+    identity::{self, Authenticator, TokenSource},
     masking::{MaskKey, Scrubber},
-    mcp::{Peers, Server},
-    pipeline::{Caller, Gate, Transport},
+    mcp::{Credentials, Peers, Server},
+    pipeline::Gate,
     policy::IdentityMode,
     reload::{self, Watcher},
 };
@@ -36,9 +39,32 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::warn!("{w}");
     }
     let policy = loaded.policy;
-    let IdentityMode::Local { groups } = &policy.identity;
-    let principal =
-        identity::local_principal(args.as_user.as_deref(), groups, |k| std::env::var(k).ok())?;
+    let local_groups = match &policy.identity {
+        IdentityMode::Local { groups } => Some(groups.clone()),
+        IdentityMode::Jwt(_) => None,
+    };
+    // The OS user matters in local mode only; there, not knowing it is fatal.
+    let local_user =
+        identity::local_principal(args.as_user.as_deref(), &[], |k| std::env::var(k).ok());
+    let local_user = match (&local_groups, local_user) {
+        (Some(_), Err(e)) => return Err(e.into()),
+        (_, user) => user.ok().map(|p| p.user),
+    };
+    let transport = args.transport;
+    if transport == TransportArg::Http && local_groups.is_some() {
+        bail!(
+            "`--transport http` needs `[identity] mode = \"jwt\"` in the policy: over HTTP every \
+             request must prove who sends it (local mode trusts the OS user, which HTTP cannot show)"
+        );
+    }
+    if transport == TransportArg::Http && args.token_file.is_some() {
+        bail!("`--token-file` is for stdio; over HTTP each request brings its own bearer token");
+    }
+    let token = match (&args.token_file, std::env::var("AWSGATE_TOKEN")) {
+        (Some(file), _) => TokenSource::file(file.clone()),
+        (None, Ok(token)) if !token.trim().is_empty() => TokenSource::Fixed(token.trim().to_owned()),
+        _ => TokenSource::None,
+    };
     let db = super::db_path(args.db.clone())?;
     let state_dir = db
         .parent()
@@ -65,9 +91,15 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             state_dir.display()
         )
     })?;
-    let TransportArg::Stdio = args.transport;
     let poll = reload::poll_interval(std::env::var("AWSGATE_POLICY_POLL").ok().as_deref())
         .map_err(anyhow::Error::msg)?;
+    let min_refresh = match std::env::var("AWSGATE_JWKS_MIN_REFRESH") {
+        Ok(v) => *v
+            .parse::<humantime::Duration>()
+            .with_context(|| format!("AWSGATE_JWKS_MIN_REFRESH=`{v}` is not a duration"))?,
+        Err(_) => identity::DEFAULT_MIN_REFRESH,
+    };
+    let authenticator = Authenticator::new(&db, min_refresh).map_err(anyhow::Error::msg)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -79,52 +111,108 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             tracing::info!(%endpoint, "AWS endpoint overridden");
         }
         let scrubber = Scrubber::new(aws.secrets);
-        tracing::info!(
-            policy = %policy_path.display(),
-            version = %policy.version,
-            db = %db.display(),
-            principal = %principal,
-            "awsgate serving MCP on stdio"
-        );
         let audit_handle = audit.clone();
-        let gate = Arc::new(Gate::new(policy, audit, aws.backend, scrubber, mask_key));
-        let session = SessionId::generate();
-        let caller = Caller {
-            principal: principal.clone(),
-            session: session.clone(),
-            transport: Transport::Stdio,
-        };
-        gate.session_started(&caller)
-            .await
-            .context("cannot write the audit log, so awsgate will not serve")?;
+        let gate = Arc::new(
+            Gate::new(policy, audit, aws.backend, scrubber, mask_key)
+                .with_authenticator(authenticator),
+        );
+        match gate.preload_keys().await {
+            Ok(Some(n)) => tracing::info!(keys = n, "identity provider keys loaded"),
+            Ok(None) => {}
+            // The IdP may come back; until it does, calls are refused (fail closed).
+            Err(e) => tracing::warn!("{e}; calls are refused until the keys can be fetched"),
+        }
         let peers = Peers::default();
         let watcher =
             tokio::spawn(Watcher::new(policy_path.clone(), gate.clone(), peers.clone()).run(poll));
-        let server = Server::new(
-            gate,
-            principal.user.clone(),
-            session,
-            Transport::Stdio,
-            peers,
-        );
-        let running = server
-            .serve(rmcp::transport::stdio())
-            .await
-            .context("MCP handshake on stdio failed")?;
-        let stop = running.cancellation_token();
-        let signals = tokio::spawn(async move {
-            termination().await;
-            tracing::info!("stopping on signal");
-            stop.cancel();
-        });
-        let ended = running.waiting().await;
+        let stop = CancellationToken::new();
+        let signals = {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                termination().await;
+                tracing::info!("stopping on signal");
+                stop.cancel();
+            })
+        };
+        let served = match transport {
+            TransportArg::Stdio => serve_stdio(gate, local_user, token, peers, &stop).await,
+            TransportArg::Http => serve_http(gate, &args, peers, &stop).await,
+        };
         signals.abort();
         watcher.abort();
         // Commit what is queued and write the final checkpoint before exiting.
         audit_handle.shutdown().await;
-        ended.context("MCP session ended abnormally")?;
+        served?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+async fn serve_stdio(
+    gate: Arc<Gate<SdkBackend>>,
+    local_user: Option<String>,
+    token: TokenSource,
+    peers: Peers,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    tracing::info!(
+        version = %gate.policy().version,
+        user = local_user.as_deref().unwrap_or("-"),
+        token = ?token,
+        "awsgate serving MCP on stdio"
+    );
+    let credentials = Credentials::Stdio {
+        local_user,
+        token: Arc::new(token),
+    };
+    let running = Server::new(gate, credentials, peers)
+        .serve(rmcp::transport::stdio())
+        .await
+        .context("MCP handshake on stdio failed")?;
+    let cancel = running.cancellation_token();
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        stop.cancelled().await;
+        cancel.cancel();
+    });
+    running
+        .waiting()
+        .await
+        .context("MCP session ended abnormally")?;
+    Ok(())
+}
+
+async fn serve_http(
+    gate: Arc<Gate<SdkBackend>>,
+    args: &ServeArgs,
+    peers: Peers,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on `{}`", args.listen))?;
+    let bound = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let mut options = HttpOptions::loopback(public_url.clone());
+    if !args.allowed_hosts.is_empty() {
+        options.allowed_hosts.clone_from(&args.allowed_hosts);
+    }
+    if !args.allowed_origins.is_empty() {
+        options.allowed_origins.clone_from(&args.allowed_origins);
+    }
+    // Tests and wrappers read this line from stderr to learn the port.
+    tracing::info!(address = %bound, url = %format!("{public_url}/mcp"), "awsgate serving MCP over HTTP");
+    eprintln!("awsgate: listening on http://{bound}/mcp");
+    let app = http::router(gate, peers, options, stop.clone());
+    http::serve(listener, app, stop.clone())
+        .await
+        .context("the HTTP server failed")
 }
 
 /// Resolves on SIGTERM or Ctrl-C, so `serve` can stop cleanly (final checkpoint included).

@@ -7,9 +7,10 @@
 pub mod paths;
 pub mod raw;
 
-use std::{collections::BTreeSet, fmt, ops::Range, path::Path};
+use std::{collections::BTreeSet, fmt, ops::Range, path::Path, time::Duration};
 
 use globset::{Glob, GlobBuilder};
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -18,6 +19,10 @@ use crate::masking::{
 };
 use crate::{
     catalogue::{self, ToolId},
+    identity::{
+        jwks,
+        jwt::{self, JwtSettings, KeySource},
+    },
     ids::RuleId,
     policy::{
         ApprovalRequirement, Condition, Effect, IdentityMode, Policy, PrincipalPattern,
@@ -131,21 +136,43 @@ impl Resolver<'_> {
             self.error(
                 0..0,
                 "identity",
-                "missing `[identity]` table: add `[identity]` with `mode = \"local\"` (see policies/example.toml)",
+                "missing `[identity]` table: add `[identity]` with `mode = \"local\"` or `mode = \"jwt\"` (see policies/example.toml)",
             );
             return IdentityMode::Local { groups: vec![] };
         };
         let id = identity.get_ref();
-        if id.mode.get_ref() != "local" {
-            self.error(
-                id.mode.span(),
-                "identity.mode",
-                format!(
-                    "identity mode `{}` is not supported by this version of awsgate: use `local`",
-                    id.mode.get_ref()
-                ),
-            );
+        match id.mode.get_ref().as_str() {
+            "local" => {
+                self.not_for_mode(id, "local");
+                IdentityMode::Local {
+                    groups: self.local_groups(id),
+                }
+            }
+            "jwt" => {
+                if let Some(g) = id.groups.first() {
+                    self.error(
+                        g.span(),
+                        "identity.groups",
+                        "in jwt mode groups come from the token (`groups_claim`), not the policy file",
+                    );
+                }
+                match self.jwt(identity.span(), id) {
+                    Some(settings) => IdentityMode::Jwt(settings),
+                    None => IdentityMode::Local { groups: vec![] },
+                }
+            }
+            other => {
+                self.error(
+                    id.mode.span(),
+                    "identity.mode",
+                    format!("identity mode `{other}` is not supported: use `local` or `jwt`"),
+                );
+                IdentityMode::Local { groups: vec![] }
+            }
         }
+    }
+
+    fn local_groups(&mut self, id: &raw::RawIdentity) -> Vec<String> {
         let mut groups = Vec::new();
         for (i, g) in id.groups.iter().enumerate() {
             let name = g.get_ref();
@@ -159,7 +186,149 @@ impl Resolver<'_> {
                 groups.push(name.clone());
             }
         }
-        IdentityMode::Local { groups }
+        groups
+    }
+
+    /// Local mode takes none of the jwt keys.
+    fn not_for_mode(&mut self, id: &raw::RawIdentity, mode: &str) {
+        let jwt_keys = [
+            ("issuer", id.issuer.as_ref().map(Spanned::span)),
+            ("audience", id.audience.as_ref().map(Spanned::span)),
+            ("jwks", id.jwks.as_ref().map(Spanned::span)),
+            ("hmac_secret_file", id.hmac_secret_file.as_ref().map(Spanned::span)),
+            ("algorithms", id.algorithms.as_ref().map(Spanned::span)),
+            ("subject_claim", id.subject_claim.as_ref().map(Spanned::span)),
+            ("groups_claim", id.groups_claim.as_ref().map(Spanned::span)),
+            ("client_claim", id.client_claim.as_ref().map(Spanned::span)),
+            ("leeway", id.leeway.as_ref().map(Spanned::span)),
+        ];
+        for (key, span) in jwt_keys {
+            if let Some(span) = span {
+                self.error(
+                    span,
+                    format!("identity.{key}"),
+                    format!("`{key}` belongs to `mode = \"jwt\"`; `{mode}` mode does not use it"),
+                );
+            }
+        }
+    }
+
+    fn jwt(&mut self, table: Range<usize>, id: &raw::RawIdentity) -> Option<JwtSettings> {
+        let required = |this: &mut Self, v: &Option<Spanned<String>>, key: &str, example: &str| {
+            match v {
+                Some(v) if !v.get_ref().trim().is_empty() => Some(v.get_ref().clone()),
+                Some(v) => {
+                    this.error(v.span(), format!("identity.{key}"), format!("`{key}` is empty"));
+                    None
+                }
+                None => {
+                    this.error(
+                        table.clone(),
+                        format!("identity.{key}"),
+                        format!("jwt mode needs `{key}`, e.g. `{key} = \"{example}\"`"),
+                    );
+                    None
+                }
+            }
+        };
+        let issuer = required(self, &id.issuer, "issuer", "https://idp.example.com");
+        let audience = required(self, &id.audience, "audience", "awsgate");
+        let algorithms = match &id.algorithms {
+            None => jwt::DEFAULT_ALGORITHMS.to_vec(),
+            Some(list) => {
+                if list.get_ref().is_empty() {
+                    self.error(list.span(), "identity.algorithms", "`algorithms` is empty: leave it out for RS256, ES256 and EdDSA");
+                }
+                let mut out = Vec::new();
+                for (i, a) in list.get_ref().iter().enumerate() {
+                    let key = format!("identity.algorithms[{i}]");
+                    match a.get_ref().parse::<Algorithm>() {
+                        Ok(alg) => out.push(alg),
+                        Err(_) if a.get_ref().eq_ignore_ascii_case("none") => {
+                            self.error(a.span(), key, "`none` means unsigned tokens; awsgate never accepts them");
+                        }
+                        Err(_) => {
+                            self.error(a.span(), key, format!("unknown algorithm `{}`: use RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, or (with `hmac_secret_file`) HS256, HS384, HS512", a.get_ref()));
+                        }
+                    }
+                }
+                out
+            }
+        };
+        let hmac = algorithms.iter().filter(|a| a.family() == AlgorithmFamily::Hmac).count();
+        let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
+        let keys = match (&id.jwks, &id.hmac_secret_file) {
+            (Some(j), Some(h)) => {
+                self.error(h.span(), "identity.hmac_secret_file", "`hmac_secret_file` and `jwks` cannot be mixed: shared secrets and public keys never verify the same tokens");
+                let _ = j;
+                None
+            }
+            (_, Some(h)) => {
+                if hmac != algorithms.len() {
+                    self.error(h.span(), "identity.algorithms", "with `hmac_secret_file`, `algorithms` must list only HS256, HS384 or HS512");
+                }
+                Some(KeySource::HmacSecret(base.join(h.get_ref())))
+            }
+            (jwks, None) => {
+                if hmac > 0 {
+                    let span = id.algorithms.as_ref().map_or(table.clone(), Spanned::span);
+                    self.error(span, "identity.algorithms", "HMAC algorithms (HS256, …) need `hmac_secret_file`; with public keys they would let a public key be used as a secret");
+                }
+                match jwks {
+                    Some(j) if j.get_ref().contains("://") => match jwks::check_url(j.get_ref()) {
+                        Ok(()) => Some(KeySource::Url(j.get_ref().clone())),
+                        Err(e) => {
+                            self.error(j.span(), "identity.jwks", e);
+                            None
+                        }
+                    },
+                    Some(j) => Some(KeySource::File(base.join(j.get_ref()))),
+                    None => issuer.as_ref().and_then(|iss| match jwks::check_url(iss) {
+                        Ok(()) => Some(KeySource::Discovery(iss.clone())),
+                        Err(e) => {
+                            let span = id.issuer.as_ref().map_or(table.clone(), Spanned::span);
+                            self.error(span, "identity.issuer", format!("without `jwks`, keys are found by OIDC discovery from the issuer, but {e}"));
+                            None
+                        }
+                    }),
+                }
+            }
+        };
+        let claim = |this: &mut Self, v: &Option<Spanned<String>>, key: &str, default: &str| match v {
+            Some(v) if v.get_ref().trim().is_empty() => {
+                this.error(v.span(), format!("identity.{key}"), format!("`{key}` is empty"));
+                default.to_owned()
+            }
+            Some(v) => v.get_ref().clone(),
+            None => default.to_owned(),
+        };
+        let subject_claim = claim(self, &id.subject_claim, "subject_claim", "sub");
+        let groups_claim = claim(self, &id.groups_claim, "groups_claim", "groups");
+        let client_claim = claim(self, &id.client_claim, "client_claim", "azp");
+        let leeway = match &id.leeway {
+            None => Duration::from_secs(30),
+            Some(l) => match humantime::parse_duration(l.get_ref()) {
+                Ok(d) if d <= Duration::from_secs(600) => d,
+                Ok(_) => {
+                    self.error(l.span(), "identity.leeway", "`leeway` over 10 minutes would accept long-expired tokens");
+                    Duration::ZERO
+                }
+                Err(e) => {
+                    self.error(l.span(), "identity.leeway", format!("`{}` is not a duration ({e}): write e.g. `30s`", l.get_ref()));
+                    Duration::ZERO
+                }
+            },
+        };
+        Some(JwtSettings {
+            issuer: issuer?,
+            audience: audience?,
+            keys: keys?,
+            algorithms,
+            subject_claim,
+            groups_claim: Some(groups_claim),
+            client_claim: Some(client_claim),
+            leeway,
+        })
     }
 
     /// Checks an id's syntax and that no other of its kind (`what`) has it.
@@ -737,7 +906,6 @@ fn shadow_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
 /// `sha256:<hex>` over a canonical form of the resolved policy, so reformatting or comments
 /// do not change the version but any change of meaning does.
 fn version_of(identity: &IdentityMode, rules: &[Rule], masking: &MaskPolicy) -> String {
-    let IdentityMode::Local { groups } = identity;
     let rules: Vec<serde_json::Value> = rules
         .iter()
         .map(|r| {
@@ -779,7 +947,7 @@ fn version_of(identity: &IdentityMode, rules: &[Rule], masking: &MaskPolicy) -> 
         .map(|d| serde_json::json!({"id": d.id, "pattern": d.pattern()}))
         .collect();
     let canonical = crate::audit::chain::canonical_json(&serde_json::json!({
-        "identity": {"mode": "local", "groups": groups},
+        "identity": identity,
         "rules": rules,
         "masks": masks,
         "detectors": detectors,
@@ -940,7 +1108,7 @@ reason = "deletes need a change ticket"
     fn every_error_is_reported_at_once() {
         let text = r#"
 [identity]
-mode = "jwt"
+mode = "saml"
 
 [[rule]]
 id = "a"
@@ -957,7 +1125,7 @@ effect = "maybe"
         assert_eq!(
             errors(text),
             [
-                "team.toml:3:8: identity.mode: identity mode `jwt` is not supported by this version of awsgate: use `local`",
+                "team.toml:3:8: identity.mode: identity mode `saml` is not supported: use `local` or `jwt`",
                 "team.toml:7:15: rule[0].principals[0]: `alice` is not a principal: write `user:NAME`, `group:NAME`, `client:NAME` or `*`; did you mean `user:alice` or `group:alice`?",
                 "team.toml:8:10: rule[0].tools[0]: unknown tool `nothing_like_it`; `awsgate tools` lists them",
                 "team.toml:9:10: rule[0].approvers: an `approve` rule needs `approvers`, e.g. `approvers = [\"group:sre\"]`",
@@ -965,6 +1133,66 @@ effect = "maybe"
                 "team.toml:15:10: rule[1].effect: unknown effect `maybe`: use `allow`, `deny`, `approve` or `confirm`",
             ]
         );
+    }
+
+    #[test]
+    fn jwt_identity_resolves_with_defaults_and_relative_paths() {
+        let loaded = parse_policy(
+            "policies/team.toml",
+            "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.example.com\"\naudience = \"awsgate\"\njwks = \"dev-jwks.json\"\ngroups_claim = \"realm_access.roles\"\n",
+        )
+        .unwrap();
+        let IdentityMode::Jwt(s) = loaded.policy.identity else {
+            panic!("not jwt")
+        };
+        assert_eq!(s.keys, KeySource::File("policies/dev-jwks.json".into()));
+        assert_eq!(s.algorithms, jwt::DEFAULT_ALGORITHMS.to_vec());
+        assert_eq!(s.subject_claim, "sub");
+        assert_eq!(s.groups_claim.as_deref(), Some("realm_access.roles"));
+        assert_eq!(s.client_claim.as_deref(), Some("azp"));
+        assert_eq!(s.leeway, Duration::from_secs(30));
+
+        let discovery = parse_policy(
+            "p.toml",
+            "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.example.com\"\naudience = \"a\"\n",
+        )
+        .unwrap();
+        let IdentityMode::Jwt(s) = discovery.policy.identity else {
+            panic!("not jwt")
+        };
+        assert_eq!(s.keys, KeySource::Discovery("https://idp.example.com".into()));
+    }
+
+    #[test]
+    fn jwt_identity_refuses_unsafe_algorithm_and_key_choices() {
+        let head = "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.example.com\"\naudience = \"a\"\n";
+        let errs = |extra: &str| errors(&format!("{head}{extra}"));
+        assert_eq!(
+            errs("jwks = \"k.json\"\nalgorithms = [\"none\"]\n"),
+            ["team.toml:6:15: identity.algorithms[0]: `none` means unsigned tokens; awsgate never accepts them"]
+        );
+        assert!(errs("jwks = \"k.json\"\nalgorithms = [\"RS256\", \"HS256\"]\n")[0]
+            .contains("HMAC algorithms (HS256, …) need `hmac_secret_file`"));
+        assert!(errs("jwks = \"k.json\"\nhmac_secret_file = \"s\"\nalgorithms = [\"HS256\"]\n")[0]
+            .contains("cannot be mixed"));
+        assert!(errs("hmac_secret_file = \"s\"\n")[0]
+            .contains("must list only HS256"));
+        assert!(errors(&format!("{head}").replace("https://idp", "http://idp"))[0]
+            .contains("plain http to a non-loopback host"));
+        assert!(errs("jwks = \"http://keys.example.com/jwks\"\n")[0].contains("use https"));
+        assert!(errs("jwks = \"k.json\"\nleeway = \"2h\"\n")[0].contains("over 10 minutes"));
+        assert!(errs("jwks = \"k.json\"\ngroups = [\"eng\"]\n")[0].contains("groups come from the token"));
+        assert!(errors("[identity]\nmode = \"local\"\nissuer = \"https://x\"\n")[0]
+            .contains("`issuer` belongs to `mode = \"jwt\"`"));
+        let hmac = parse_policy(
+            "p.toml",
+            &format!("{head}hmac_secret_file = \"secret\"\nalgorithms = [\"HS256\"]\n"),
+        )
+        .unwrap();
+        let IdentityMode::Jwt(s) = hmac.policy.identity else {
+            panic!("not jwt")
+        };
+        assert_eq!(s.keys, KeySource::HmacSecret("secret".into()));
     }
 
     #[test]
@@ -988,7 +1216,7 @@ effect = "maybe"
         assert_eq!(
             missing,
             [
-                "team.toml:1:1: identity: missing `[identity]` table: add `[identity]` with `mode = \"local\"` (see policies/example.toml)"
+                "team.toml:1:1: identity: missing `[identity]` table: add `[identity]` with `mode = \"local\"` or `mode = \"jwt\"` (see policies/example.toml)"
             ]
         );
     }

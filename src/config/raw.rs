@@ -92,13 +92,52 @@ pub struct RawDetector {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIdentity {
-    /// `local`: the caller is `user:<OS user>` (or `awsgate serve --as user:NAME`).
+    /// `local`: the caller is `user:<OS user>` (or `awsgate serve --as user:NAME`); `jwt`: the
+    /// caller is the subject of a verified bearer token.
     #[schemars(with = "IdentityModeName")]
     pub mode: Spanned<String>,
-    /// Groups every local caller belongs to (bare names, e.g. `eng`).
+    /// `local` only: groups every local caller belongs to (bare names, e.g. `eng`).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub groups: Vec<Spanned<String>>,
+    /// `jwt`: the `iss` every token must carry; also the OIDC discovery base.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub issuer: Option<Spanned<String>>,
+    /// `jwt`: the `aud` every token must carry.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub audience: Option<Spanned<String>>,
+    /// `jwt`: a JWKS file (relative to the policy file) or an https URL; left out, the keys
+    /// are found by OIDC discovery from `issuer`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub jwks: Option<Spanned<String>>,
+    /// `jwt`: a file holding a shared secret for HS256/HS384/HS512 (then `jwks` must be left
+    /// out and `algorithms` must be HMAC ones).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub hmac_secret_file: Option<Spanned<String>>,
+    /// `jwt`: the accepted `alg` values (default `RS256`, `ES256`, `EdDSA`); never `none`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub algorithms: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `jwt`: the claim naming the user (default `sub`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub subject_claim: Option<Spanned<String>>,
+    /// `jwt`: the claim holding the groups, a dotted path allowed (default `groups`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub groups_claim: Option<Spanned<String>>,
+    /// `jwt`: the claim naming the agent / OAuth client (default `azp`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub client_claim: Option<Spanned<String>>,
+    /// `jwt`: clock skew allowed on `exp` and `nbf` (default `30s`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub leeway: Option<Spanned<String>>,
 }
 
 /// Identity modes.
@@ -108,6 +147,8 @@ pub struct RawIdentity {
 enum IdentityModeName {
     /// The OS user.
     Local,
+    /// A verified JWT bearer token on every call.
+    Jwt,
 }
 
 /// Rule effects.

@@ -1,8 +1,20 @@
 //! Who is calling: the [`Principal`] that policy rules match on, and how it is established.
 //!
-//! Local mode (this module) trusts the operating system: the principal is the OS user running
-//! awsgate (or `--as user:NAME`), with the groups the policy file gives it. The MCP client's
-//! self-reported name becomes `client:NAME`; in local mode nothing verifies it.
+//! Local mode trusts the operating system: the principal is the OS user running awsgate (or
+//! `--as user:NAME`), with the groups the policy file gives it. JWT mode verifies a bearer
+//! token on every call ([`jwt`], keys from [`jwks`]) and checks it against the revocation list
+//! ([`revocation`]); [`Authenticator`] puts these together for both transports. [`devtoken`]
+//! makes keys and tokens for demos and tests.
+
+mod authenticator;
+pub mod devtoken;
+pub mod jwks;
+pub mod jwt;
+pub mod revocation;
+mod source;
+
+pub use authenticator::{Authenticator, DEFAULT_MIN_REFRESH};
+pub use source::TokenSource;
 
 use std::fmt;
 
@@ -23,6 +35,142 @@ pub struct Principal {
 impl fmt::Display for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "user:{}", self.user)
+    }
+}
+
+/// A caller whose token was verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Who, as policy sees them.
+    pub principal: Principal,
+    /// The token's `jti`, if it has one.
+    pub token_id: Option<String>,
+    /// The token's `exp` (seconds since the epoch).
+    pub expires_at: Option<i64>,
+}
+
+/// Why a caller was not let in. The text is what the caller reads (never the token); the
+/// [`code`](AuthError::code) is what the audit log and `WWW-Authenticate` carry.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthError {
+    /// No token was presented.
+    #[error("no token: {0}")]
+    MissingToken(String),
+    /// The token is larger than awsgate reads.
+    #[error("the token is {bytes} bytes, larger than the 16 KiB awsgate accepts")]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+    },
+    /// Not a JWT.
+    #[error("the token is not a well-formed JWT: {0}")]
+    Malformed(String),
+    /// `alg: none`.
+    #[error("the token is unsigned (`alg: none`), which awsgate never accepts")]
+    AlgorithmNone,
+    /// An algorithm outside the policy's allowlist.
+    #[error("the token is signed with `{0}`, which the policy's `[identity] algorithms` does not allow")]
+    AlgorithmNotAllowed(String),
+    /// No key id in a token that needs one.
+    #[error("the token has no `kid` header, so awsgate cannot tell which key signed it")]
+    MissingKeyId,
+    /// No published key has this id.
+    #[error("no signing key with id `{0}` is published by the identity provider")]
+    UnknownKey(String),
+    /// The keys could not be fetched and this one is not cached.
+    #[error("the identity provider's keys cannot be fetched ({0}), so the token cannot be checked")]
+    KeysUnavailable(String),
+    /// The key's type does not fit the token's algorithm.
+    #[error("the token claims `{alg}`, but key `{kid}` is not a key for that algorithm")]
+    KeyMismatch {
+        /// The claimed algorithm.
+        alg: String,
+        /// The key id.
+        kid: String,
+    },
+    /// The signature does not verify.
+    #[error("the token's signature does not verify (altered or signed by another key)")]
+    BadSignature,
+    /// `exp` has passed.
+    #[error("the token expired at {at}: get a fresh token")]
+    Expired {
+        /// When.
+        at: String,
+    },
+    /// `nbf` is in the future.
+    #[error("the token is not valid before {at}")]
+    NotYetValid {
+        /// When it becomes valid.
+        at: String,
+    },
+    /// `iss` is not the configured issuer.
+    #[error("the token was issued by another issuer than the policy trusts")]
+    WrongIssuer,
+    /// `aud` does not name awsgate.
+    #[error("the token is meant for another audience than this awsgate")]
+    WrongAudience,
+    /// A required claim is missing.
+    #[error("the token has no `{0}` claim")]
+    MissingClaim(String),
+    /// A claim has the wrong shape.
+    #[error("the token's `{claim}` claim is unusable: {detail}")]
+    BadClaim {
+        /// The claim.
+        claim: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// An administrator revoked the subject, token or client.
+    #[error("{what} was revoked{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Revoked {
+        /// `subject alice`, `token t-1`, `client ci-bot`.
+        what: String,
+        /// The revocation's reason.
+        reason: Option<String>,
+    },
+    /// The revocation list cannot be read, so nobody is let in.
+    #[error("awsgate cannot read its revocation list, so it lets nobody in; ask the operator")]
+    RevocationsUnavailable,
+    /// The identity mode does not fit the transport.
+    #[error("{0}")]
+    Misconfigured(String),
+}
+
+impl AuthError {
+    /// A stable short code for the audit log and `WWW-Authenticate`.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            AuthError::MissingToken(_) => "missing_token",
+            AuthError::TooLarge { .. } => "too_large",
+            AuthError::Malformed(_) => "malformed",
+            AuthError::AlgorithmNone => "alg_none",
+            AuthError::AlgorithmNotAllowed(_) => "alg_not_allowed",
+            AuthError::MissingKeyId => "missing_kid",
+            AuthError::UnknownKey(_) => "unknown_kid",
+            AuthError::KeysUnavailable(_) => "keys_unavailable",
+            AuthError::KeyMismatch { .. } => "key_mismatch",
+            AuthError::BadSignature => "bad_signature",
+            AuthError::Expired { .. } => "expired",
+            AuthError::NotYetValid { .. } => "not_yet_valid",
+            AuthError::WrongIssuer => "wrong_issuer",
+            AuthError::WrongAudience => "wrong_audience",
+            AuthError::MissingClaim(_) => "missing_claim",
+            AuthError::BadClaim { .. } => "bad_claim",
+            AuthError::Revoked { .. } => "revoked",
+            AuthError::RevocationsUnavailable => "revocations_unavailable",
+            AuthError::Misconfigured(_) => "misconfigured",
+        }
+    }
+
+    /// Whether the fault is awsgate's (or its IdP's), not the token's: HTTP answers 503, not
+    /// 401, so a client does not throw away a good token.
+    pub const fn is_server_side(&self) -> bool {
+        matches!(
+            self,
+            AuthError::KeysUnavailable(_)
+                | AuthError::RevocationsUnavailable
+                | AuthError::Misconfigured(_)
+        )
     }
 }
 

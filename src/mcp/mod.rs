@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-        ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+        CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+        Extensions, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
         ToolAnnotations,
     },
     service::{NotificationContext, Peer, RequestContext},
@@ -19,10 +19,10 @@ use rmcp::{
 use crate::{
     aws::{Backend, CallError},
     catalogue::ToolSpec,
-    identity::Principal,
+    identity::{AuthError, Identity, Principal, TokenSource},
     ids::SessionId,
     masking::Scrubber,
-    pipeline::{Caller, Gate, Refusal, Transport},
+    pipeline::{AuthAttempt, Caller, Gate, Refusal, Transport},
     policy::IdentityMode,
 };
 
@@ -140,48 +140,104 @@ impl Peers {
     }
 }
 
-/// One MCP session's handler. In local mode the user is fixed for the process; the groups
-/// come from the policy in force (so a reload can change them), and the client name from the
-/// MCP `initialize` request.
+/// How the callers of a session prove who they are.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// A stdio session: in local mode the OS user (or `--as`), fixed for the process; in jwt
+    /// mode the token from `AWSGATE_TOKEN` or `--token-file`, verified on every request.
+    Stdio {
+        /// The local user, when one could be determined.
+        local_user: Option<String>,
+        /// The token source.
+        token: Arc<TokenSource>,
+    },
+    /// Streamable HTTP: each request's bearer token, verified by [`crate::http`] before the
+    /// request reaches MCP; the [`Identity`] travels in the request's extensions.
+    Http,
+}
+
+/// One MCP session's handler. Who the caller is gets settled per request, under the policy
+/// in force then (so a reload can change a caller's groups, or the identity mode).
 #[derive(Debug)]
 pub struct Server<B> {
     gate: Arc<Gate<B>>,
-    user: String,
+    credentials: Credentials,
     session: SessionId,
-    transport: Transport,
     peers: Peers,
 }
 
 impl<B: Backend> Server<B> {
-    /// A handler for one session of local user `user`.
-    pub fn new(
-        gate: Arc<Gate<B>>,
-        user: String,
-        session: SessionId,
-        transport: Transport,
-        peers: Peers,
-    ) -> Self {
+    /// A handler for one session.
+    pub fn new(gate: Arc<Gate<B>>, credentials: Credentials, peers: Peers) -> Self {
         Self {
             gate,
-            user,
-            session,
-            transport,
+            credentials,
+            session: SessionId::generate(),
             peers,
         }
     }
 
-    fn caller(&self, peer: &Peer<RoleServer>) -> Caller {
-        let IdentityMode::Local { groups } = &self.gate.policy().identity;
-        Caller {
-            principal: Principal {
-                user: self.user.clone(),
-                groups: groups.clone(),
-                client: peer.peer_info().map(|info| info.client_info.name.clone()),
-            },
-            session: self.session.clone(),
-            transport: self.transport,
+    const fn transport(&self) -> Transport {
+        match self.credentials {
+            Credentials::Stdio { .. } => Transport::Stdio,
+            Credentials::Http => Transport::Http,
         }
     }
+
+    /// The caller of the request whose extensions are `extensions`.
+    async fn caller(
+        &self,
+        extensions: &Extensions,
+        peer: &Peer<RoleServer>,
+        what: &str,
+    ) -> Result<Caller, AuthError> {
+        let identity = match &self.credentials {
+            Credentials::Http => extensions
+                .get::<http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Identity>())
+                .cloned()
+                .ok_or_else(|| {
+                    AuthError::Misconfigured("this request carries no verified identity".into())
+                })?,
+            Credentials::Stdio { local_user, token } => match &self.gate.policy().identity {
+                IdentityMode::Local { groups } => Identity {
+                    principal: Principal {
+                        user: local_user.clone().ok_or_else(|| {
+                            AuthError::Misconfigured(
+                                "cannot tell which OS user runs awsgate: restart it with `--as user:NAME`"
+                                    .into(),
+                            )
+                        })?,
+                        groups: groups.clone(),
+                        // Self-reported by the MCP client; nothing verifies it in local mode.
+                        client: peer.peer_info().map(|info| info.client_info.name.clone()),
+                    },
+                    token_id: None,
+                    expires_at: None,
+                },
+                IdentityMode::Jwt(_) => {
+                    let attempt = AuthAttempt {
+                        transport: Transport::Stdio,
+                        session: Some(self.session.clone()),
+                        remote: None,
+                        what: what.to_owned(),
+                    };
+                    self.gate.authenticate(token.current(), &attempt).await?
+                }
+            },
+        };
+        Ok(Caller {
+            principal: identity.principal,
+            session: self.session.clone(),
+            transport: self.transport(),
+            token_id: identity.token_id,
+        })
+    }
+}
+
+/// What the agent reads when its identity was not accepted.
+pub fn auth_message(error: &AuthError) -> String {
+    format!("awsgate did not accept your identity, so nothing was called: {error}")
 }
 
 const INSTRUCTIONS: &str = "awsgate gives you governed access to AWS. Each tool is one AWS API call; \
@@ -201,6 +257,17 @@ impl<B: Backend> ServerHandler for Server<B> {
     }
 
     async fn on_initialized(&self, ctx: NotificationContext<RoleServer>) {
+        match self
+            .caller(&ctx.extensions, &ctx.peer, "initialize")
+            .await
+        {
+            Ok(caller) => {
+                if let Err(e) = self.gate.session_started(&caller).await {
+                    tracing::error!(error = %e, "could not record a session start");
+                }
+            }
+            Err(e) => tracing::warn!("a session started without an accepted identity: {e}"),
+        }
         self.peers.add(ctx.peer);
     }
 
@@ -209,14 +276,18 @@ impl<B: Backend> ServerHandler for Server<B> {
         _request: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let caller = self.caller(&ctx.peer);
+        let caller = self
+            .caller(&ctx.extensions, &ctx.peer, "tools/list")
+            .await
+            .map_err(|e| ErrorData::invalid_request(auth_message(&e), None))?;
         let tools = self
             .gate
             .visible_tools(&caller.principal)
             .into_iter()
             .map(mcp_tool)
             .collect();
-        Ok(ListToolsResult::with_all_items(tools))
+        // Each caller's list follows its own identity: never to be shared between callers.
+        Ok(ListToolsResult::with_all_items(tools).with_cache_scope(CacheScope::Private))
     }
 
     async fn call_tool(
@@ -224,7 +295,16 @@ impl<B: Backend> ServerHandler for Server<B> {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let caller = self.caller(&ctx.peer);
+        let what = format!("tools/call {}", request.name);
+        let caller = match self.caller(&ctx.extensions, &ctx.peer, &what).await {
+            Ok(caller) => caller,
+            Err(e) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(
+                    self.gate.scrubber().text(&auth_message(&e)).into_owned(),
+                )])
+                .into());
+            }
+        };
         let result = match self
             .gate
             .call(&caller, &request.name, request.arguments)

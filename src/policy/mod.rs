@@ -32,13 +32,16 @@ pub struct Policy {
 }
 
 /// How awsgate establishes who is calling.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
 pub enum IdentityMode {
     /// The OS user (or `--as`), with these groups.
     Local {
         /// Groups every local caller belongs to.
         groups: Vec<String>,
     },
+    /// A verified JWT on every call.
+    Jwt(crate::identity::jwt::JwtSettings),
 }
 
 /// A set of catalogue tools.

@@ -1,0 +1,347 @@
+//! Streamable HTTP: rmcp's [`StreamableHttpService`] at `/mcp` under axum, behind a bearer
+//! token check on every request (401 with `WWW-Authenticate` pointing at the RFC 9728
+//! metadata otherwise), a Host/Origin allowlist against DNS rebinding, the
+//! `/.well-known/oauth-protected-resource` document and `/healthz`.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Json, Router,
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use rmcp::transport::streamable_http_server::{
+    StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    aws::Backend,
+    identity::AuthError,
+    mcp::{Credentials, Peers, Server},
+    pipeline::{AuthAttempt, Gate, Transport},
+    policy::IdentityMode,
+};
+
+/// The path of the RFC 9728 protected resource metadata.
+pub const RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
+
+/// Who may reach the server, and how it names itself.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// The URL clients reach awsgate at (no trailing slash), e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+    /// Allowed `Host` values: a host (any port) or `host:port`.
+    pub allowed_hosts: Vec<String>,
+    /// Allowed `Origin` values: `scheme://host`, `scheme://host:port` or `scheme://host:*`.
+    /// Requests without `Origin` (non-browser clients) are not affected.
+    pub allowed_origins: Vec<String>,
+}
+
+impl HttpOptions {
+    /// Loopback only, the default.
+    pub fn loopback(public_url: String) -> Self {
+        Self {
+            public_url,
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            allowed_origins: vec![
+                "http://localhost:*".into(),
+                "http://127.0.0.1:*".into(),
+                "http://[::1]:*".into(),
+            ],
+        }
+    }
+}
+
+struct AppState<B> {
+    gate: Arc<Gate<B>>,
+    options: HttpOptions,
+}
+
+/// The whole HTTP application.
+pub fn router<B: Backend>(
+    gate: Arc<Gate<B>>,
+    peers: Peers,
+    options: HttpOptions,
+    stop: CancellationToken,
+) -> Router {
+    let factory_gate = gate.clone();
+    let mcp = StreamableHttpService::new(
+        move || {
+            Ok(Server::new(
+                factory_gate.clone(),
+                Credentials::Http,
+                peers.clone(),
+            ))
+        },
+        Arc::new(LocalSessionManager::default()),
+        // Host and Origin are checked for every route by `guard` below, with the same lists.
+        StreamableHttpServerConfig::default()
+            .disable_allowed_hosts()
+            .with_cancellation_token(stop),
+    );
+    let state = Arc::new(AppState { gate, options });
+    Router::new()
+        .route_service("/mcp", mcp)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            authenticate::<B>,
+        ))
+        .route("/healthz", get(healthz::<B>))
+        .route(RESOURCE_METADATA_PATH, get(resource_metadata::<B>))
+        .route(
+            &format!("{RESOURCE_METADATA_PATH}/mcp"),
+            get(resource_metadata::<B>),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), guard::<B>))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `stop` is cancelled.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { stop.cancelled().await })
+    .await
+}
+
+async fn healthz<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
+    Json(json!({
+        "status": "ok",
+        "policy_version": state.gate.policy().version,
+    }))
+    .into_response()
+}
+
+async fn resource_metadata<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
+    match &state.gate.policy().identity {
+        IdentityMode::Jwt(settings) => Json(json!({
+            "resource": format!("{}/mcp", state.options.public_url),
+            "authorization_servers": [settings.issuer],
+            "bearer_methods_supported": ["header"],
+            "resource_name": "awsgate",
+            "resource_documentation": "https://github.com/awsgate/awsgate#http-mode",
+        }))
+        .into_response(),
+        IdentityMode::Local { .. } => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "misconfigured",
+            "the policy in force does not use jwt identity",
+        ),
+    }
+}
+
+/// Checks the bearer token of every `/mcp` request and hands the identity on in the
+/// request's extensions, where the MCP handler finds it.
+async fn authenticate<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let remote = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.to_string());
+    let session = request
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| format!(" (mcp-session-id {s})"))
+        .unwrap_or_default();
+    let attempt = AuthAttempt {
+        transport: Transport::Http,
+        session: None,
+        remote,
+        what: format!("{} /mcp{session}", request.method()),
+    };
+    let token = bearer(request.headers());
+    match state.gate.authenticate(token, &attempt).await {
+        Ok(identity) => {
+            request.extensions_mut().insert(identity);
+            next.run(request).await
+        }
+        Err(e) => refused(&state.options, &e),
+    }
+}
+
+/// The bearer token of a request.
+fn bearer(headers: &HeaderMap) -> Result<String, AuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(AuthError::MissingToken(
+            "send `Authorization: Bearer <token>`".into(),
+        ));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AuthError::Malformed("the Authorization header is not text".into()))?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AuthError::MissingToken(
+            "the Authorization header is not `Bearer <token>`".into(),
+        ));
+    }
+    Ok(token.trim().to_owned())
+}
+
+fn refused(options: &HttpOptions, e: &AuthError) -> Response {
+    if e.is_server_side() {
+        return problem(StatusCode::SERVICE_UNAVAILABLE, e.code(), &e.to_string());
+    }
+    let metadata = format!("{}{RESOURCE_METADATA_PATH}", options.public_url);
+    // RFC 6750: no error code when no token was presented at all.
+    let challenge = match e {
+        AuthError::MissingToken(_) => format!("Bearer resource_metadata=\"{metadata}\""),
+        _ => format!(
+            "Bearer resource_metadata=\"{metadata}\", error=\"invalid_token\", error_description=\"{}\"",
+            e.to_string().replace(['"', '\\'], "'")
+        ),
+    };
+    let mut response = problem(StatusCode::UNAUTHORIZED, e.code(), &e.to_string());
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+fn problem(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": code, "error_description": message})),
+    )
+        .into_response()
+}
+
+/// DNS-rebinding protection: the `Host` must be one awsgate serves under, and a browser's
+/// `Origin`, when sent, one the operator allowed.
+async fn guard<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    if !host.is_some_and(|h| host_allowed(h, &state.options.allowed_hosts)) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            "this Host is not one awsgate serves under (see `--allowed-host`)",
+        );
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| origin_allowed(o, &state.options.allowed_origins));
+        if !allowed {
+            return problem(
+                StatusCode::FORBIDDEN,
+                "origin_not_allowed",
+                "requests from this Origin are not allowed (see `--allowed-origin`)",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// Splits `host[:port]` / `[v6][:port]`.
+fn split_authority(authority: &str) -> (&str, Option<&str>) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').unwrap_or((rest, ""));
+        return (host, after.strip_prefix(':'));
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        _ => (authority, None),
+    }
+}
+
+/// Whether `host` (a `Host` header) matches an allowed entry (`name` for any port,
+/// `name:port` for one).
+pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let (name, port) = split_authority(host);
+    allowed.iter().any(|entry| {
+        let (a_name, a_port) = split_authority(entry);
+        a_name.eq_ignore_ascii_case(name) && (a_port.is_none() || a_port == port)
+    })
+}
+
+/// Whether `origin` (an `Origin` header) matches an allowed entry (`scheme://host`,
+/// `scheme://host:port`, `scheme://host:*`).
+pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
+    let parse = |o: &str| -> Option<(String, String, Option<String>)> {
+        let (scheme, rest) = o.split_once("://")?;
+        let (host, port) = split_authority(rest.trim_end_matches('/'));
+        let port = port.map(str::to_owned).or_else(|| match scheme {
+            "http" => Some("80".into()),
+            "https" => Some("443".into()),
+            _ => None,
+        });
+        Some((scheme.to_ascii_lowercase(), host.to_ascii_lowercase(), port))
+    };
+    let Some((scheme, host, port)) = parse(origin) else {
+        return allowed.iter().any(|a| a == origin);
+    };
+    allowed.iter().any(|entry| {
+        let wildcard = entry.ends_with(":*");
+        let entry = entry.trim_end_matches(":*");
+        parse(entry).is_some_and(|(s, h, p)| {
+            s == scheme && h == host && (wildcard || p == port)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_match_by_name_and_optionally_port() {
+        let allowed = HttpOptions::loopback(String::new()).allowed_hosts;
+        assert!(host_allowed("127.0.0.1:8080", &allowed));
+        assert!(host_allowed("localhost", &allowed));
+        assert!(host_allowed("[::1]:9000", &allowed));
+        assert!(!host_allowed("evil.example:8080", &allowed));
+        assert!(!host_allowed("127.0.0.1.evil.example", &allowed));
+        let one_port = vec!["gate.internal:8443".to_owned()];
+        assert!(host_allowed("gate.internal:8443", &one_port));
+        assert!(!host_allowed("gate.internal:80", &one_port));
+    }
+
+    #[test]
+    fn origins_match_scheme_host_and_port() {
+        let allowed = HttpOptions::loopback(String::new()).allowed_origins;
+        assert!(origin_allowed("http://localhost:6274", &allowed));
+        assert!(origin_allowed("http://127.0.0.1:3000", &allowed));
+        assert!(!origin_allowed("https://localhost:6274", &allowed));
+        assert!(!origin_allowed("http://evil.example", &allowed));
+        assert!(!origin_allowed("null", &allowed));
+        let exact = vec!["https://app.example.com".to_owned()];
+        assert!(origin_allowed("https://app.example.com", &exact));
+        assert!(origin_allowed("https://app.example.com:443", &exact));
+        assert!(!origin_allowed("https://app.example.com:8443", &exact));
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_authorization_header() {
+        let mut headers = HeaderMap::new();
+        assert!(matches!(bearer(&headers), Err(AuthError::MissingToken(_))));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert!(matches!(bearer(&headers), Err(AuthError::MissingToken(_))));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc.def.ghi"));
+        assert_eq!(bearer(&headers).unwrap(), "abc.def.ghi");
+    }
+}

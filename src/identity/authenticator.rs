@@ -1,0 +1,56 @@
+//! [`Authenticator`]: a token in, an [`Identity`] out — inspected, verified against the
+//! identity provider's key, and checked against the revocation list, on every call and on
+//! both transports.
+
+use std::{path::Path, time::Duration};
+
+use super::{
+    AuthError, Identity,
+    jwks::KeyCaches,
+    jwt::{self, JwtSettings, KeySource},
+    revocation::RevocationList,
+};
+
+/// How often an unknown key id may send awsgate back to the identity provider, unless
+/// `AWSGATE_JWKS_MIN_REFRESH` says otherwise.
+pub const DEFAULT_MIN_REFRESH: Duration = Duration::from_secs(30);
+
+/// Verifies tokens for one server.
+#[derive(Debug)]
+pub struct Authenticator {
+    keys: KeyCaches,
+    revocations: RevocationList,
+}
+
+impl Authenticator {
+    /// An authenticator checking the revocation list in the audit database at `db`.
+    pub fn new(db: &Path, min_refresh: Duration) -> Result<Self, String> {
+        Ok(Self {
+            keys: KeyCaches::new(min_refresh)?,
+            revocations: RevocationList::open(db).map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// Fetches the keys `settings` name, so the first call does not wait (and a broken key
+    /// source shows at start-up). Returns how many keys there are.
+    pub async fn preload(&self, settings: &JwtSettings) -> Result<usize, AuthError> {
+        self.keys.for_source(&settings.keys).load().await
+    }
+
+    /// The identity `token` proves under `settings`, if it proves one and it is not revoked.
+    pub async fn authenticate(
+        &self,
+        settings: &JwtSettings,
+        token: &str,
+    ) -> Result<Identity, AuthError> {
+        let header = jwt::inspect(settings, token)?;
+        let kid = match settings.keys {
+            KeySource::HmacSecret(_) => None,
+            _ => header.kid.as_deref(),
+        };
+        let key = self.keys.for_source(&settings.keys).key(kid).await?;
+        let identity = jwt::verify(settings, token, &header, &key)?;
+        self.revocations.check(&identity)?;
+        Ok(identity)
+    }
+}

@@ -1,0 +1,372 @@
+//! The verification keys of a [`KeySource`], cached: a JWKS file, a JWKS URL, or OIDC
+//! discovery. An unknown `kid` triggers a refresh, at most one per [`KeyCache::min_refresh`],
+//! so a stream of made-up key ids cannot hammer the identity provider. A failed refresh keeps
+//! the keys already cached: tokens signed by them keep working, others are refused.
+
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{Arc, PoisonError, RwLock},
+    time::{Duration, Instant},
+};
+
+use jsonwebtoken::{
+    Algorithm, DecodingKey,
+    jwk::{JwkSet, KeyAlgorithm},
+};
+use serde_json::Value;
+
+use super::{
+    AuthError,
+    jwt::{Key, KeySource},
+};
+
+/// The largest JWKS or discovery document awsgate reads.
+const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// How long fetched keys are trusted before the next use refreshes them.
+const MAX_AGE: Duration = Duration::from_secs(600);
+/// How long a fetch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Default)]
+struct Cached {
+    keys: HashMap<String, Key>,
+    /// The only key of a set without key ids, for tokens without `kid`.
+    sole: Option<Key>,
+    fetched: Option<Instant>,
+}
+
+/// The keys of one source.
+#[derive(Debug)]
+pub struct KeyCache {
+    source: KeySource,
+    cached: RwLock<Cached>,
+    /// Held while fetching; holds when the last on-demand fetch started.
+    refresh: tokio::sync::Mutex<Option<Instant>>,
+    min_refresh: Duration,
+    http: reqwest::Client,
+}
+
+impl KeyCache {
+    /// A cache of `source`'s keys, fetching at most once per `min_refresh` on demand.
+    pub fn new(source: KeySource, http: reqwest::Client, min_refresh: Duration) -> Self {
+        Self {
+            source,
+            cached: RwLock::new(Cached::default()),
+            refresh: tokio::sync::Mutex::new(None),
+            min_refresh,
+            http,
+        }
+    }
+
+    /// Fetches the keys now (at start-up), whatever the rate limit says.
+    pub async fn load(&self) -> Result<usize, AuthError> {
+        let _guard = self.refresh.lock().await;
+        self.fetch_and_store().await
+    }
+
+    /// The key `kid` names (or the only key, for a token without `kid` when the set has one
+    /// key without id). Refreshes once, rate-limited, when the key is unknown or the cache old.
+    pub async fn key(&self, kid: Option<&str>) -> Result<Key, AuthError> {
+        let (found, stale) = self.lookup(kid);
+        if let Some(key) = found.as_ref().filter(|_| !stale) {
+            return Ok(key.clone());
+        }
+        let mut last = self.refresh.lock().await;
+        // Someone else may have refreshed while this call waited.
+        let (again, stale) = self.lookup(kid);
+        if let Some(key) = again.as_ref().filter(|_| !stale) {
+            return Ok(key.clone());
+        }
+        let limited = last.is_some_and(|t| t.elapsed() < self.min_refresh);
+        if !limited {
+            *last = Some(Instant::now());
+            if let Err(e) = self.fetch_and_store().await {
+                tracing::warn!(error = %e, source = ?self.source, "cannot refresh the identity provider's keys");
+                // Cached keys keep working while the provider is down.
+                return again.ok_or(e);
+            }
+        }
+        match self.lookup(kid).0 {
+            Some(key) => Ok(key),
+            None => Err(match kid {
+                Some(kid) => AuthError::UnknownKey(kid.to_owned()),
+                None => AuthError::MissingKeyId,
+            }),
+        }
+    }
+
+    fn lookup(&self, kid: Option<&str>) -> (Option<Key>, bool) {
+        let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
+        let key = match kid {
+            Some(kid) => cached.keys.get(kid).cloned(),
+            None => cached.sole.clone(),
+        };
+        let stale = cached.fetched.is_none_or(|t| t.elapsed() > MAX_AGE);
+        (key, stale)
+    }
+
+    async fn fetch_and_store(&self) -> Result<usize, AuthError> {
+        let (keys, sole) = match &self.source {
+            KeySource::HmacSecret(path) => {
+                let secret = std::fs::read(path).map_err(|e| {
+                    AuthError::KeysUnavailable(format!("cannot read `{}`: {e}", path.display()))
+                })?;
+                let secret = trim_ascii(&secret);
+                if secret.len() < 32 {
+                    return Err(AuthError::KeysUnavailable(format!(
+                        "the HMAC secret in `{}` is shorter than 32 bytes",
+                        path.display()
+                    )));
+                }
+                let key = Key {
+                    decoding: DecodingKey::from_secret(secret),
+                    alg: None,
+                };
+                (HashMap::new(), Some(key))
+            }
+            KeySource::File(path) => parse_jwks(&read_file(path)?)?,
+            KeySource::Url(url) => parse_jwks(&self.get(url).await?)?,
+            KeySource::Discovery(issuer) => {
+                let url = discovery_url(issuer);
+                let doc: Value = serde_json::from_slice(&self.get(&url).await?).map_err(|e| {
+                    AuthError::KeysUnavailable(format!("`{url}` is not JSON: {e}"))
+                })?;
+                if doc.get("issuer").and_then(Value::as_str) != Some(issuer.as_str()) {
+                    return Err(AuthError::KeysUnavailable(format!(
+                        "`{url}` names another issuer than `{issuer}`"
+                    )));
+                }
+                let jwks_uri = doc.get("jwks_uri").and_then(Value::as_str).ok_or_else(|| {
+                    AuthError::KeysUnavailable(format!("`{url}` has no `jwks_uri`"))
+                })?;
+                check_url(jwks_uri).map_err(AuthError::KeysUnavailable)?;
+                parse_jwks(&self.get(jwks_uri).await?)?
+            }
+        };
+        let count = keys.len() + usize::from(sole.is_some() && keys.is_empty());
+        let mut cached = self.cached.write().unwrap_or_else(PoisonError::into_inner);
+        *cached = Cached {
+            keys,
+            sole,
+            fetched: Some(Instant::now()),
+        };
+        Ok(count)
+    }
+
+    async fn get(&self, url: &str) -> Result<Vec<u8>, AuthError> {
+        let unavailable = |e: &dyn std::fmt::Display| AuthError::KeysUnavailable(format!("{url}: {e}"));
+        let response = self
+            .http
+            .get(url)
+            .timeout(FETCH_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| unavailable(&e))?;
+        if !response.status().is_success() {
+            return Err(unavailable(&format!("HTTP {}", response.status())));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64)
+        {
+            return Err(unavailable(&"document larger than 1 MiB"));
+        }
+        let body = response.bytes().await.map_err(|e| unavailable(&e))?;
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Err(unavailable(&"document larger than 1 MiB"));
+        }
+        Ok(body.to_vec())
+    }
+}
+
+/// The OIDC discovery document's address for `issuer`.
+pub fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
+}
+
+/// `https` anywhere; plain `http` only to a loopback host (a local IdP, tests).
+pub fn check_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(format!("`{url}` is not an https URL"));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    if matches!(host, "localhost" | "127.0.0.1" | "::1") {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{url}` is plain http to a non-loopback host; use https"
+        ))
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, AuthError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        AuthError::KeysUnavailable(format!("cannot read `{}`: {e}", path.display()))
+    })?;
+    if meta.len() > MAX_DOCUMENT_BYTES as u64 {
+        return Err(AuthError::KeysUnavailable(format!(
+            "`{}` is larger than 1 MiB",
+            path.display()
+        )));
+    }
+    std::fs::read(path).map_err(|e| {
+        AuthError::KeysUnavailable(format!("cannot read `{}`: {e}", path.display()))
+    })
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    bytes.trim_ascii()
+}
+
+/// The usable keys of a JWKS document. Keys that are not for signatures, or that cannot be
+/// read, are skipped (and logged); HMAC (`oct`) keys are never taken from a JWKS.
+pub fn parse_jwks(body: &[u8]) -> Result<(HashMap<String, Key>, Option<Key>), AuthError> {
+    let set: JwkSet = serde_json::from_slice(body)
+        .map_err(|e| AuthError::KeysUnavailable(format!("not a JWKS document: {e}")))?;
+    let mut keys = HashMap::new();
+    let mut without_id = Vec::new();
+    for jwk in &set.keys {
+        if jwk
+            .common
+            .public_key_use
+            .as_ref()
+            .is_some_and(|u| *u != jsonwebtoken::jwk::PublicKeyUse::Signature)
+        {
+            continue;
+        }
+        if matches!(
+            jwk.algorithm,
+            jsonwebtoken::jwk::AlgorithmParameters::OctetKey(_)
+        ) {
+            tracing::warn!(kid = ?jwk.common.key_id, "ignoring a symmetric (oct) key in a JWKS");
+            continue;
+        }
+        let decoding = match DecodingKey::from_jwk(jwk) {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::warn!(kid = ?jwk.common.key_id, error = %e, "skipping an unreadable JWKS key");
+                continue;
+            }
+        };
+        let alg = jwk.common.key_algorithm.and_then(signing_algorithm);
+        let key = Key { decoding, alg };
+        match &jwk.common.key_id {
+            Some(kid) => {
+                keys.insert(kid.clone(), key);
+            }
+            None => without_id.push(key),
+        }
+    }
+    let sole = match (keys.is_empty(), without_id.len()) {
+        (true, 1) => without_id.pop(),
+        _ => None,
+    };
+    Ok((keys, sole))
+}
+
+fn signing_algorithm(a: KeyAlgorithm) -> Option<Algorithm> {
+    Some(match a {
+        KeyAlgorithm::HS256 => Algorithm::HS256,
+        KeyAlgorithm::HS384 => Algorithm::HS384,
+        KeyAlgorithm::HS512 => Algorithm::HS512,
+        KeyAlgorithm::ES256 => Algorithm::ES256,
+        KeyAlgorithm::ES384 => Algorithm::ES384,
+        KeyAlgorithm::RS256 => Algorithm::RS256,
+        KeyAlgorithm::RS384 => Algorithm::RS384,
+        KeyAlgorithm::RS512 => Algorithm::RS512,
+        KeyAlgorithm::PS256 => Algorithm::PS256,
+        KeyAlgorithm::PS384 => Algorithm::PS384,
+        KeyAlgorithm::PS512 => Algorithm::PS512,
+        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+/// Caches per key source, shared by every session of a server. A policy reload that names
+/// another source gets a fresh cache; one that keeps the source keeps its keys.
+#[derive(Debug)]
+pub struct KeyCaches {
+    caches: std::sync::Mutex<HashMap<KeySource, Arc<KeyCache>>>,
+    http: reqwest::Client,
+    min_refresh: Duration,
+}
+
+impl KeyCaches {
+    /// Caches that refresh on demand at most once per `min_refresh`.
+    pub fn new(min_refresh: Duration) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("awsgate/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .map_err(|e| format!("cannot set up an HTTP client: {e}"))?;
+        Ok(Self {
+            caches: std::sync::Mutex::new(HashMap::new()),
+            http,
+            min_refresh,
+        })
+    }
+
+    /// The cache for `source`, created on first use.
+    pub fn for_source(&self, source: &KeySource) -> Arc<KeyCache> {
+        let mut caches = self.caches.lock().unwrap_or_else(PoisonError::into_inner);
+        caches
+            .entry(source.clone())
+            .or_insert_with(|| {
+                Arc::new(KeyCache::new(
+                    source.clone(),
+                    self.http.clone(),
+                    self.min_refresh,
+                ))
+            })
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_url("https://idp.example.com/jwks").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/jwks").is_ok());
+        assert!(check_url("http://localhost/jwks").is_ok());
+        assert!(check_url("http://[::1]:9/jwks").is_ok());
+        assert!(check_url("http://idp.example.com/jwks").is_err());
+        assert!(check_url("http://127.0.0.1.evil.com/jwks").is_err());
+        assert!(check_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn discovery_url_appends_the_well_known_path() {
+        assert_eq!(
+            discovery_url("https://idp.example.com/realms/x/"),
+            "https://idp.example.com/realms/x/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn jwks_skips_symmetric_and_encryption_keys() {
+        let doc = br#"{"keys":[
+            {"kty":"oct","kid":"h","k":"c2VjcmV0"},
+            {"kty":"OKP","crv":"Ed25519","kid":"enc","use":"enc","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+            {"kty":"OKP","crv":"Ed25519","kid":"sig","alg":"EdDSA","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+        ]}"#;
+        let (keys, sole) = parse_jwks(doc).unwrap();
+        assert_eq!(keys.keys().collect::<Vec<_>>(), vec!["sig"]);
+        assert_eq!(keys["sig"].alg, Some(Algorithm::EdDSA));
+        assert!(sole.is_none());
+        assert!(parse_jwks(b"[]").is_err());
+    }
+}
