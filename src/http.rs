@@ -298,9 +298,7 @@ pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|entry| {
         let wildcard = entry.ends_with(":*");
         let entry = entry.trim_end_matches(":*");
-        parse(entry).is_some_and(|(s, h, p)| {
-            s == scheme && h == host && (wildcard || p == port)
-        })
+        parse(entry).is_some_and(|(s, h, p)| s == scheme && h == host && (wildcard || p == port))
     })
 }
 
@@ -341,7 +339,10 @@ mod tests {
         assert!(matches!(bearer(&headers), Err(AuthError::MissingToken(_))));
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert!(matches!(bearer(&headers), Err(AuthError::MissingToken(_))));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc.def.ghi"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer abc.def.ghi"),
+        );
         assert_eq!(bearer(&headers).unwrap(), "abc.def.ghi");
     }
 }

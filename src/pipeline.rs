@@ -200,7 +200,11 @@ impl<B: Backend> Gate<B> {
             if let Err(audit) = self.audit.append(event).await {
                 tracing::error!(error = %audit, "could not record a refused authentication");
             }
-            tracing::info!(code = e.code(), transport = at.transport.as_str(), "authentication refused: {e}");
+            tracing::info!(
+                code = e.code(),
+                transport = at.transport.as_str(),
+                "authentication refused: {e}"
+            );
         }
         outcome
     }

@@ -129,6 +129,9 @@ pub struct CallRecord {
     pub groups: Vec<String>,
     /// The client name, if known.
     pub client: Option<String>,
+    /// The verified token's `jti` (jwt mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
     /// `stdio` or `http`.
     pub transport: String,
     /// The tool name.
@@ -177,6 +180,7 @@ impl CallRecord {
             principal: decided.caller.principal,
             groups: decided.caller.groups,
             client: decided.caller.client,
+            token_id: decided.caller.token_id,
             transport: decided.transport,
             tool: decided.tool,
             args: decided.args,

@@ -33,7 +33,9 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
         (Some(s), None, None) => (Target::Subject, s),
         (None, Some(t), None) => (Target::TokenId, t),
         (None, None, Some(c)) => (Target::Client, c),
-        _ => bail!("name what to revoke: `--subject NAME`, `--token-id JTI` or `--client NAME` (or `--list`)"),
+        _ => bail!(
+            "name what to revoke: `--subject NAME`, `--token-id JTI` or `--client NAME` (or `--list`)"
+        ),
     };
     if value.trim().is_empty() {
         bail!("the {} to revoke is empty", target.as_str());
@@ -71,7 +73,9 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
                     }),
                 })
                 .await
-                .context("the revocation is in force, but it could not be recorded in the audit log")?;
+                .context(
+                    "the revocation is in force, but it could not be recorded in the audit log",
+                )?;
         }
         audit.shutdown().await;
         anyhow::Ok(())
@@ -84,7 +88,11 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn line(r: &Revocation) -> String {
-    let reason = r.reason.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
+    let reason = r
+        .reason
+        .as_deref()
+        .map(|t| format!(" — {t}"))
+        .unwrap_or_default();
     let undone = match (&r.undone_by, &r.undone_at) {
         (Some(by), Some(at)) => format!(" (lifted by {by} at {at})"),
         _ => String::new(),

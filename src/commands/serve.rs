@@ -62,7 +62,9 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let token = match (&args.token_file, std::env::var("AWSGATE_TOKEN")) {
         (Some(file), _) => TokenSource::file(file.clone()),
-        (None, Ok(token)) if !token.trim().is_empty() => TokenSource::Fixed(token.trim().to_owned()),
+        (None, Ok(token)) if !token.trim().is_empty() => {
+            TokenSource::Fixed(token.trim().to_owned())
+        }
         _ => TokenSource::None,
     };
     let db = super::db_path(args.db.clone())?;

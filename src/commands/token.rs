@@ -69,7 +69,12 @@ fn mint(args: &MintArgs) -> anyhow::Result<ExitCode> {
         issuer: args.iss.clone(),
         audience: args.aud.clone(),
         subject: args.sub.clone(),
-        groups: args.groups.iter().filter(|g| !g.is_empty()).cloned().collect(),
+        groups: args
+            .groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .cloned()
+            .collect(),
         client: args.client.clone(),
         token_id: args.jti.clone(),
         ttl: *args.ttl,

@@ -195,9 +195,15 @@ impl Resolver<'_> {
             ("issuer", id.issuer.as_ref().map(Spanned::span)),
             ("audience", id.audience.as_ref().map(Spanned::span)),
             ("jwks", id.jwks.as_ref().map(Spanned::span)),
-            ("hmac_secret_file", id.hmac_secret_file.as_ref().map(Spanned::span)),
+            (
+                "hmac_secret_file",
+                id.hmac_secret_file.as_ref().map(Spanned::span),
+            ),
             ("algorithms", id.algorithms.as_ref().map(Spanned::span)),
-            ("subject_claim", id.subject_claim.as_ref().map(Spanned::span)),
+            (
+                "subject_claim",
+                id.subject_claim.as_ref().map(Spanned::span),
+            ),
             ("groups_claim", id.groups_claim.as_ref().map(Spanned::span)),
             ("client_claim", id.client_claim.as_ref().map(Spanned::span)),
             ("leeway", id.leeway.as_ref().map(Spanned::span)),
@@ -214,11 +220,15 @@ impl Resolver<'_> {
     }
 
     fn jwt(&mut self, table: Range<usize>, id: &raw::RawIdentity) -> Option<JwtSettings> {
-        let required = |this: &mut Self, v: &Option<Spanned<String>>, key: &str, example: &str| {
-            match v {
+        let required =
+            |this: &mut Self, v: &Option<Spanned<String>>, key: &str, example: &str| match v {
                 Some(v) if !v.get_ref().trim().is_empty() => Some(v.get_ref().clone()),
                 Some(v) => {
-                    this.error(v.span(), format!("identity.{key}"), format!("`{key}` is empty"));
+                    this.error(
+                        v.span(),
+                        format!("identity.{key}"),
+                        format!("`{key}` is empty"),
+                    );
                     None
                 }
                 None => {
@@ -229,15 +239,18 @@ impl Resolver<'_> {
                     );
                     None
                 }
-            }
-        };
+            };
         let issuer = required(self, &id.issuer, "issuer", "https://idp.example.com");
         let audience = required(self, &id.audience, "audience", "awsgate");
         let algorithms = match &id.algorithms {
             None => jwt::DEFAULT_ALGORITHMS.to_vec(),
             Some(list) => {
                 if list.get_ref().is_empty() {
-                    self.error(list.span(), "identity.algorithms", "`algorithms` is empty: leave it out for RS256, ES256 and EdDSA");
+                    self.error(
+                        list.span(),
+                        "identity.algorithms",
+                        "`algorithms` is empty: leave it out for RS256, ES256 and EdDSA",
+                    );
                 }
                 let mut out = Vec::new();
                 for (i, a) in list.get_ref().iter().enumerate() {
@@ -245,7 +258,11 @@ impl Resolver<'_> {
                     match a.get_ref().parse::<Algorithm>() {
                         Ok(alg) => out.push(alg),
                         Err(_) if a.get_ref().eq_ignore_ascii_case("none") => {
-                            self.error(a.span(), key, "`none` means unsigned tokens; awsgate never accepts them");
+                            self.error(
+                                a.span(),
+                                key,
+                                "`none` means unsigned tokens; awsgate never accepts them",
+                            );
                         }
                         Err(_) => {
                             self.error(a.span(), key, format!("unknown algorithm `{}`: use RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, or (with `hmac_secret_file`) HS256, HS384, HS512", a.get_ref()));
@@ -255,7 +272,10 @@ impl Resolver<'_> {
                 out
             }
         };
-        let hmac = algorithms.iter().filter(|a| a.family() == AlgorithmFamily::Hmac).count();
+        let hmac = algorithms
+            .iter()
+            .filter(|a| a.family() == AlgorithmFamily::Hmac)
+            .count();
         let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
         let keys = match (&id.jwks, &id.hmac_secret_file) {
             (Some(j), Some(h)) => {
@@ -294,9 +314,14 @@ impl Resolver<'_> {
                 }
             }
         };
-        let claim = |this: &mut Self, v: &Option<Spanned<String>>, key: &str, default: &str| match v {
+        let claim = |this: &mut Self, v: &Option<Spanned<String>>, key: &str, default: &str| match v
+        {
             Some(v) if v.get_ref().trim().is_empty() => {
-                this.error(v.span(), format!("identity.{key}"), format!("`{key}` is empty"));
+                this.error(
+                    v.span(),
+                    format!("identity.{key}"),
+                    format!("`{key}` is empty"),
+                );
                 default.to_owned()
             }
             Some(v) => v.get_ref().clone(),
@@ -310,11 +335,22 @@ impl Resolver<'_> {
             Some(l) => match humantime::parse_duration(l.get_ref()) {
                 Ok(d) if d <= Duration::from_secs(600) => d,
                 Ok(_) => {
-                    self.error(l.span(), "identity.leeway", "`leeway` over 10 minutes would accept long-expired tokens");
+                    self.error(
+                        l.span(),
+                        "identity.leeway",
+                        "`leeway` over 10 minutes would accept long-expired tokens",
+                    );
                     Duration::ZERO
                 }
                 Err(e) => {
-                    self.error(l.span(), "identity.leeway", format!("`{}` is not a duration ({e}): write e.g. `30s`", l.get_ref()));
+                    self.error(
+                        l.span(),
+                        "identity.leeway",
+                        format!(
+                            "`{}` is not a duration ({e}): write e.g. `30s`",
+                            l.get_ref()
+                        ),
+                    );
                     Duration::ZERO
                 }
             },
@@ -1160,30 +1196,46 @@ effect = "maybe"
         let IdentityMode::Jwt(s) = discovery.policy.identity else {
             panic!("not jwt")
         };
-        assert_eq!(s.keys, KeySource::Discovery("https://idp.example.com".into()));
+        assert_eq!(
+            s.keys,
+            KeySource::Discovery("https://idp.example.com".into())
+        );
     }
 
     #[test]
     fn jwt_identity_refuses_unsafe_algorithm_and_key_choices() {
-        let head = "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.example.com\"\naudience = \"a\"\n";
+        let head =
+            "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.example.com\"\naudience = \"a\"\n";
         let errs = |extra: &str| errors(&format!("{head}{extra}"));
         assert_eq!(
             errs("jwks = \"k.json\"\nalgorithms = [\"none\"]\n"),
-            ["team.toml:6:15: identity.algorithms[0]: `none` means unsigned tokens; awsgate never accepts them"]
+            [
+                "team.toml:6:15: identity.algorithms[0]: `none` means unsigned tokens; awsgate never accepts them"
+            ]
         );
-        assert!(errs("jwks = \"k.json\"\nalgorithms = [\"RS256\", \"HS256\"]\n")[0]
-            .contains("HMAC algorithms (HS256, …) need `hmac_secret_file`"));
-        assert!(errs("jwks = \"k.json\"\nhmac_secret_file = \"s\"\nalgorithms = [\"HS256\"]\n")[0]
-            .contains("cannot be mixed"));
-        assert!(errs("hmac_secret_file = \"s\"\n")[0]
-            .contains("must list only HS256"));
-        assert!(errors(&format!("{head}").replace("https://idp", "http://idp"))[0]
-            .contains("plain http to a non-loopback host"));
+        assert!(
+            errs("jwks = \"k.json\"\nalgorithms = [\"RS256\", \"HS256\"]\n")[0]
+                .contains("HMAC algorithms (HS256, …) need `hmac_secret_file`")
+        );
+        assert!(
+            errs("jwks = \"k.json\"\nhmac_secret_file = \"s\"\nalgorithms = [\"HS256\"]\n")[0]
+                .contains("cannot be mixed")
+        );
+        assert!(errs("hmac_secret_file = \"s\"\n")[0].contains("must list only HS256"));
+        assert!(
+            errors(&format!("{head}").replace("https://idp", "http://idp"))[0]
+                .contains("plain http to a non-loopback host")
+        );
         assert!(errs("jwks = \"http://keys.example.com/jwks\"\n")[0].contains("use https"));
         assert!(errs("jwks = \"k.json\"\nleeway = \"2h\"\n")[0].contains("over 10 minutes"));
-        assert!(errs("jwks = \"k.json\"\ngroups = [\"eng\"]\n")[0].contains("groups come from the token"));
-        assert!(errors("[identity]\nmode = \"local\"\nissuer = \"https://x\"\n")[0]
-            .contains("`issuer` belongs to `mode = \"jwt\"`"));
+        assert!(
+            errs("jwks = \"k.json\"\ngroups = [\"eng\"]\n")[0]
+                .contains("groups come from the token")
+        );
+        assert!(
+            errors("[identity]\nmode = \"local\"\nissuer = \"https://x\"\n")[0]
+                .contains("`issuer` belongs to `mode = \"jwt\"`")
+        );
         let hmac = parse_policy(
             "p.toml",
             &format!("{head}hmac_secret_file = \"secret\"\nalgorithms = [\"HS256\"]\n"),

@@ -62,8 +62,7 @@ pub fn keygen(kind: KeyKind) -> Result<(String, SigningKey), String> {
             .to_vec(),
         KeyKind::Rsa => {
             let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?;
-            let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> =
-                pair.as_der().map_err(failed)?;
+            let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> = pair.as_der().map_err(failed)?;
             der.as_ref().to_vec()
         }
     };

@@ -129,9 +129,8 @@ impl KeyCache {
             KeySource::Url(url) => parse_jwks(&self.get(url).await?)?,
             KeySource::Discovery(issuer) => {
                 let url = discovery_url(issuer);
-                let doc: Value = serde_json::from_slice(&self.get(&url).await?).map_err(|e| {
-                    AuthError::KeysUnavailable(format!("`{url}` is not JSON: {e}"))
-                })?;
+                let doc: Value = serde_json::from_slice(&self.get(&url).await?)
+                    .map_err(|e| AuthError::KeysUnavailable(format!("`{url}` is not JSON: {e}")))?;
                 if doc.get("issuer").and_then(Value::as_str) != Some(issuer.as_str()) {
                     return Err(AuthError::KeysUnavailable(format!(
                         "`{url}` names another issuer than `{issuer}`"
@@ -155,7 +154,8 @@ impl KeyCache {
     }
 
     async fn get(&self, url: &str) -> Result<Vec<u8>, AuthError> {
-        let unavailable = |e: &dyn std::fmt::Display| AuthError::KeysUnavailable(format!("{url}: {e}"));
+        let unavailable =
+            |e: &dyn std::fmt::Display| AuthError::KeysUnavailable(format!("{url}: {e}"));
         let response = self
             .http
             .get(url)
@@ -220,9 +220,8 @@ fn read_file(path: &Path) -> Result<Vec<u8>, AuthError> {
             path.display()
         )));
     }
-    std::fs::read(path).map_err(|e| {
-        AuthError::KeysUnavailable(format!("cannot read `{}`: {e}", path.display()))
-    })
+    std::fs::read(path)
+        .map_err(|e| AuthError::KeysUnavailable(format!("cannot read `{}`: {e}", path.display())))
 }
 
 fn trim_ascii(bytes: &[u8]) -> &[u8] {
@@ -354,6 +353,46 @@ mod tests {
             discovery_url("https://idp.example.com/realms/x/"),
             "https://idp.example.com/realms/x/.well-known/openid-configuration"
         );
+    }
+
+    #[tokio::test]
+    async fn cached_keys_outlive_a_failing_identity_provider_and_new_ones_are_refused() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let (_, known) =
+            crate::identity::devtoken::keygen(crate::identity::devtoken::KeyKind::Ed25519).unwrap();
+        let jwks = serde_json::to_string(&known.jwks()).unwrap();
+        let down = Arc::new(AtomicBool::new(false));
+        let app = {
+            let down = down.clone();
+            axum::Router::new().route(
+                "/jwks",
+                axum::routing::get(move || {
+                    let (down, body) = (down.load(Ordering::SeqCst), jwks.clone());
+                    async move {
+                        if down {
+                            Err(axum::http::StatusCode::BAD_GATEWAY)
+                        } else {
+                            Ok(body)
+                        }
+                    }
+                }),
+            )
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let caches = KeyCaches::new(Duration::ZERO).unwrap();
+        let cache = caches.for_source(&KeySource::Url(url));
+        assert_eq!(cache.load().await.unwrap(), 1);
+        down.store(true, Ordering::SeqCst);
+        assert!(cache.key(Some(&known.kid)).await.is_ok());
+        let err = cache.key(Some("rotated-in-later")).await.unwrap_err();
+        assert!(matches!(err, AuthError::KeysUnavailable(_)), "{err:?}");
+        assert!(err.to_string().contains("502"), "{err}");
+        // Still served from the cache after the failed refresh.
+        assert!(cache.key(Some(&known.kid)).await.is_ok());
     }
 
     #[test]

@@ -16,7 +16,8 @@ use super::{AuthError, Identity, Principal};
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Algorithms accepted when the policy names none.
-pub const DEFAULT_ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
+pub const DEFAULT_ALGORITHMS: [Algorithm; 3] =
+    [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
 
 /// Where the keys that sign tokens come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -77,7 +78,8 @@ pub fn inspect(settings: &JwtSettings, token: &str) -> Result<Header, AuthError>
         return Err(AuthError::TooLarge { bytes: token.len() });
     }
     let mut parts = token.split('.');
-    let (Some(head), Some(_), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(head), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(AuthError::Malformed(
             "a JWT has three dot-separated parts".into(),
@@ -172,9 +174,10 @@ fn claim_error(e: &jsonwebtoken::errors::Error, token: &str) -> AuthError {
             detail: "wrong type".into(),
         },
         ErrorKind::InvalidAlgorithm => AuthError::AlgorithmNotAllowed("(mismatch)".into()),
-        ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) | ErrorKind::InvalidToken => {
-            AuthError::Malformed("the token does not decode".into())
-        }
+        ErrorKind::Base64(_)
+        | ErrorKind::Json(_)
+        | ErrorKind::Utf8(_)
+        | ErrorKind::InvalidToken => AuthError::Malformed("the token does not decode".into()),
         other => AuthError::Malformed(format!("{other:?}")),
     }
 }
@@ -184,11 +187,18 @@ fn unverified_time(token: &str, claim: &str) -> String {
     token
         .split('.')
         .nth(1)
-        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
         .and_then(|p| serde_json::from_slice::<Value>(&p).ok())
         .and_then(|c| c.get(claim).and_then(Value::as_i64))
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| "?".to_owned())
 }
 
@@ -210,7 +220,11 @@ pub fn identity_from_claims(settings: &JwtSettings, claims: &Value) -> Result<Id
         }
         None => return Err(AuthError::MissingClaim(settings.subject_claim.clone())),
     };
-    let groups = match settings.groups_claim.as_deref().and_then(|c| claim_at(claims, c)) {
+    let groups = match settings
+        .groups_claim
+        .as_deref()
+        .and_then(|c| claim_at(claims, c))
+    {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(g)) => vec![g.clone()],
         Some(Value::Array(items)) => items

@@ -82,11 +82,17 @@ fn the_attack_matrix_is_refused_each_for_its_reason() {
     let expired = sign(&with(|m| {
         m.insert("exp".into(), json!(now - 3600));
     }));
-    assert!(matches!(check(&expired, &key), Err(AuthError::Expired { .. })));
+    assert!(matches!(
+        check(&expired, &key),
+        Err(AuthError::Expired { .. })
+    ));
     let early = sign(&with(|m| {
         m.insert("nbf".into(), json!(now + 3600));
     }));
-    assert!(matches!(check(&early, &key), Err(AuthError::NotYetValid { .. })));
+    assert!(matches!(
+        check(&early, &key),
+        Err(AuthError::NotYetValid { .. })
+    ));
     let issuer = sign(&with(|m| {
         m.insert("iss".into(), json!("https://evil.test"));
     }));
@@ -138,12 +144,12 @@ fn the_attack_matrix_is_refused_each_for_its_reason() {
         check("garbage", &key),
         Err(AuthError::Malformed(_))
     ));
-    assert!(matches!(
-        check("a.b.c", &key),
-        Err(AuthError::Malformed(_))
-    ));
+    assert!(matches!(check("a.b.c", &key), Err(AuthError::Malformed(_))));
     let huge = format!("{}.{}.x", "a".repeat(MAX_TOKEN_BYTES), "b");
-    assert!(matches!(check(&huge, &key), Err(AuthError::TooLarge { .. })));
+    assert!(matches!(
+        check(&huge, &key),
+        Err(AuthError::TooLarge { .. })
+    ));
 }
 
 #[test]

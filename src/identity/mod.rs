@@ -69,7 +69,9 @@ pub enum AuthError {
     #[error("the token is unsigned (`alg: none`), which awsgate never accepts")]
     AlgorithmNone,
     /// An algorithm outside the policy's allowlist.
-    #[error("the token is signed with `{0}`, which the policy's `[identity] algorithms` does not allow")]
+    #[error(
+        "the token is signed with `{0}`, which the policy's `[identity] algorithms` does not allow"
+    )]
     AlgorithmNotAllowed(String),
     /// No key id in a token that needs one.
     #[error("the token has no `kid` header, so awsgate cannot tell which key signed it")]

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
-        CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-        Extensions, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-        ToolAnnotations,
+        CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+        Extensions, Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+        ServerConfig, Tool, ToolAnnotations,
     },
     service::{NotificationContext, Peer, RequestContext},
 };
@@ -257,10 +257,7 @@ impl<B: Backend> ServerHandler for Server<B> {
     }
 
     async fn on_initialized(&self, ctx: NotificationContext<RoleServer>) {
-        match self
-            .caller(&ctx.extensions, &ctx.peer, "initialize")
-            .await
-        {
+        match self.caller(&ctx.extensions, &ctx.peer, "initialize").await {
             Ok(caller) => {
                 if let Err(e) = self.gate.session_started(&caller).await {
                     tracing::error!(error = %e, "could not record a session start");

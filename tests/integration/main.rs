@@ -12,6 +12,7 @@
 )]
 
 mod cli;
+mod identity;
 mod policy;
 mod stdio;
 mod support;

@@ -105,6 +105,8 @@ pub struct GateOptions<'a> {
     pub as_user: Option<&'a str>,
     pub endpoint: Option<String>,
     pub env: Vec<(&'a str, &'a str)>,
+    /// More `serve` arguments.
+    pub args: Vec<String>,
 }
 
 /// The awsgate binary with a clean environment (no AWS settings of the machine leak in).
@@ -146,6 +148,7 @@ pub async fn start_with<H: ClientHandler>(opts: GateOptions<'_>, handler: H) -> 
         for (k, v) in &opts.env {
             c.env(k, v);
         }
+        c.args(&opts.args);
     });
     let (transport, _) = TokioChildProcess::builder(cmd)
         .stderr(Stdio::from(stderr))
@@ -257,4 +260,95 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
+}
+
+/// A running `awsgate serve --transport http` child process.
+pub struct HttpGate {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub db: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl HttpGate {
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// An MCP client over streamable HTTP presenting `token`.
+    pub async fn client(&self, token: &str) -> RunningService<RoleClient, ()> {
+        use rmcp::transport::{
+            StreamableHttpClientTransport,
+            streamable_http_client::StreamableHttpClientTransportConfig,
+        };
+        let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", self.base))
+            .auth_header(token.to_owned());
+        let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
+        ().serve(transport)
+            .await
+            .unwrap_or_else(|e| panic!("MCP over HTTP failed: {e}; stderr: {}", self.stderr()))
+    }
+}
+
+impl Drop for HttpGate {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `awsgate serve --transport http --listen 127.0.0.1:0` and waits until it listens.
+pub fn start_http(policy: &str, env: &[(&str, &str)]) -> HttpGate {
+    let dir = tempfile::tempdir().unwrap();
+    let policy_path = dir.path().join("policy.toml");
+    std::fs::write(&policy_path, policy).unwrap();
+    let db = dir.path().join("state").join("audit.db");
+    let log = dir.path().join("stderr.log");
+    let mut cmd = awsgate();
+    cmd.args([
+        "serve",
+        "--transport",
+        "http",
+        "--listen",
+        "127.0.0.1:0",
+        "--policy",
+    ])
+    .arg(&policy_path)
+    .arg("--db")
+    .arg(&db)
+    .env("AWS_ENDPOINT_URL", endpoint())
+    .env("AWS_REGION", REGION)
+    .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    .env("AWS_SECRET_ACCESS_KEY", SECRET)
+    .env("AWS_EC2_METADATA_DISABLED", "true")
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(std::fs::File::create(&log).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(rest) = text.split("listening on ").nth(1) {
+            let url = rest.split_whitespace().next().unwrap();
+            let base = url.trim_end_matches("/mcp").to_owned();
+            return HttpGate {
+                child,
+                base,
+                db,
+                dir,
+            };
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("awsgate exited ({status}) before listening: {text}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "awsgate did not start listening: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
