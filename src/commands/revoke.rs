@@ -4,6 +4,8 @@
 
 use std::process::ExitCode;
 
+use std::io::Write as _;
+
 use anyhow::{Context, bail};
 use serde_json::json;
 
@@ -22,10 +24,14 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
     if args.list {
         let all = revocation::list(&conn, !args.all)?;
         if all.is_empty() {
-            println!("no revocations{}", if args.all { "" } else { " in force" });
+            writeln!(
+                std::io::stdout().lock(),
+                "no revocations{}",
+                if args.all { "" } else { " in force" }
+            )?;
         }
         for r in &all {
-            println!("{}", line(r));
+            writeln!(std::io::stdout().lock(), "{}", line(r))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -82,7 +88,7 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
     })?;
     for r in &changed {
         let verb = if args.undo { "lifted" } else { "revoked" };
-        println!("{verb}: {}", line(r));
+        writeln!(std::io::stdout().lock(), "{verb}: {}", line(r))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -37,10 +37,18 @@ fn keygen(out: &Path, kind: KeyKindArg, force: bool) -> anyhow::Result<ExitCode>
     let jwks = serde_json::to_string_pretty(&key.jwks())?;
     std::fs::write(&jwks_path, format!("{jwks}\n"))
         .with_context(|| format!("cannot write `{}`", jwks_path.display()))?;
-    println!("private key: {}", key_path.display());
-    println!("JWKS:        {}", jwks_path.display());
-    println!("kid:         {}", key.kid);
-    println!("alg:         {:?}", key.alg);
+    writeln!(
+        std::io::stdout().lock(),
+        "private key: {}",
+        key_path.display()
+    )?;
+    writeln!(
+        std::io::stdout().lock(),
+        "JWKS:        {}",
+        jwks_path.display()
+    )?;
+    writeln!(std::io::stdout().lock(), "kid:         {}", key.kid)?;
+    writeln!(std::io::stdout().lock(), "alg:         {:?}", key.alg)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -82,6 +90,6 @@ fn mint(args: &MintArgs) -> anyhow::Result<ExitCode> {
     let token = key
         .sign(&claims.to_json(devtoken::now()))
         .map_err(anyhow::Error::msg)?;
-    println!("{token}");
+    writeln!(std::io::stdout().lock(), "{token}")?;
     Ok(ExitCode::SUCCESS)
 }

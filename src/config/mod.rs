@@ -1223,7 +1223,7 @@ effect = "maybe"
         );
         assert!(errs("hmac_secret_file = \"s\"\n")[0].contains("must list only HS256"));
         assert!(
-            errors(&format!("{head}").replace("https://idp", "http://idp"))[0]
+            errors(&head.replace("https://idp", "http://idp"))[0]
                 .contains("plain http to a non-loopback host")
         );
         assert!(errs("jwks = \"http://keys.example.com/jwks\"\n")[0].contains("use https"));
