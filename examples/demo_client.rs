@@ -3,7 +3,7 @@
 //! Rust with rmcp's client.
 //!
 //! ```text
-//! cargo run --example demo_client -- AWSGATE_BINARY POLICY DB
+//! AWSGATE_TOKEN=… cargo run --example demo_client -- AWSGATE_BINARY POLICY DB [--one-call]
 //! ```
 
 #![allow(
@@ -44,11 +44,16 @@ fn show(result: &CallToolResult) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let [binary, policy, db] = argv.as_slice() else {
-        bail!("usage: demo_client AWSGATE_BINARY POLICY DB");
+    let (binary, policy, db, one_call) = match argv.as_slice() {
+        [binary, policy, db] => (binary, policy, db, false),
+        [binary, policy, db, flag] if flag == "--one-call" => (binary, policy, db, true),
+        _ => bail!(
+            "usage: demo_client AWSGATE_BINARY POLICY DB [--one-call]  (token in AWSGATE_TOKEN)"
+        ),
     };
+    // The agent's token reaches awsgate through the environment (AWSGATE_TOKEN).
     let command = tokio::process::Command::new(binary).configure(|c| {
-        c.args(["serve", "--as", "user:dana", "--policy", policy, "--db", db]);
+        c.args(["serve", "--policy", policy, "--db", db]);
     });
     let transport = TokioChildProcess::new(command).context("cannot start awsgate")?;
     let client = ClientConfig::new(
@@ -59,7 +64,20 @@ async fn main() -> anyhow::Result<()> {
     .await
     .context("MCP handshake with awsgate failed")?;
 
-    println!("\n── the agent connects as user:dana (group eng) and lists its tools");
+    if one_call {
+        println!("\n── the same agent, same token, calls again\n   → s3_list_buckets {{}}");
+        show(
+            &client
+                .call_tool(CallToolRequestParams::new("s3_list_buckets"))
+                .await?,
+        );
+        client.cancel().await?;
+        return Ok(());
+    }
+
+    println!(
+        "\n── the agent connects with a signed token for user:dana (group eng, client claude-code) and lists its tools"
+    );
     for tool in client.list_all_tools().await? {
         let ro = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
         println!(

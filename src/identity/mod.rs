@@ -213,6 +213,32 @@ pub fn local_principal(
     })
 }
 
+/// Who runs an administrative command (`revoke`), for the record: `--as`, else the OS user,
+/// else the numeric uid (`uid:0`) when the environment names no user.
+pub fn operator(
+    as_user: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<String, IdentityError> {
+    match local_principal(as_user, &[], env) {
+        Ok(p) => Ok(p.to_string()),
+        Err(IdentityError::NoOsUser) => {
+            Ok(os_uid().map_or_else(|| "unknown".to_owned(), |uid| format!("uid:{uid}")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(unix)]
+fn os_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+#[cfg(not(unix))]
+fn os_uid() -> Option<u32> {
+    None
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
