@@ -203,7 +203,7 @@ fn refused(options: &HttpOptions, e: &AuthError) -> Response {
         AuthError::MissingToken(_) => format!("Bearer resource_metadata=\"{metadata}\""),
         _ => format!(
             "Bearer resource_metadata=\"{metadata}\", error=\"invalid_token\", error_description=\"{}\"",
-            e.to_string().replace(['"', '\\'], "'")
+            header_safe(&e.to_string())
         ),
     };
     let mut response = problem(StatusCode::UNAUTHORIZED, e.code(), &e.to_string());
@@ -213,6 +213,19 @@ fn refused(options: &HttpOptions, e: &AuthError) -> Response {
             .insert(header::WWW_AUTHENTICATE, value);
     }
     response
+}
+
+/// Text fit for a quoted header parameter: printable ASCII without quotes or backslashes,
+/// at most 200 characters (token-controlled parts such as a `kid` can be anything).
+fn header_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            c if c.is_ascii_graphic() || c == ' ' => c,
+            _ => '?',
+        })
+        .take(200)
+        .collect()
 }
 
 fn problem(status: StatusCode, code: &str, message: &str) -> Response {
@@ -331,6 +344,30 @@ mod tests {
         assert!(origin_allowed("https://app.example.com", &exact));
         assert!(origin_allowed("https://app.example.com:443", &exact));
         assert!(!origin_allowed("https://app.example.com:8443", &exact));
+    }
+
+    #[test]
+    fn challenges_stay_valid_headers_whatever_the_token_says() {
+        let options = HttpOptions::loopback("http://127.0.0.1:1".into());
+        let hostile = AuthError::UnknownKey(format!("k\"é\n{}", "x".repeat(5000)));
+        let response = refused(&options, &hostile);
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let challenge = response.headers()[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap();
+        assert!(challenge.starts_with(
+            "Bearer resource_metadata=\"http://127.0.0.1:1/.well-known/oauth-protected-resource\""
+        ));
+        assert!(challenge.len() < 400, "{challenge}");
+        let missing = refused(&options, &AuthError::MissingToken("x".into()));
+        assert!(
+            !missing.headers()[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .contains("error=")
+        );
+        let down = refused(&options, &AuthError::KeysUnavailable("timeout".into()));
+        assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

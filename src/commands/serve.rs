@@ -50,6 +50,11 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         (Some(_), Err(e)) => return Err(e.into()),
         (_, user) => user.ok().map(|p| p.user),
     };
+    if local_groups.is_none() && args.as_user.is_some() {
+        bail!(
+            "`--as` is for local identity mode; in jwt mode the caller is the subject of its token"
+        );
+    }
     let transport = args.transport;
     if transport == TransportArg::Http && local_groups.is_some() {
         bail!(

@@ -105,7 +105,12 @@ pub fn inspect(settings: &JwtSettings, token: &str) -> Result<Header, AuthError>
     }
     let kid = match raw.get("kid") {
         None | Some(Value::Null) => None,
-        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(Value::String(kid)) if kid.len() <= 256 => Some(kid.clone()),
+        Some(Value::String(_)) => {
+            return Err(AuthError::Malformed(
+                "`kid` is longer than 256 bytes".into(),
+            ));
+        }
         Some(_) => return Err(AuthError::Malformed("`kid` is not a string".into())),
     };
     Ok(Header { alg, kid })

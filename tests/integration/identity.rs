@@ -491,6 +491,19 @@ async fn http_refuses_the_attack_matrix_and_lists_tools_per_token() {
     assert_eq!((by("user:alice"), by("user:bob")), (1, 2), "{calls:?}");
     assert!(calls.iter().all(|c| c["transport"] == "http"));
     assert!(calls.iter().any(|c| c["token_id"] == "t-alice"));
+    let started: Vec<Value> = events(&gate.db, "session.started")
+        .into_iter()
+        .map(|e| e["caller"]["principal"].clone())
+        .collect();
+    assert!(
+        started.contains(&json!("user:alice")) && started.contains(&json!("user:bob")),
+        "{started:?}"
+    );
+    assert!(
+        !gate.stderr().contains("without an accepted identity"),
+        "{}",
+        gate.stderr()
+    );
     let bytes = std::fs::read(&gate.db).unwrap();
     assert!(!contains(&bytes, tampered.split('.').nth(1).unwrap()));
     verify_chain(&gate.db);
