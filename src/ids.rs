@@ -47,6 +47,11 @@ id_type!(
     CallId,
     "call_"
 );
+id_type!(
+    /// One approval request.
+    ApprovalId,
+    "apr_"
+);
 
 /// The `id` of a policy rule, as the admin wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! write-ahead audit → AWS → secret scrubbing → audit. The modules below are the steps; the
 //! binary (`src/main.rs`) only parses the command line and calls [`commands`].
 
+pub mod approvals;
 pub mod audit;
 pub mod aws;
 pub mod catalogue;

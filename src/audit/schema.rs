@@ -43,6 +43,35 @@ CREATE TABLE IF NOT EXISTS revocations (
     undone_at  TEXT
 );
 CREATE INDEX IF NOT EXISTS revocations_in_force ON revocations (kind, value) WHERE undone_at IS NULL;
+CREATE TABLE IF NOT EXISTS approvals (
+    id             TEXT PRIMARY KEY,
+    call_id        TEXT NOT NULL,
+    requester_user TEXT NOT NULL,
+    requester      TEXT NOT NULL,
+    tool           TEXT NOT NULL,
+    args           TEXT NOT NULL,
+    args_digest    TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    requirements   TEXT NOT NULL,
+    reason         TEXT,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired', 'consumed')),
+    decided_at     INTEGER,
+    usable_until   INTEGER,
+    consumed_by    TEXT,
+    consumed_at    INTEGER
+);
+CREATE INDEX IF NOT EXISTS approvals_by_call ON approvals (requester_user, args_digest, policy_version, state);
+CREATE TABLE IF NOT EXISTS approval_votes (
+    approval_id TEXT NOT NULL REFERENCES approvals (id),
+    approver    TEXT NOT NULL,
+    groups      TEXT NOT NULL,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('approve', 'deny')),
+    reason      TEXT,
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (approval_id, approver)
+);
 ";
 
 /// The newest event's position and hash.

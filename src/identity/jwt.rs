@@ -51,16 +51,8 @@ pub struct JwtSettings {
     /// The claim naming the agent / OAuth client.
     pub client_claim: Option<String>,
     /// Clock skew allowed on `exp` and `nbf`.
-    #[serde(with = "humantime_serde_secs")]
+    #[serde(with = "crate::policy::humantime_serde_secs")]
     pub leeway: Duration,
-}
-
-mod humantime_serde_secs {
-    use std::time::Duration;
-
-    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(d.as_secs())
-    }
 }
 
 /// What [`inspect`] learnt from a token's header.

@@ -18,11 +18,11 @@ pub use source::TokenSource;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// A caller as policy sees it: `user:NAME`, its `group:`s and, when known, its `client:`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     /// The user name, without the `user:` prefix.
     pub user: String,

@@ -139,7 +139,8 @@ pub struct ApprovalRequirement {
     pub ttl: Duration,
 }
 
-mod humantime_serde_secs {
+/// Serializes a duration as humantime text (`15m`).
+pub(crate) mod humantime_serde_secs {
     pub fn serialize<S: serde::Serializer>(
         d: &std::time::Duration,
         s: S,
