@@ -36,6 +36,8 @@ pub enum Command {
     /// Development keys and tokens for jwt mode (demos and tests; use your IdP in production).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Approval requests: list, show, approve or deny them.
+    Approvals(ApprovalsArgs),
 }
 
 /// Which recorded calls a command looks at.
@@ -338,4 +340,69 @@ pub struct ToolsArgs {
     /// Print JSON (name, title, iam_action, read_only, destructive, schemas) instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `awsgate approvals`.
+#[derive(Debug, Args)]
+pub struct ApprovalsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ApprovalsCommand,
+    /// The audit database [default: as for `serve`].
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE", global = true)]
+    pub db: Option<PathBuf>,
+    /// The policy in force: it says how approvers are identified (and their groups, in local
+    /// mode) and where decisions are announced. Needed to approve or deny.
+    #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE", global = true)]
+    pub policy: Option<PathBuf>,
+    /// jwt mode: the approver's token.
+    #[arg(
+        long,
+        env = "AWSGATE_TOKEN",
+        value_name = "JWT",
+        global = true,
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// local mode: decide as this user instead of the OS user.
+    #[arg(long = "as", value_name = "user:NAME", global = true)]
+    pub as_user: Option<String>,
+}
+
+/// `awsgate approvals …`.
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// Requests waiting for a decision (with `--all`, every request).
+    List {
+        /// Every request, not only pending ones.
+        #[arg(long)]
+        all: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One request in full: the call, its arguments (masked), the rules, the votes.
+    Show {
+        /// The request id (`apr_…`).
+        id: String,
+        /// JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request.
+    Approve {
+        /// The request id (`apr_…`).
+        id: String,
+        /// Why (recorded).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Deny a request; the waiting call is refused with the reason.
+    Deny {
+        /// The request id (`apr_…`).
+        id: String,
+        /// Why (shown to the agent, recorded).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
 }

@@ -1,17 +1,17 @@
-//! Streamable HTTP: rmcp's [`StreamableHttpService`] at `/mcp` under axum, behind a bearer
-//! token check on every request (401 with `WWW-Authenticate` pointing at the RFC 9728
-//! metadata otherwise), a Host/Origin allowlist against DNS rebinding, the
-//! `/.well-known/oauth-protected-resource` document and `/healthz`.
+//! Streamable HTTP: rmcp's [`StreamableHttpService`] at `/mcp` under axum, and the approval
+//! API at `/approvals`, both behind a bearer token check on every request (401 with
+//! `WWW-Authenticate` pointing at the RFC 9728 metadata otherwise); a Host/Origin allowlist
+//! against DNS rebinding; the `/.well-known/oauth-protected-resource` document and `/healthz`.
 
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    Json, Router,
-    extract::{ConnectInfo, Request, State},
+    Extension, Json, Router,
+    extract::{ConnectInfo, Path, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
@@ -20,8 +20,9 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    approvals::{self, DecideError, Verdict},
     aws::Backend,
-    identity::AuthError,
+    identity::{AuthError, Identity},
     mcp::{Credentials, Peers, Server},
     pipeline::{AuthAttempt, Gate, Transport},
     policy::IdentityMode,
@@ -87,6 +88,9 @@ pub fn router<B: Backend>(
     let state = Arc::new(AppState { gate, options });
     Router::new()
         .route_service("/mcp", mcp)
+        .route("/approvals", get(list_approvals::<B>))
+        .route("/approvals/{id}", get(show_approval::<B>))
+        .route("/approvals/{id}/{verdict}", post(decide_approval::<B>))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             authenticate::<B>,
@@ -162,7 +166,7 @@ async fn authenticate<B: Backend>(
         transport: Transport::Http,
         session: None,
         remote,
-        what: format!("{} /mcp{session}", request.method()),
+        what: format!("{} {}{session}", request.method(), request.uri().path()),
     };
     let token = bearer(request.headers());
     match state.gate.authenticate(token, &attempt).await {
@@ -172,6 +176,119 @@ async fn authenticate<B: Backend>(
         }
         Err(e) => refused(&state.options, &e),
     }
+}
+
+/// `GET /approvals`: the pending requests.
+async fn list_approvals<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
+    let Some(store) = state.gate.approval_store() else {
+        return no_approvals();
+    };
+    match store.list(true, approvals::unix_now()) {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "storage", &e.to_string()),
+    }
+}
+
+/// `GET /approvals/{id}`.
+async fn show_approval<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(store) = state.gate.approval_store() else {
+        return no_approvals();
+    };
+    match store.get(&id, approvals::unix_now()) {
+        Ok(Some(r)) => Json(r).into_response(),
+        Ok(None) => problem(
+            StatusCode::NOT_FOUND,
+            "unknown_approval",
+            &format!("no approval request `{id}`"),
+        ),
+        Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "storage", &e.to_string()),
+    }
+}
+
+/// The body of `POST /approvals/{id}/approve|deny` (optional).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    reason: Option<String>,
+}
+
+/// `POST /approvals/{id}/approve|deny`: the bearer token's subject decides.
+async fn decide_approval<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path((id, verdict)): Path<(String, String)>,
+    Extension(identity): Extension<Identity>,
+    body: axum::body::Bytes,
+) -> Response {
+    let verdict = match verdict.as_str() {
+        "approve" => Verdict::Approve,
+        "deny" => Verdict::Deny,
+        other => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                "unknown_verdict",
+                &format!("`{other}` is neither `approve` nor `deny`"),
+            );
+        }
+    };
+    let body: DecisionBody = if body.is_empty() {
+        DecisionBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(b) => b,
+            Err(e) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "bad_body",
+                    &format!("the body must be {{\"reason\": \"…\"}}: {e}"),
+                );
+            }
+        }
+    };
+    let Some(store) = state.gate.approval_store() else {
+        return no_approvals();
+    };
+    let policy = state.gate.policy();
+    let decided = approvals::decide_recorded(
+        store,
+        state.gate.audit(),
+        &state.gate.webhook_client(),
+        &policy.approvals.webhooks,
+        &id,
+        &identity.principal,
+        verdict,
+        body.reason.as_deref(),
+    )
+    .await;
+    match decided {
+        Ok(outcome) => {
+            let what = match &outcome {
+                approvals::Outcome::Granted(_) => "granted",
+                approvals::Outcome::Denied(_) => "denied",
+                approvals::Outcome::Recorded(_) => "recorded",
+            };
+            Json(json!({"outcome": what, "approval": outcome.request()})).into_response()
+        }
+        Err(e) => {
+            let status = match &e {
+                DecideError::Unknown(_) => StatusCode::NOT_FOUND,
+                e if e.is_forbidden() => StatusCode::FORBIDDEN,
+                DecideError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::CONFLICT,
+            };
+            problem(status, "not_decided", &e.to_string())
+        }
+    }
+}
+
+fn no_approvals() -> Response {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no_approvals",
+        "this awsgate does not take approvals",
+    )
 }
 
 /// The bearer token of a request.

@@ -17,9 +17,10 @@ use std::{
 use serde_json::{Map, Value, json};
 
 use crate::{
+    approvals,
     audit::{
         AuditLog, Event, EventKind,
-        record::{CallStatus, CallerRecord, Completed, Decided, Refused},
+        record::{ApprovalRef, CallStatus, CallerRecord, Completed, Decided, Refused},
     },
     aws::{Backend, CallError},
     catalogue::{ArnScope, ToolCall, ToolId, ToolSpec},
@@ -87,6 +88,37 @@ pub enum Refusal {
         /// What each matching `approve` rule requires.
         requirements: Vec<ApprovalRequirement>,
     },
+    /// An approver has not decided yet: not an error — the agent should call again later.
+    ApprovalPending {
+        /// The tool.
+        tool: ToolId,
+        /// The request.
+        id: String,
+        /// Who must approve.
+        who: String,
+        /// When the request expires.
+        expires_at: String,
+    },
+    /// An approver denied the call.
+    ApprovalDenied {
+        /// The tool.
+        tool: ToolId,
+        /// The request.
+        id: String,
+        /// Who denied.
+        by: String,
+        /// Their reason.
+        reason: Option<String>,
+    },
+    /// The request expired, or its grant was used by another identical call.
+    ApprovalGone {
+        /// The tool.
+        tool: ToolId,
+        /// The request.
+        id: String,
+        /// What happened to it.
+        what: String,
+    },
     /// The policy requires the caller's own human to confirm; this version cannot ask, so the
     /// call is not made.
     NeedsConfirmation {
@@ -128,7 +160,18 @@ pub struct Gate<B> {
     mask_key: MaskKey,
     scope: ArnScope,
     auth: Option<Authenticator>,
+    approvals: Option<Approvals>,
 }
+
+/// The approval workflow's state and its notification client.
+#[derive(Debug)]
+struct Approvals {
+    store: approvals::Store,
+    http: reqwest::Client,
+}
+
+/// Where a waiting call's progress messages go (MCP progress notifications).
+pub type Progress = tokio::sync::mpsc::UnboundedSender<String>;
 
 impl<B: Backend> Gate<B> {
     /// A gate enforcing `policy`, recording to `audit`, calling `backend`, and scrubbing what
@@ -151,7 +194,31 @@ impl<B: Backend> Gate<B> {
             mask_key,
             scope,
             auth: None,
+            approvals: None,
         }
+    }
+
+    /// The gate with the approval workflow on `store` (needed for `approve` rules to take
+    /// approvals rather than refuse).
+    #[must_use]
+    pub fn with_approvals(mut self, store: approvals::Store) -> Self {
+        self.approvals = Some(Approvals {
+            store,
+            http: reqwest::Client::new(),
+        });
+        self
+    }
+
+    /// The approval requests, when the workflow is on.
+    pub fn approval_store(&self) -> Option<&approvals::Store> {
+        self.approvals.as_ref().map(|a| &a.store)
+    }
+
+    /// The client webhooks are posted with.
+    pub fn webhook_client(&self) -> reqwest::Client {
+        self.approvals
+            .as_ref()
+            .map_or_else(reqwest::Client::new, |a| a.http.clone())
     }
 
     /// The gate with `auth` verifying tokens (needed for `[identity] mode = "jwt"`).
@@ -323,6 +390,17 @@ impl<B: Backend> Gate<B> {
         name: &str,
         args: Option<Map<String, Value>>,
     ) -> Result<Value, Refusal> {
+        self.call_with(caller, name, args, None).await
+    }
+
+    /// [`Gate::call`], telling `progress` what a call waiting for an approver waits for.
+    pub async fn call_with(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: Option<Map<String, Value>>,
+        progress: Option<&Progress>,
+    ) -> Result<Value, Refusal> {
         let started = Instant::now();
         let call_id = CallId::generate();
         let policy = self.policy();
@@ -348,6 +426,7 @@ impl<B: Backend> Gate<B> {
             resources: Vec::new(),
             region: self.scope.region.clone(),
             refused: None,
+            approval: None,
         };
 
         // 2 catalogue
@@ -414,13 +493,36 @@ impl<B: Backend> Gate<B> {
                         .masked_text(&plan, &explain::denial_text(&decision, &request, &policy)),
                 },
             )),
-            Effect::Approve => Some((
-                CallStatus::NeedsApproval,
-                Refusal::NeedsApproval {
-                    tool,
-                    requirements: decision.approvals.clone(),
-                },
-            )),
+            Effect::Approve => match &self.approvals {
+                None => Some((
+                    CallStatus::NeedsApproval,
+                    Refusal::NeedsApproval {
+                        tool,
+                        requirements: decision.approvals.clone(),
+                    },
+                )),
+                Some(flow) => {
+                    let asked = ApprovalAsk {
+                        caller,
+                        tool,
+                        call_id: &call_id,
+                        args: &args_json,
+                        masked_args: &decided.args,
+                        requirements: &decision.approvals,
+                        policy: &policy,
+                    };
+                    match self.await_approval(flow, &asked, progress).await {
+                        Ok(approval) => {
+                            decided.approval = Some(approval);
+                            None
+                        }
+                        Err((status, approval, refusal)) => {
+                            decided.approval = approval;
+                            Some((status, refusal))
+                        }
+                    }
+                }
+            },
             Effect::Confirm => Some((
                 CallStatus::NeedsConfirmation,
                 Refusal::NeedsConfirmation {
@@ -494,6 +596,176 @@ impl<B: Backend> Gate<B> {
         result
     }
 
+    /// Step 4: a call the policy holds for approval proceeds only with a grant for exactly
+    /// this call — one already given, or one given while it waits.
+    async fn await_approval(
+        &self,
+        flow: &Approvals,
+        ask: &ApprovalAsk<'_>,
+        progress: Option<&Progress>,
+    ) -> Result<ApprovalRef, (CallStatus, Option<ApprovalRef>, Refusal)> {
+        let unavailable = |e: crate::audit::AuditError| {
+            tracing::error!(error = %e, "approval requests cannot be read or written");
+            (CallStatus::NeedsApproval, None, Refusal::AuditUnavailable)
+        };
+        let user = &ask.caller.principal.user;
+        let digest = approvals::digest(user, ask.tool.name(), ask.args);
+        let version = &ask.policy.version;
+        if let Some(granted) = flow
+            .store
+            .consume_granted(user, &digest, version, ask.call_id, approvals::unix_now())
+            .map_err(unavailable)?
+        {
+            self.approval_step(EventKind::ApprovalConsumed, &granted, ask.call_id)
+                .await;
+            return Ok(approval_ref(&granted, "approved"));
+        }
+        let new = approvals::NewRequest {
+            call_id: ask.call_id.clone(),
+            requester: ask.caller.principal.clone(),
+            tool: ask.tool.name().to_owned(),
+            args: ask.masked_args.clone(),
+            args_digest: digest,
+            policy_version: version.clone(),
+            requirements: ask
+                .requirements
+                .iter()
+                .map(approvals::Requirement::from)
+                .collect(),
+            reason: ask
+                .args
+                .get("reason")
+                .and_then(Value::as_str)
+                .map(|r| self.scrubber.text(r).into_owned()),
+        };
+        let (request, created) = flow
+            .store
+            .pending_or_create(new, approvals::unix_now())
+            .map_err(unavailable)?;
+        if created {
+            self.approval_step(EventKind::ApprovalRequested, &request, &request.call_id)
+                .await;
+            approvals::webhook::deliver(
+                &flow.http,
+                &ask.policy.approvals.webhooks,
+                approvals::webhook::payload(approvals::webhook::Event::Requested, &request),
+            );
+        }
+        let id = request.id.as_str().to_owned();
+        let waiting = format!(
+            "waiting for approval {id}: needs {}",
+            request.who_must_approve()
+        );
+        let deadline = Instant::now() + ask.policy.approvals.wait;
+        let mut told = None::<Instant>;
+        loop {
+            let now = approvals::unix_now();
+            let current = flow
+                .store
+                .get(&id, now)
+                .map_err(unavailable)?
+                .unwrap_or_else(|| request.clone());
+            match current.state {
+                approvals::State::Approved => {
+                    return if flow
+                        .store
+                        .consume(&id, ask.call_id, now)
+                        .map_err(unavailable)?
+                    {
+                        self.approval_step(EventKind::ApprovalConsumed, &current, ask.call_id)
+                            .await;
+                        Ok(approval_ref(&current, "approved"))
+                    } else {
+                        Err(gone(
+                            ask.tool,
+                            &current,
+                            "was just used by another identical call; each approval is good for one call",
+                        ))
+                    };
+                }
+                approvals::State::Consumed => {
+                    return Err(gone(
+                        ask.tool,
+                        &current,
+                        "was already used by another identical call; each approval is good for one call",
+                    ));
+                }
+                approvals::State::Denied => {
+                    let vote = current.denial();
+                    let refusal = Refusal::ApprovalDenied {
+                        tool: ask.tool,
+                        id: id.clone(),
+                        by: vote.map_or_else(|| "an approver".to_owned(), |v| v.approver.clone()),
+                        reason: vote.and_then(|v| v.reason.clone()),
+                    };
+                    return Err((
+                        CallStatus::Denied,
+                        Some(approval_ref(&current, "denied")),
+                        refusal,
+                    ));
+                }
+                approvals::State::Expired => {
+                    if flow.store.expire(now).is_ok_and(|e| !e.is_empty()) {
+                        self.approval_step(EventKind::ApprovalExpired, &current, &current.call_id)
+                            .await;
+                    }
+                    return Err(gone(
+                        ask.tool,
+                        &current,
+                        "expired before anyone decided; the call must be requested again",
+                    ));
+                }
+                approvals::State::Pending => {}
+            }
+            if Instant::now() >= deadline {
+                let refusal = Refusal::ApprovalPending {
+                    tool: ask.tool,
+                    id: id.clone(),
+                    who: current.who_must_approve(),
+                    expires_at: current.expires_at.clone(),
+                };
+                return Err((
+                    CallStatus::NeedsApproval,
+                    Some(approval_ref(&current, "pending")),
+                    refusal,
+                ));
+            }
+            if let Some(progress) = progress
+                && told.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(5))
+            {
+                let _ = progress.send(waiting.clone());
+                told = Some(Instant::now());
+            }
+            tokio::time::sleep(approvals::POLL).await;
+        }
+    }
+
+    /// Records one step of an approval request, linked to `call_id`.
+    async fn approval_step(&self, kind: EventKind, r: &approvals::Request, call_id: &CallId) {
+        let extra = match kind {
+            EventKind::ApprovalRequested => json!({
+                "policy_version": r.policy_version,
+                "requirements": r.requirements,
+                "reason": r.reason,
+                "args": r.args,
+                "expires_at": r.expires_at,
+            }),
+            EventKind::ApprovalConsumed => {
+                json!({"consumed_by": call_id, "approved_by": r.approved_by()})
+            }
+            _ => json!({}),
+        };
+        let event = Event {
+            kind,
+            session: None,
+            call_id: Some(call_id.clone()),
+            data: self.scrubbed(approvals::event_data(r, extra)),
+        };
+        if let Err(e) = self.audit.append(event).await {
+            tracing::error!(error = %e, approval = %r.id, "could not record an approval step");
+        }
+    }
+
     async fn refuse(&self, mut decided: Decided, status: CallStatus, refusal: Refusal) -> Refusal {
         let call_id = decided.call_id.clone();
         decided.refused = Some(Refused {
@@ -558,6 +830,46 @@ impl<B: Backend> Gate<B> {
             CallError::Unsupported(t) => CallError::Unsupported(m(t)),
         }
     }
+}
+
+/// What a call held for approval asks for.
+struct ApprovalAsk<'a> {
+    caller: &'a Caller,
+    tool: ToolId,
+    call_id: &'a CallId,
+    args: &'a Value,
+    masked_args: &'a Value,
+    requirements: &'a [ApprovalRequirement],
+    policy: &'a Policy,
+}
+
+fn approval_ref(r: &approvals::Request, state: &str) -> ApprovalRef {
+    ApprovalRef {
+        id: r.id.as_str().to_owned(),
+        state: state.to_owned(),
+        approved_by: r.approved_by(),
+        decided_at: r.decided_at.clone(),
+        reason: r
+            .denial()
+            .and_then(|v| v.reason.clone())
+            .or_else(|| r.reason.clone()),
+    }
+}
+
+fn gone(
+    tool: ToolId,
+    r: &approvals::Request,
+    what: &str,
+) -> (CallStatus, Option<ApprovalRef>, Refusal) {
+    (
+        CallStatus::NeedsApproval,
+        Some(approval_ref(r, r.state.as_str())),
+        Refusal::ApprovalGone {
+            tool,
+            id: r.id.as_str().to_owned(),
+            what: what.to_owned(),
+        },
+    )
 }
 
 fn caller_record(c: &Caller) -> CallerRecord {

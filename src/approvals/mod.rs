@@ -234,7 +234,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    const fn as_str(self) -> &'static str {
+    /// `approve` or `deny`.
+    pub const fn as_str(self) -> &'static str {
         match self {
             Verdict::Approve => "approve",
             Verdict::Deny => "deny",
@@ -693,6 +694,104 @@ fn satisfied(requirements: &[Requirement], votes: &[Vote]) -> bool {
             .count();
         count >= usize::try_from(req.quorum).unwrap_or(usize::MAX)
     })
+}
+
+/// The audit event data of a step of request `r`.
+pub fn event_data(r: &Request, extra: Value) -> Value {
+    let mut data = serde_json::json!({
+        "approval": r.id,
+        "requested_by_call": r.call_id,
+        "requester": r.requester.to_string(),
+        "tool": r.tool,
+        "args_digest": r.args_digest,
+        "state": r.state,
+    });
+    if let (Value::Object(d), Value::Object(e)) = (&mut data, extra) {
+        d.extend(e);
+    }
+    data
+}
+
+/// Decides request `id` as `approver`, then records the step in the audit log and tells the
+/// webhooks — what both `awsgate approvals approve|deny` and the HTTP API do.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site per front end; a struct would only rename them"
+)]
+pub async fn decide_recorded(
+    store: &Store,
+    audit: &crate::audit::AuditLog,
+    http: &reqwest::Client,
+    webhooks: &[String],
+    id: &str,
+    approver: &Principal,
+    verdict: Verdict,
+    reason: Option<&str>,
+) -> Result<Outcome, DecideError> {
+    use crate::audit::{Event, EventKind};
+    let now = unix_now();
+    let outcome = match store.decide(id, approver, verdict, reason, now) {
+        Ok(o) => o,
+        Err(DecideError::Expired(id, at)) => {
+            if let Ok(Some(r)) = store.get(&id, now) {
+                let _ = audit
+                    .append(Event {
+                        kind: EventKind::ApprovalExpired,
+                        session: None,
+                        call_id: Some(r.call_id.clone()),
+                        data: event_data(&r, serde_json::json!({})),
+                    })
+                    .await;
+            }
+            return Err(DecideError::Expired(id, at));
+        }
+        Err(e) => return Err(e),
+    };
+    let r = outcome.request();
+    let mut events = vec![(
+        EventKind::ApprovalVoted,
+        serde_json::json!({"by": approver.to_string(), "groups": approver.groups, "verdict": verdict.as_str(), "reason": reason}),
+    )];
+    match &outcome {
+        Outcome::Granted(_) => events.push((
+            EventKind::ApprovalGranted,
+            serde_json::json!({"approved_by": r.approved_by(), "usable_until": r.usable_until}),
+        )),
+        Outcome::Denied(_) => events.push((
+            EventKind::ApprovalDenied,
+            serde_json::json!({"by": approver.to_string(), "reason": reason}),
+        )),
+        Outcome::Recorded(_) => {}
+    }
+    for (kind, extra) in events {
+        audit
+            .append(Event {
+                kind,
+                session: None,
+                call_id: Some(r.call_id.clone()),
+                data: event_data(r, extra),
+            })
+            .await
+            .map_err(|e| {
+                DecideError::Storage(format!(
+                    "the decision is stored, but it could not be recorded in the audit log: {e}"
+                ))
+            })?;
+    }
+    let hook = match &outcome {
+        Outcome::Granted(_) => Some(webhook::Event::Granted),
+        Outcome::Denied(_) => Some(webhook::Event::Denied),
+        Outcome::Recorded(_) => None,
+    };
+    if let Some(event) = hook {
+        webhook::deliver(http, webhooks, webhook::payload(event, r));
+    }
+    Ok(outcome)
+}
+
+/// Seconds since the epoch, now.
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {

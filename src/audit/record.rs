@@ -81,6 +81,9 @@ pub struct Decided {
     pub region: String,
     /// For calls refused before AWS: their final status and the message the agent saw.
     pub refused: Option<Refused>,
+    /// For `approve` decisions: the request, and who approved the call if it proceeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalRef>,
 }
 
 /// The final status of a call that never reached AWS.
@@ -90,6 +93,22 @@ pub struct Refused {
     pub status: CallStatus,
     /// What the agent was told.
     pub error: String,
+}
+
+/// The approval behind a call, as recorded with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRef {
+    /// `apr_…`.
+    pub id: String,
+    /// `pending`, `approved` (and now used by this call), `denied`, `expired`.
+    pub state: String,
+    /// Who approved.
+    #[serde(default)]
+    pub approved_by: Vec<String>,
+    /// When it was granted or denied.
+    pub decided_at: Option<String>,
+    /// The denying approver's reason, or the requester's.
+    pub reason: Option<String>,
 }
 
 /// Data of a `call.completed` event.

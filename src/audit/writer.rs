@@ -36,6 +36,18 @@ pub enum EventKind {
     RevocationAdded,
     /// An administrator lifted a revocation.
     RevocationUndone,
+    /// A call asked for approval.
+    ApprovalRequested,
+    /// An approver approved (the quorum may need more).
+    ApprovalVoted,
+    /// The quorum approved.
+    ApprovalGranted,
+    /// An approver denied.
+    ApprovalDenied,
+    /// Nobody decided in time.
+    ApprovalExpired,
+    /// A call used a granted approval.
+    ApprovalConsumed,
 }
 
 impl EventKind {
@@ -50,6 +62,12 @@ impl EventKind {
             EventKind::AuthRefused => "auth.refused",
             EventKind::RevocationAdded => "revocation.added",
             EventKind::RevocationUndone => "revocation.undone",
+            EventKind::ApprovalRequested => "approval.requested",
+            EventKind::ApprovalVoted => "approval.voted",
+            EventKind::ApprovalGranted => "approval.granted",
+            EventKind::ApprovalDenied => "approval.denied",
+            EventKind::ApprovalExpired => "approval.expired",
+            EventKind::ApprovalConsumed => "approval.consumed",
         }
     }
 }

@@ -64,6 +64,9 @@ pub struct S3PutObjectArgs {
     /// The object's MIME type; `text/plain; charset=utf-8` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// Why this call is made: shown to the human who approves it, and recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Deletes one object.
@@ -76,6 +79,9 @@ pub struct S3DeleteObjectArgs {
     /// The key of the object to delete.
     #[schemars(length(min = 1))]
     pub key: String,
+    /// Why this call is made: shown to the human who approves it, and recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Describes EC2 instances in awsgate's region.

@@ -1,6 +1,7 @@
 //! One file per subcommand; [`run`] dispatches with one `match`. This is where `anyhow` is
 //! used and where output to stdout is allowed (never in `serve`, whose stdout is MCP).
 
+mod approvals;
 mod audit;
 mod policy;
 mod replay;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(args) => replay::run(args),
         Command::Revoke(args) => revoke::run(args),
         Command::Token(cmd) => token::run(cmd),
+        Command::Approvals(args) => approvals::run(args),
     }
 }
 

@@ -9,6 +9,7 @@ use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    approvals,
     audit::{
         AuditLog,
         checkpoint::{CheckpointConfig, CheckpointKey},
@@ -107,6 +108,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Err(_) => identity::DEFAULT_MIN_REFRESH,
     };
     let authenticator = Authenticator::new(&db, min_refresh).map_err(anyhow::Error::msg)?;
+    let approval_store = approvals::Store::open(&db)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -121,7 +123,8 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let audit_handle = audit.clone();
         let gate = Arc::new(
             Gate::new(policy, audit, aws.backend, scrubber, mask_key)
-                .with_authenticator(authenticator),
+                .with_authenticator(authenticator)
+                .with_approvals(approval_store),
         );
         match gate.preload_keys().await {
             Ok(Some(n)) => tracing::info!(keys = n, "identity provider keys loaded"),

@@ -25,8 +25,8 @@ use crate::{
     },
     ids::RuleId,
     policy::{
-        ApprovalRequirement, Condition, Effect, IdentityMode, Policy, PrincipalPattern,
-        ResourcePattern, Rule, ToolSet, condition::ConditionError,
+        ApprovalRequirement, ApprovalSettings, Condition, ConfirmFallback, Effect, IdentityMode,
+        Policy, PrincipalPattern, ResourcePattern, Rule, ToolSet, condition::ConditionError,
     },
     suggest,
 };
@@ -170,6 +170,47 @@ impl Resolver<'_> {
                 IdentityMode::Local { groups: vec![] }
             }
         }
+    }
+
+    fn approvals(&mut self, raw: &RawPolicy) -> ApprovalSettings {
+        let mut out = ApprovalSettings::default();
+        let Some(a) = &raw.approvals else {
+            return out;
+        };
+        let a = a.get_ref();
+        if let Some(w) = &a.wait {
+            match humantime::parse_duration(w.get_ref()) {
+                Ok(d) if d <= std::time::Duration::from_secs(600) => out.wait = d,
+                Ok(_) => self.error(w.span(), "approvals.wait", "`wait` over 10 minutes would hold an agent's call (and its connection) too long; use e.g. `60s`"),
+                Err(e) => self.error(w.span(), "approvals.wait", format!("`{}` is not a duration ({e}): write e.g. `60s`", w.get_ref())),
+            }
+        }
+        if let Some(hooks) = &a.webhooks {
+            for (i, h) in hooks.get_ref().iter().enumerate() {
+                let url = h.get_ref();
+                if url.starts_with("https://") || url.starts_with("http://") {
+                    out.webhooks.push(url.clone());
+                } else {
+                    self.error(
+                        h.span(),
+                        format!("approvals.webhooks[{i}]"),
+                        format!("`{url}` is not an http(s) URL"),
+                    );
+                }
+            }
+        }
+        if let Some(f) = &a.confirm_fallback {
+            match f.get_ref().as_str() {
+                "deny" => out.confirm_fallback = ConfirmFallback::Deny,
+                "approve" => out.confirm_fallback = ConfirmFallback::Approve,
+                other => self.error(
+                    f.span(),
+                    "approvals.confirm_fallback",
+                    format!("unknown fallback `{other}`: use `deny` or `approve`"),
+                ),
+            }
+        }
+        out
     }
 
     fn local_groups(&mut self, id: &raw::RawIdentity) -> Vec<String> {
@@ -941,7 +982,12 @@ fn shadow_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
 
 /// `sha256:<hex>` over a canonical form of the resolved policy, so reformatting or comments
 /// do not change the version but any change of meaning does.
-fn version_of(identity: &IdentityMode, rules: &[Rule], masking: &MaskPolicy) -> String {
+fn version_of(
+    identity: &IdentityMode,
+    rules: &[Rule],
+    masking: &MaskPolicy,
+    approvals: &ApprovalSettings,
+) -> String {
     let rules: Vec<serde_json::Value> = rules
         .iter()
         .map(|r| {
@@ -983,6 +1029,7 @@ fn version_of(identity: &IdentityMode, rules: &[Rule], masking: &MaskPolicy) -> 
         .map(|d| serde_json::json!({"id": d.id, "pattern": d.pattern()}))
         .collect();
     let canonical = crate::audit::chain::canonical_json(&serde_json::json!({
+        "approvals": approvals,
         "identity": identity,
         "rules": rules,
         "masks": masks,
@@ -1058,12 +1105,17 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
         let span = raw.rules.get(i).map_or(0..0, Spanned::span);
         resolver.warn(span, format!("rule[{i}]"), message);
     }
-    let version = version_of(&identity, &rules, &masking);
+    let approvals = resolver.approvals(&raw);
+    if !resolver.errors.is_empty() {
+        return Err(resolver.errors);
+    }
+    let version = version_of(&identity, &rules, &masking, &approvals);
     Ok(Loaded {
         policy: Policy {
             identity,
             rules,
             masking,
+            approvals,
             version,
         },
         warnings: resolver.warnings,

@@ -28,6 +28,30 @@ pub struct RawPolicy {
     #[serde(default, rename = "detector")]
     #[schemars(with = "Vec<RawDetector>")]
     pub detectors: Vec<Spanned<RawDetector>>,
+    /// How calls wait for approvers (`approve` rules) and confirmations (`confirm` rules).
+    #[serde(default)]
+    #[schemars(with = "Option<RawApprovals>")]
+    pub approvals: Option<Spanned<RawApprovals>>,
+}
+
+/// `[approvals]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawApprovals {
+    /// How long a call waits for a decision before answering "pending" (default `60s`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub wait: Option<Spanned<String>>,
+    /// URLs that get a JSON POST (with a Slack-compatible `text`) when a request is made and
+    /// when it is decided.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub webhooks: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `confirm` rules when the MCP client cannot ask its user: `deny` (default) or
+    /// `approve` (send the call to the approval queue instead; the rule's `approvers` decide).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub confirm_fallback: Option<Spanned<String>>,
 }
 
 /// Masking strategies.

@@ -10,8 +10,8 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
         CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-        Extensions, Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
-        ServerConfig, Tool, ToolAnnotations,
+        Extensions, Implementation, ListToolsResult, PaginatedRequestParams,
+        ProgressNotificationParam, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
     },
     service::{NotificationContext, Peer, RequestContext},
 };
@@ -59,6 +59,27 @@ pub fn agent_message(refusal: &Refusal, scrubber: &Scrubber) -> String {
                 "`{tool}` needs a human approver ({}); this awsgate cannot take approvals yet, so the call was not made",
                 who.join("; ")
             )
+        }
+        Refusal::ApprovalPending {
+            tool,
+            id,
+            who,
+            expires_at,
+        } => format!(
+            "`{tool}` is waiting for a human approver: request {id} needs {who} (it expires at {expires_at}). \
+             Nothing was done yet. Call the same tool with the same arguments again once approved."
+        ),
+        Refusal::ApprovalDenied {
+            tool,
+            id,
+            by,
+            reason,
+        } => match reason {
+            Some(reason) => format!("`{tool}` was denied by {by} (request {id}): {reason}"),
+            None => format!("`{tool}` was denied by {by} (request {id})"),
+        },
+        Refusal::ApprovalGone { tool, id, what } => {
+            format!("`{tool}` was not made: approval request {id} {what}")
         }
         Refusal::NeedsConfirmation { tool, rules } => {
             let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
@@ -302,12 +323,37 @@ impl<B: Backend> ServerHandler for Server<B> {
                 .into());
             }
         };
+        // A call held for an approver tells the client what it waits for, when the client
+        // asked for progress.
+        let progress = ctx.meta.get_progress_token().map(|token| {
+            let (sender, mut messages) = tokio::sync::mpsc::unbounded_channel::<String>();
+            let peer = ctx.peer.clone();
+            tokio::spawn(async move {
+                let mut step = 0.0;
+                while let Some(message) = messages.recv().await {
+                    step += 1.0;
+                    let note =
+                        ProgressNotificationParam::new(token.clone(), step).with_message(message);
+                    if peer.notify_progress(note).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            sender
+        });
         let result = match self
             .gate
-            .call(&caller, &request.name, request.arguments)
+            .call_with(&caller, &request.name, request.arguments, progress.as_ref())
             .await
         {
             Ok(body) => CallToolResult::structured(body),
+            // Pending is not a failure: the agent is told to come back once approved.
+            Err(pending @ Refusal::ApprovalPending { .. }) => {
+                CallToolResult::success(vec![ContentBlock::text(agent_message(
+                    &pending,
+                    self.gate.scrubber(),
+                ))])
+            }
             Err(refusal) => CallToolResult::error(vec![ContentBlock::text(agent_message(
                 &refusal,
                 self.gate.scrubber(),

@@ -27,8 +27,42 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// What is masked, for whom, on which tools.
     pub masking: crate::masking::MaskPolicy,
+    /// How calls wait for approvers and confirmations.
+    pub approvals: ApprovalSettings,
     /// `sha256:<hex>` of the resolved policy, recorded with every call.
     pub version: String,
+}
+
+/// `[approvals]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApprovalSettings {
+    /// How long a call waits for a decision before answering "pending".
+    #[serde(with = "humantime_serde_secs")]
+    pub wait: Duration,
+    /// Where request and decision events are posted.
+    pub webhooks: Vec<String>,
+    /// What a `confirm` rule does when the client cannot ask its user.
+    pub confirm_fallback: ConfirmFallback,
+}
+
+impl Default for ApprovalSettings {
+    fn default() -> Self {
+        Self {
+            wait: Duration::from_secs(60),
+            webhooks: Vec::new(),
+            confirm_fallback: ConfirmFallback::Deny,
+        }
+    }
+}
+
+/// `confirm_fallback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfirmFallback {
+    /// Refuse the call.
+    Deny,
+    /// Send it to the approval queue.
+    Approve,
 }
 
 /// How awsgate establishes who is calling.

@@ -1,0 +1,218 @@
+//! `awsgate approvals list|show|approve|deny`: the approver's side on the command line. The
+//! approver is identified as the policy says: a verified token in jwt mode, the OS user (or
+//! `--as`) with the policy's groups in local mode.
+
+use std::{io::Write as _, process::ExitCode};
+
+use anyhow::{Context, bail};
+
+use crate::{
+    approvals::{self, Request, Store, Verdict},
+    audit::AuditLog,
+    cli::{ApprovalsArgs, ApprovalsCommand},
+    config,
+    identity::{self, Authenticator, Principal},
+    policy::{IdentityMode, Policy},
+};
+
+pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
+    let db = super::db_path(args.db.clone())?;
+    let store = Store::open(&db)?;
+    let now = approvals::unix_now();
+    let mut out = std::io::stdout().lock();
+    match &args.command {
+        ApprovalsCommand::List { all, json } => {
+            let requests = store.list(!all, now)?;
+            if requests.is_empty() && !json {
+                writeln!(
+                    out,
+                    "no {}approval requests",
+                    if *all { "" } else { "pending " }
+                )?;
+            }
+            for r in &requests {
+                if *json {
+                    writeln!(out, "{}", serde_json::to_string(r)?)?;
+                } else {
+                    writeln!(out, "{}", summary(r))?;
+                }
+            }
+        }
+        ApprovalsCommand::Show { id, json } => {
+            let r = store
+                .get(id, now)?
+                .with_context(|| format!("no approval request `{id}`"))?;
+            if *json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
+            } else {
+                writeln!(out, "{}", details(&r))?;
+            }
+        }
+        ApprovalsCommand::Approve { id, reason } | ApprovalsCommand::Deny { id, reason } => {
+            let verdict = match args.command {
+                ApprovalsCommand::Approve { .. } => Verdict::Approve,
+                _ => Verdict::Deny,
+            };
+            let Some(policy_path) = &args.policy else {
+                bail!(
+                    "pass `--policy FILE` (or set AWSGATE_POLICY): the policy in force says how approvers are identified"
+                );
+            };
+            let policy = config::load_policy(policy_path)?.policy;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let outcome = runtime.block_on(async {
+                let approver = approver(&args, &policy, &db).await?;
+                let audit = AuditLog::open(&db)?;
+                let http = reqwest::Client::new();
+                let decided = approvals::decide_recorded(
+                    &store,
+                    &audit,
+                    &http,
+                    &policy.approvals.webhooks,
+                    id,
+                    &approver,
+                    verdict,
+                    reason.as_deref(),
+                )
+                .await;
+                audit.shutdown().await;
+                if decided.is_ok() && !policy.approvals.webhooks.is_empty() {
+                    // Webhook deliveries run in the background; give them a moment.
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                anyhow::Ok(decided?)
+            })?;
+            let r = outcome.request();
+            let said = match &outcome {
+                approvals::Outcome::Granted(_) => format!(
+                    "approved: {} may now run `{}` once, until {}",
+                    r.requester,
+                    r.tool,
+                    r.usable_until.as_deref().unwrap_or("?")
+                ),
+                approvals::Outcome::Denied(_) => {
+                    format!("denied: {} will not run `{}`", r.requester, r.tool)
+                }
+                approvals::Outcome::Recorded(_) => {
+                    format!("recorded; {} still needs {}", r.id, r.who_must_approve())
+                }
+            };
+            writeln!(out, "{said}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Who decides: as the policy in force identifies callers.
+async fn approver(
+    args: &ApprovalsArgs,
+    policy: &Policy,
+    db: &std::path::Path,
+) -> anyhow::Result<Principal> {
+    match &policy.identity {
+        IdentityMode::Local { groups } => Ok(identity::local_principal(
+            args.as_user.as_deref(),
+            groups,
+            |k| std::env::var(k).ok(),
+        )?),
+        IdentityMode::Jwt(settings) => {
+            if args.as_user.is_some() {
+                bail!(
+                    "`--as` is for local mode; in jwt mode the approver is the subject of `--token`"
+                );
+            }
+            let Some(token) = &args.token else {
+                bail!(
+                    "the policy uses jwt identity: pass the approver's token with `--token` or AWSGATE_TOKEN"
+                );
+            };
+            let auth = Authenticator::new(db, identity::DEFAULT_MIN_REFRESH)
+                .map_err(anyhow::Error::msg)?;
+            let identity = auth
+                .authenticate(settings, token.trim())
+                .await
+                .map_err(|e| anyhow::anyhow!("the approver's token was not accepted: {e}"))?;
+            Ok(identity.principal)
+        }
+    }
+}
+
+fn summary(r: &Request) -> String {
+    let reason = r
+        .reason
+        .as_deref()
+        .map(|t| format!(" — \"{t}\""))
+        .unwrap_or_default();
+    format!(
+        "{}  {:<9} {}  {} {}{reason}  needs {} · expires {}",
+        r.id,
+        r.state.as_str(),
+        r.requester,
+        r.tool,
+        r.args,
+        r.who_must_approve(),
+        r.expires_at
+    )
+}
+
+fn details(r: &Request) -> String {
+    let mut lines = vec![
+        format!("request     {}", r.id),
+        format!("state       {}", r.state),
+        format!(
+            "requester   {}{}{}",
+            r.requester,
+            if r.requester.groups.is_empty() {
+                String::new()
+            } else {
+                format!(" (groups {})", r.requester.groups.join(", "))
+            },
+            r.requester
+                .client
+                .as_deref()
+                .map(|c| format!(" via {c}"))
+                .unwrap_or_default()
+        ),
+        format!("tool        {}", r.tool),
+        format!("arguments   {}", r.args),
+        format!(
+            "reason      {}",
+            r.reason.as_deref().unwrap_or("(none given)")
+        ),
+        format!("digest      {}", r.args_digest),
+        format!("policy      {}", r.policy_version),
+        format!(
+            "rules       {}",
+            r.requirements
+                .iter()
+                .map(|q| q.rule.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!("needs       {}", r.who_must_approve()),
+        format!("requested   {} by call {}", r.created_at, r.call_id),
+        format!("expires     {}", r.expires_at),
+    ];
+    for v in &r.votes {
+        lines.push(format!(
+            "vote        {} {} at {}{}",
+            v.approver,
+            v.verdict,
+            v.at,
+            v.reason
+                .as_deref()
+                .map(|t| format!(": {t}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(until) = &r.usable_until {
+        lines.push(format!("usable til  {until}"));
+    }
+    if let Some(call) = &r.consumed_by {
+        lines.push(format!("used by     call {call}"));
+    }
+    lines.join("\n")
+}
