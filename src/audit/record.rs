@@ -151,6 +151,9 @@ pub struct CallRecord {
     /// The verified token's `jti` (jwt mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_id: Option<String>,
+    /// The approval behind the call (`approve` decisions): its id, state and approvers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalRef>,
     /// `stdio` or `http`.
     pub transport: String,
     /// The tool name.
@@ -200,6 +203,7 @@ impl CallRecord {
             groups: decided.caller.groups,
             client: decided.caller.client,
             token_id: decided.caller.token_id,
+            approval: decided.approval,
             transport: decided.transport,
             tool: decided.tool,
             args: decided.args,

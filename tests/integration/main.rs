@@ -11,6 +11,7 @@
     reason = "test code: a failed expectation should fail the test loudly"
 )]
 
+mod approvals;
 mod cli;
 mod identity;
 mod policy;

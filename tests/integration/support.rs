@@ -107,6 +107,8 @@ pub struct GateOptions<'a> {
     pub env: Vec<(&'a str, &'a str)>,
     /// More `serve` arguments.
     pub args: Vec<String>,
+    /// Use this audit database instead of a fresh one (to restart on the same state).
+    pub db: Option<PathBuf>,
 }
 
 /// The awsgate binary with a clean environment (no AWS settings of the machine leak in).
@@ -127,7 +129,10 @@ pub async fn start_with<H: ClientHandler>(opts: GateOptions<'_>, handler: H) -> 
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, opts.policy).unwrap();
-    let db = dir.path().join("state").join("audit.db");
+    let db = opts
+        .db
+        .clone()
+        .unwrap_or_else(|| dir.path().join("state").join("audit.db"));
     let stderr = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
     let endpoint = opts.endpoint.unwrap_or_else(endpoint);
     let cmd = tokio::process::Command::from(awsgate()).configure(|c| {
