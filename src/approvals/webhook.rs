@@ -79,6 +79,7 @@ pub fn payload(event: Event, request: &Request) -> Value {
 pub fn deliver(http: &reqwest::Client, urls: &[String], body: Value) {
     for url in urls {
         let (http, url, body) = (http.clone(), url.clone(), body.clone());
+        let event = body.get("event").cloned().unwrap_or_default();
         tokio::spawn(async move {
             let mut backoff = FIRST_BACKOFF;
             for attempt in 1..=ATTEMPTS {
@@ -102,7 +103,7 @@ pub fn deliver(http: &reqwest::Client, urls: &[String], body: Value) {
                     backoff = backoff.saturating_mul(2);
                 }
             }
-            tracing::error!(%url, event = %body["event"], "approval webhook gave up after {ATTEMPTS} attempts");
+            tracing::error!(%url, %event, "approval webhook gave up after {ATTEMPTS} attempts");
         });
     }
 }
