@@ -137,6 +137,113 @@ fn report_latencies(rt: &tokio::runtime::Runtime) {
     );
 }
 
+const APPROVAL_POLICY: &str = r#"
+[identity]
+mode = "local"
+groups = ["eng"]
+
+[[rule]]
+id = "eng-read"
+principals = ["group:eng"]
+tools = ["s3_list_objects"]
+effect = "allow"
+
+[[rule]]
+id = "deletes-need-bob"
+principals = ["group:eng"]
+tools = ["s3_delete_object"]
+effect = "approve"
+approvers = ["user:bob"]
+"#;
+
+/// The latency a granted approval adds: the same gate, one allowed call vs. one call whose
+/// approval was granted beforehand (found by digest and consumed atomically — one more
+/// durable SQLite write and one more audit event). Each approval is granted outside the timed
+/// region; the table holds up to 500 used approvals by the end.
+fn report_approval_latency(rt: &tokio::runtime::Runtime) {
+    use awsgate::approvals::{self, NewRequest, Requirement, Store, Verdict};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bench.db");
+    let policy = parse_policy("bench.toml", APPROVAL_POLICY).unwrap().policy;
+    let version = policy.version.clone();
+    let gate = Gate::new(
+        policy,
+        AuditLog::open(&db).unwrap(),
+        InstantAws,
+        Scrubber::new([Secret::new("benchSecretAccessKey0123456789abcdefghij")]),
+        MaskKey::from_bytes([3; 32]),
+    )
+    .with_approvals(Store::open(&db).unwrap());
+    let admin = Store::open(&db).unwrap();
+    let caller = Caller {
+        principal: Principal {
+            user: "alice".into(),
+            groups: vec!["eng".into()],
+            client: Some("bench".into()),
+        },
+        session: SessionId::generate(),
+        transport: Transport::Stdio,
+        token_id: None,
+    };
+    let bob = Principal {
+        user: "bob".into(),
+        groups: vec![],
+        client: None,
+    };
+    let grant = |i: usize| {
+        let a = json!({"bucket": "logs", "key": format!("k{i}")});
+        let new = NewRequest {
+            call_id: awsgate::ids::CallId::generate(),
+            requester: caller.principal.clone(),
+            tool: "s3_delete_object".into(),
+            args: a.clone(),
+            args_digest: approvals::digest("alice", "s3_delete_object", &a),
+            policy_version: version.clone(),
+            requirements: vec![Requirement {
+                rule: "deletes-need-bob".into(),
+                approvers: vec!["user:bob".into()],
+                quorum: 1,
+                ttl_secs: 900,
+            }],
+            reason: None,
+        };
+        let now = approvals::unix_now();
+        let (r, _) = admin.pending_or_create(new, now).unwrap();
+        admin
+            .decide(r.id.as_str(), &bob, Verdict::Approve, None, now)
+            .unwrap();
+        a
+    };
+    let n = 500;
+    let mut allowed = Vec::with_capacity(n);
+    let mut approved = Vec::with_capacity(n);
+    rt.block_on(async {
+        for i in 0..n {
+            let a = grant(i);
+            let t = Instant::now();
+            gate.call(&caller, "s3_delete_object", args(a))
+                .await
+                .unwrap();
+            approved.push(t.elapsed());
+            let t = Instant::now();
+            gate.call(&caller, "s3_list_objects", args(json!({"bucket": "logs"})))
+                .await
+                .unwrap();
+            allowed.push(t.elapsed());
+        }
+    });
+    allowed.sort();
+    approved.sort();
+    eprintln!(
+        "approval already granted: allowed call p50 {:?} p99 {:?}; call with a granted approval p50 {:?} p99 {:?}; added p50 {:?}",
+        percentile(&allowed, 0.50),
+        percentile(&allowed, 0.99),
+        percentile(&approved, 0.50),
+        percentile(&approved, 0.99),
+        percentile(&approved, 0.50).saturating_sub(percentile(&allowed, 0.50)),
+    );
+}
+
 fn pipeline(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -144,6 +251,7 @@ fn pipeline(c: &mut Criterion) {
         .build()
         .unwrap();
     report_latencies(&rt);
+    report_approval_latency(&rt);
     let dir = tempfile::tempdir().unwrap();
     let (gate, caller) = gate(&dir);
     let mut group = c.benchmark_group("gate");
