@@ -3,7 +3,7 @@
 //! Rust with rmcp's client.
 //!
 //! ```text
-//! AWSGATE_TOKEN=… cargo run --example demo_client -- AWSGATE_BINARY POLICY DB [--one-call]
+//! AWSGATE_TOKEN=… cargo run --example demo_client -- AWSGATE_BINARY POLICY DB [--call TOOL JSON]
 //! ```
 
 #![allow(
@@ -45,10 +45,14 @@ fn show(result: &CallToolResult) {
 async fn main() -> anyhow::Result<()> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let (binary, policy, db, one_call) = match argv.as_slice() {
-        [binary, policy, db] => (binary, policy, db, false),
-        [binary, policy, db, flag] if flag == "--one-call" => (binary, policy, db, true),
+        [binary, policy, db] => (binary, policy, db, None),
+        [binary, policy, db, flag, tool, args] if flag == "--call" => {
+            let args: Value =
+                serde_json::from_str(args).context("the --call arguments are not JSON")?;
+            (binary, policy, db, Some((tool.clone(), args)))
+        }
         _ => bail!(
-            "usage: demo_client AWSGATE_BINARY POLICY DB [--one-call]  (token in AWSGATE_TOKEN)"
+            "usage: demo_client AWSGATE_BINARY POLICY DB [--call TOOL JSON]  (token in AWSGATE_TOKEN)"
         ),
     };
     // The agent's token reaches awsgate through the environment (AWSGATE_TOKEN).
@@ -64,13 +68,13 @@ async fn main() -> anyhow::Result<()> {
     .await
     .context("MCP handshake with awsgate failed")?;
 
-    if one_call {
-        println!("\n── the same agent, same token, calls again\n   → s3_list_buckets {{}}");
-        show(
-            &client
-                .call_tool(CallToolRequestParams::new("s3_list_buckets"))
-                .await?,
-        );
+    if let Some((tool, args)) = one_call {
+        println!("\n── the agent calls again\n   → {tool} {args}");
+        let mut params = CallToolRequestParams::new(tool);
+        if let Value::Object(map) = args {
+            params = params.with_arguments(map);
+        }
+        show(&client.call_tool(params).await?);
         client.cancel().await?;
         return Ok(());
     }
@@ -88,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("   (iam_list_users is absent: no rule allows it for dana)");
 
-    let steps: [(&str, &str, Value); 7] = [
+    let steps: [(&str, &str, Value); 8] = [
         (
             "an allowed read: which buckets exist?",
             "s3_list_buckets",
@@ -123,6 +127,11 @@ async fn main() -> anyhow::Result<()> {
             "a hidden tool: looks exactly like an unknown one",
             "iam_list_users",
             json!({}),
+        ),
+        (
+            "a held write: a second person (group sre) must approve it; the agent gives a reason",
+            "s3_put_object",
+            json!({"bucket": "acme-data", "key": "reports/2026-q4.txt", "body": "Q4: draft\n", "reason": "draft the Q4 report"}),
         ),
     ];
     for (what, tool, args) in steps {
