@@ -20,14 +20,18 @@ use crate::{
     approvals,
     audit::{
         AuditLog, Event, EventKind,
-        record::{ApprovalRef, CallStatus, CallerRecord, Completed, Decided, Refused},
+        record::{
+            ApprovalRef, CallStatus, CallerRecord, Completed, ConfirmationRef, Decided, Refused,
+        },
     },
     aws::{Backend, CallError},
     catalogue::{ArnScope, ToolCall, ToolId, ToolSpec},
     identity::{AuthError, Authenticator, Identity, Principal},
     ids::{CallId, RuleId, SessionId},
     masking::{Finding, MaskKey, Plan, Scrubber},
-    policy::{self, ApprovalRequirement, Effect, IdentityMode, Policy, Request, explain},
+    policy::{
+        self, ApprovalRequirement, ConfirmFallback, Effect, IdentityMode, Policy, Request, explain,
+    },
 };
 
 /// How the caller reached awsgate.
@@ -119,13 +123,27 @@ pub enum Refusal {
         /// What happened to it.
         what: String,
     },
-    /// The policy requires the caller's own human to confirm; this version cannot ask, so the
-    /// call is not made.
+    /// The policy requires the caller's own human to confirm, and the client cannot ask (and
+    /// the fallback is to deny, or there are no approvers to escalate to).
     NeedsConfirmation {
         /// The tool.
         tool: ToolId,
         /// The `confirm` rules.
         rules: Vec<RuleId>,
+        /// Whether escalation to approvers was configured but the rules name none.
+        escalated: bool,
+    },
+    /// The client should ask its user and call again with the answer (protocol 2026-07-28).
+    ConfirmationRequired {
+        /// The tool.
+        tool: ToolId,
+        /// What to ask.
+        message: String,
+    },
+    /// The caller's human said no.
+    ConfirmDeclined {
+        /// The tool.
+        tool: ToolId,
     },
     /// The arguments do not fit the tool.
     InvalidArguments {
@@ -161,7 +179,12 @@ pub struct Gate<B> {
     scope: ArnScope,
     auth: Option<Authenticator>,
     approvals: Option<Approvals>,
+    /// Confirmations asked in a result (protocol 2026-07-28): handle → (what call, when).
+    asked: std::sync::Mutex<std::collections::HashMap<String, (String, Instant)>>,
 }
+
+/// How long a client has to come back with its user's answer to a confirmation.
+const ASKED_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The approval workflow's state and its notification client.
 #[derive(Debug)]
@@ -172,6 +195,41 @@ struct Approvals {
 
 /// Where a waiting call's progress messages go (MCP progress notifications).
 pub type Progress = tokio::sync::mpsc::UnboundedSender<String>;
+
+/// What the transport lends a call: where progress goes, and how to ask the caller's human.
+#[derive(Default)]
+pub struct CallContext<'a> {
+    /// Progress messages for a call that waits for an approver.
+    pub progress: Option<&'a Progress>,
+    /// How to ask the caller's own human (`confirm` rules); `None`: the client cannot.
+    pub confirmer: Option<&'a (dyn Confirmer + 'a)>,
+}
+
+/// What the caller's human said to a confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmAnswer {
+    /// Yes; `via` is how they were asked (`elicitation`, `input_required`).
+    Accepted {
+        /// How.
+        via: &'static str,
+    },
+    /// No (declined, cancelled, or not confirmed).
+    Declined {
+        /// How.
+        via: &'static str,
+    },
+    /// Ask in the result and let the client come back with the answer (protocol 2026-07-28).
+    Ask,
+    /// The client cannot ask its user.
+    Unsupported,
+}
+
+/// Asks the caller's own human to confirm a call.
+#[async_trait::async_trait]
+pub trait Confirmer: Send + Sync {
+    /// Shows `message` and returns the answer.
+    async fn confirm(&self, message: &str) -> ConfirmAnswer;
+}
 
 impl<B: Backend> Gate<B> {
     /// A gate enforcing `policy`, recording to `audit`, calling `backend`, and scrubbing what
@@ -195,6 +253,27 @@ impl<B: Backend> Gate<B> {
             scope,
             auth: None,
             approvals: None,
+            asked: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Remembers that the caller's client was asked to confirm the call `binding` names;
+    /// returns the handle it must bring back.
+    pub fn remember_confirmation(&self, binding: String) -> String {
+        let handle = format!("cnf_{}", uuid::Uuid::new_v4().simple());
+        let mut asked = self.asked.lock().unwrap_or_else(PoisonError::into_inner);
+        asked.retain(|_, (_, at)| at.elapsed() < ASKED_TTL);
+        asked.insert(handle.clone(), (binding, Instant::now()));
+        handle
+    }
+
+    /// Whether `handle` was given for the call `binding` names (and is still fresh). Single
+    /// use: an answer cannot be replayed for a second call.
+    pub fn take_confirmation(&self, handle: &str, binding: &str) -> bool {
+        let mut asked = self.asked.lock().unwrap_or_else(PoisonError::into_inner);
+        match asked.remove(handle) {
+            Some((b, at)) => b == binding && at.elapsed() < ASKED_TTL,
+            None => false,
         }
     }
 
@@ -390,17 +469,20 @@ impl<B: Backend> Gate<B> {
         name: &str,
         args: Option<Map<String, Value>>,
     ) -> Result<Value, Refusal> {
-        self.call_with(caller, name, args, None).await
+        self.call_with(caller, name, args, &CallContext::default())
+            .await
     }
 
-    /// [`Gate::call`], telling `progress` what a call waiting for an approver waits for.
+    /// [`Gate::call`] with the transport's means: progress messages for a call that waits for
+    /// an approver, and a way to ask the caller's own human (`confirm` rules).
     pub async fn call_with(
         &self,
         caller: &Caller,
         name: &str,
         args: Option<Map<String, Value>>,
-        progress: Option<&Progress>,
+        ctx: &CallContext<'_>,
     ) -> Result<Value, Refusal> {
+        let progress = ctx.progress;
         let started = Instant::now();
         let call_id = CallId::generate();
         let policy = self.policy();
@@ -427,6 +509,7 @@ impl<B: Backend> Gate<B> {
             region: self.scope.region.clone(),
             refused: None,
             approval: None,
+            confirmation: None,
         };
 
         // 2 catalogue
@@ -493,43 +576,76 @@ impl<B: Backend> Gate<B> {
                         .masked_text(&plan, &explain::denial_text(&decision, &request, &policy)),
                 },
             )),
-            Effect::Approve => match &self.approvals {
-                None => Some((
-                    CallStatus::NeedsApproval,
-                    Refusal::NeedsApproval {
-                        tool,
-                        requirements: decision.approvals.clone(),
-                    },
-                )),
-                Some(flow) => {
-                    let asked = ApprovalAsk {
-                        caller,
-                        tool,
-                        call_id: &call_id,
-                        args: &args_json,
-                        masked_args: &decided.args,
-                        requirements: &decision.approvals,
-                        policy: &policy,
-                    };
-                    match self.await_approval(flow, &asked, progress).await {
-                        Ok(approval) => {
-                            decided.approval = Some(approval);
-                            None
-                        }
-                        Err((status, approval, refusal)) => {
-                            decided.approval = approval;
-                            Some((status, refusal))
+            Effect::Approve => {
+                self.held(
+                    &mut decided,
+                    caller,
+                    tool,
+                    &call_id,
+                    &args_json,
+                    &decision.approvals,
+                    &policy,
+                    progress,
+                )
+                .await
+            }
+            Effect::Confirm => {
+                let message = format!(
+                    "{} wants to run {} with {} ({}). Allow it?",
+                    caller.principal,
+                    tool.name(),
+                    decided.args,
+                    tool.spec().iam_action
+                );
+                let answer = match ctx.confirmer {
+                    Some(confirmer) => confirmer.confirm(&message).await,
+                    None => ConfirmAnswer::Unsupported,
+                };
+                let record = |answer: &str, via: &str| ConfirmationRef {
+                    answer: answer.to_owned(),
+                    via: via.to_owned(),
+                };
+                match answer {
+                    ConfirmAnswer::Accepted { via } => {
+                        decided.confirmation = Some(record("accepted", via));
+                        None
+                    }
+                    ConfirmAnswer::Declined { via } => {
+                        decided.confirmation = Some(record("declined", via));
+                        Some((CallStatus::Denied, Refusal::ConfirmDeclined { tool }))
+                    }
+                    ConfirmAnswer::Ask => Some((
+                        CallStatus::NeedsConfirmation,
+                        Refusal::ConfirmationRequired { tool, message },
+                    )),
+                    ConfirmAnswer::Unsupported => {
+                        decided.confirmation = Some(record("unsupported", "none"));
+                        match policy.approvals.confirm_fallback {
+                            ConfirmFallback::Approve if !decision.approvals.is_empty() => {
+                                self.held(
+                                    &mut decided,
+                                    caller,
+                                    tool,
+                                    &call_id,
+                                    &args_json,
+                                    &decision.approvals,
+                                    &policy,
+                                    progress,
+                                )
+                                .await
+                            }
+                            fallback => Some((
+                                CallStatus::NeedsConfirmation,
+                                Refusal::NeedsConfirmation {
+                                    tool,
+                                    rules: decision.rules.clone(),
+                                    escalated: fallback == ConfirmFallback::Approve,
+                                },
+                            )),
                         }
                     }
                 }
-            },
-            Effect::Confirm => Some((
-                CallStatus::NeedsConfirmation,
-                Refusal::NeedsConfirmation {
-                    tool,
-                    rules: decision.rules.clone(),
-                },
-            )),
+            }
         };
         if let Some((status, refusal)) = refused {
             return Err(self.refuse(decided, status, refusal).await);
@@ -594,6 +710,54 @@ impl<B: Backend> Gate<B> {
             return Err(Refusal::OutcomeUnrecorded { tool });
         }
         result
+    }
+
+    /// An `approve` decision (or a `confirm` escalated to approvers): `None` when the call may
+    /// proceed (its approval recorded in `decided`), else why not.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the call's facts, passed through once"
+    )]
+    async fn held(
+        &self,
+        decided: &mut Decided,
+        caller: &Caller,
+        tool: ToolId,
+        call_id: &CallId,
+        args: &Value,
+        requirements: &[ApprovalRequirement],
+        policy: &Policy,
+        progress: Option<&Progress>,
+    ) -> Option<(CallStatus, Refusal)> {
+        let Some(flow) = &self.approvals else {
+            return Some((
+                CallStatus::NeedsApproval,
+                Refusal::NeedsApproval {
+                    tool,
+                    requirements: requirements.to_vec(),
+                },
+            ));
+        };
+        let masked_args = decided.args.clone();
+        let asked = ApprovalAsk {
+            caller,
+            tool,
+            call_id,
+            args,
+            masked_args: &masked_args,
+            requirements,
+            policy,
+        };
+        match self.await_approval(flow, &asked, progress).await {
+            Ok(approval) => {
+                decided.approval = Some(approval);
+                None
+            }
+            Err((status, approval, refusal)) => {
+                decided.approval = approval;
+                Some((status, refusal))
+            }
+        }
     }
 
     /// Step 4: a call the policy holds for approval proceeds only with a grant for exactly

@@ -84,6 +84,9 @@ pub struct Decided {
     /// For `approve` decisions: the request, and who approved the call if it proceeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalRef>,
+    /// For `confirm` decisions: what the caller's human answered, and how they were asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<ConfirmationRef>,
 }
 
 /// The final status of a call that never reached AWS.
@@ -109,6 +112,15 @@ pub struct ApprovalRef {
     pub decided_at: Option<String>,
     /// The denying approver's reason, or the requester's.
     pub reason: Option<String>,
+}
+
+/// A confirmation by the caller's own human, as recorded with the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationRef {
+    /// `accepted`, `declined`, or `unsupported` (the client could not ask).
+    pub answer: String,
+    /// `elicitation` (protocol 2025-11-25), `input_required` (2026-07-28) or `none`.
+    pub via: String,
 }
 
 /// Data of a `call.completed` event.
@@ -154,6 +166,9 @@ pub struct CallRecord {
     /// The approval behind the call (`approve` decisions): its id, state and approvers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalRef>,
+    /// For `confirm` decisions: the caller's human's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<ConfirmationRef>,
     /// `stdio` or `http`.
     pub transport: String,
     /// The tool name.
@@ -204,6 +219,7 @@ impl CallRecord {
             client: decided.caller.client,
             token_id: decided.caller.token_id,
             approval: decided.approval,
+            confirmation: decided.confirmation,
             transport: decided.transport,
             tool: decided.tool,
             args: decided.args,

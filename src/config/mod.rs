@@ -613,7 +613,12 @@ impl Resolver<'_> {
         effect: Option<Effect>,
     ) -> Option<ApprovalRequirement> {
         let key = |field: &str| format!("rule[{index}].{field}");
-        if effect != Some(Effect::Approve) {
+        // A `confirm` rule may name approvers: they decide when the caller's client cannot
+        // ask its user and `[approvals] confirm_fallback = "approve"`.
+        if effect == Some(Effect::Confirm) && raw.approvers.is_none() {
+            return None;
+        }
+        if effect != Some(Effect::Approve) && effect != Some(Effect::Confirm) {
             for (field, span) in [
                 ("approvers", raw.approvers.as_ref().map(Spanned::span)),
                 ("quorum", raw.quorum.as_ref().map(Spanned::span)),
@@ -624,7 +629,7 @@ impl Resolver<'_> {
                         span,
                         key(field),
                         format!(
-                            "only `approve` rules take `{field}`; this rule's effect is `{effect}`"
+                            "only `approve` (and `confirm`) rules take `{field}`; this rule's effect is `{effect}`"
                         ),
                     );
                 }
@@ -1448,7 +1453,7 @@ mod condition_tests {
             [
                 "c.toml:8:14: rule[0].resources[0]: `s3://logs` is not an ARN glob: write e.g. `arn:aws:s3:::logs-*` or `arn:aws:ec2:*:*:instance/*`",
                 "c.toml:9:12: rule[0].regions[0]: `europe` is not an AWS region name, e.g. `eu-west-1`",
-                "c.toml:11:13: rule[0].approvers: only `approve` rules take `approvers`; this rule's effect is `allow`",
+                "c.toml:11:13: rule[0].approvers: only `approve` (and `confirm`) rules take `approvers`; this rule's effect is `allow`",
             ]
         );
         let errs = check(&format!("{HEAD}effect = \"approve\"\napprovers = [\"sre\"]\nquorum = 0\napproval_ttl = \"soon\"\n")).unwrap_err();

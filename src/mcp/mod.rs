@@ -10,11 +10,14 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
         CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-        Extensions, Implementation, ListToolsResult, PaginatedRequestParams,
-        ProgressNotificationParam, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+        ElicitRequest, ElicitRequestParams, ElicitationSchema, Extensions, Implementation,
+        InputRequest, InputRequests, InputRequiredResult, ListToolsResult, PaginatedRequestParams,
+        ProgressNotificationParam, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+        ToolAnnotations,
     },
-    service::{NotificationContext, Peer, RequestContext},
+    service::{ElicitationError, NotificationContext, Peer, RequestContext},
 };
+use serde_json::Value;
 
 use crate::{
     aws::{Backend, CallError},
@@ -22,7 +25,9 @@ use crate::{
     identity::{AuthError, Identity, Principal, TokenSource},
     ids::SessionId,
     masking::Scrubber,
-    pipeline::{AuthAttempt, Caller, Gate, Refusal, Transport},
+    pipeline::{
+        AuthAttempt, CallContext, Caller, ConfirmAnswer, Confirmer, Gate, Refusal, Transport,
+    },
     policy::IdentityMode,
 };
 
@@ -81,12 +86,27 @@ pub fn agent_message(refusal: &Refusal, scrubber: &Scrubber) -> String {
         Refusal::ApprovalGone { tool, id, what } => {
             format!("`{tool}` was not made: approval request {id} {what}")
         }
-        Refusal::NeedsConfirmation { tool, rules } => {
+        Refusal::NeedsConfirmation {
+            tool,
+            rules,
+            escalated,
+        } => {
             let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
+            let why = if *escalated {
+                "and the rule names no approvers to ask instead"
+            } else {
+                "and the policy says to deny then (`confirm_fallback`)"
+            };
             format!(
-                "`{tool}` needs confirmation by your user (rule {}); this awsgate cannot ask for it yet, so the call was not made",
+                "`{tool}` needs confirmation by your user (rule {}), but your MCP client cannot ask (no elicitation support), {why}; the call was not made",
                 rules.join(", ")
             )
+        }
+        Refusal::ConfirmationRequired { tool, message } => {
+            format!("`{tool}` needs your user's confirmation: {message}")
+        }
+        Refusal::ConfirmDeclined { tool } => {
+            format!("`{tool}` was not made: your user did not confirm it")
         }
         Refusal::InvalidArguments { tool, detail } => {
             format!("invalid arguments for `{tool}`: {detail}; see the tool's input schema")
@@ -205,6 +225,59 @@ impl<B: Backend> Server<B> {
         }
     }
 
+    /// How this request's client can ask its user to confirm a call.
+    fn confirmer(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        request: &CallToolRequestParams,
+        binding: &str,
+    ) -> Option<Box<dyn Confirmer>> {
+        let version = ctx.protocol_version();
+        let stateless = version
+            .as_ref()
+            .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
+        let can_elicit = ctx
+            .client_capabilities()
+            .or_else(|| ctx.peer.peer_info().map(|i| i.capabilities.clone()))
+            .is_some_and(|c| c.elicitation.is_some());
+        if !can_elicit {
+            return None;
+        }
+        if !stateless {
+            return Some(Box::new(Elicit(ctx.peer.clone())));
+        }
+        let answer = match (&request.request_state, &request.input_responses) {
+            (Some(handle), Some(responses)) if self.gate.take_confirmation(handle, binding) => {
+                answer_of(responses)
+            }
+            _ => ConfirmAnswer::Ask,
+        };
+        Some(Box::new(Fixed(answer)))
+    }
+
+    /// An `InputRequiredResult` asking the client's user to confirm (protocol 2026-07-28).
+    fn ask_in_result(&self, message: String, binding: String) -> CallToolResponse {
+        let schema = match ElicitationSchema::from_type::<Confirmation>() {
+            Ok(schema) => schema,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the confirmation form");
+                return CallToolResult::error(vec![ContentBlock::text(
+                    "awsgate could not ask your user to confirm this call; it was not made",
+                )])
+                .into();
+            }
+        };
+        let ask = ElicitRequest::new(ElicitRequestParams::FormElicitationParams {
+            meta: None,
+            message: self.gate.scrubber().text(&message).into_owned(),
+            requested_schema: schema,
+        });
+        let mut requests = InputRequests::new();
+        requests.insert("confirm".to_owned(), InputRequest::Elicitation(ask));
+        let handle = self.gate.remember_confirmation(binding);
+        InputRequiredResult::new(Some(requests), Some(handle)).into()
+    }
+
     /// The caller of the request whose extensions are `extensions`.
     async fn caller(
         &self,
@@ -253,6 +326,63 @@ impl<B: Backend> Server<B> {
             transport: self.transport(),
             token_id: identity.token_id,
         })
+    }
+}
+
+/// What a confirmation asks for: a yes or no.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+struct Confirmation {
+    /// Allow this call?
+    confirm: bool,
+}
+rmcp::elicit_safe!(Confirmation);
+
+/// Protocol 2025-11-25: ask through an elicitation request to the client.
+struct Elicit(Peer<RoleServer>);
+
+#[async_trait::async_trait]
+impl Confirmer for Elicit {
+    async fn confirm(&self, message: &str) -> ConfirmAnswer {
+        const VIA: &str = "elicitation";
+        match self.0.elicit::<Confirmation>(message).await {
+            Ok(Some(Confirmation { confirm: true })) => ConfirmAnswer::Accepted { via: VIA },
+            Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => {
+                ConfirmAnswer::Declined { via: VIA }
+            }
+            Err(ElicitationError::CapabilityNotSupported) => ConfirmAnswer::Unsupported,
+            Err(e) => {
+                // Fail closed: a confirmation that did not happen is a no.
+                tracing::warn!(error = %e, "asking the user to confirm failed");
+                ConfirmAnswer::Declined { via: VIA }
+            }
+        }
+    }
+}
+
+/// A fixed answer: the one a 2026-07-28 client brought back, or "ask in the result".
+struct Fixed(ConfirmAnswer);
+
+#[async_trait::async_trait]
+impl Confirmer for Fixed {
+    async fn confirm(&self, _message: &str) -> ConfirmAnswer {
+        self.0
+    }
+}
+
+/// The user's answer in a 2026-07-28 client's `inputResponses`.
+fn answer_of(responses: &rmcp::model::InputResponses) -> ConfirmAnswer {
+    const VIA: &str = "input_required";
+    let accepted = responses.get("confirm").is_some_and(|r| {
+        r.get("action").and_then(Value::as_str) == Some("accept")
+            && r.get("content")
+                .and_then(|c| c.get("confirm"))
+                .and_then(Value::as_bool)
+                == Some(true)
+    });
+    if accepted {
+        ConfirmAnswer::Accepted { via: VIA }
+    } else {
+        ConfirmAnswer::Declined { via: VIA }
     }
 }
 
@@ -341,11 +471,25 @@ impl<B: Backend> ServerHandler for Server<B> {
             });
             sender
         });
+        let binding = crate::approvals::digest(
+            &caller.principal.user,
+            &request.name,
+            &Value::Object(request.arguments.clone().unwrap_or_default()),
+        );
+        let confirmer = self.confirmer(&ctx, &request, &binding);
+        let call_ctx = CallContext {
+            progress: progress.as_ref(),
+            confirmer: confirmer.as_deref(),
+        };
         let result = match self
             .gate
-            .call_with(&caller, &request.name, request.arguments, progress.as_ref())
+            .call_with(&caller, &request.name, request.arguments, &call_ctx)
             .await
         {
+            // Protocol 2026-07-28: ask in the result; the client comes back with the answer.
+            Err(Refusal::ConfirmationRequired { message, .. }) => {
+                return Ok(self.ask_in_result(message, binding));
+            }
             Ok(body) => CallToolResult::structured(body),
             // Pending is not a failure: the agent is told to come back once approved.
             Err(pending @ Refusal::ApprovalPending { .. }) => {

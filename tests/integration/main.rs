@@ -13,6 +13,7 @@
 
 mod approvals;
 mod cli;
+mod confirm;
 mod identity;
 mod policy;
 mod stdio;

@@ -109,6 +109,8 @@ pub struct GateOptions<'a> {
     pub args: Vec<String>,
     /// Use this audit database instead of a fresh one (to restart on the same state).
     pub db: Option<PathBuf>,
+    /// Connect as a protocol 2026-07-28 client (`server/discover`, no `initialize`).
+    pub discover: bool,
 }
 
 /// The awsgate binary with a clean environment (no AWS settings of the machine leak in).
@@ -160,7 +162,20 @@ pub async fn start_with<H: ClientHandler>(opts: GateOptions<'_>, handler: H) -> 
         .spawn()
         .unwrap();
     let pid = transport.id().unwrap();
-    let client = handler.serve(transport).await.unwrap_or_else(|e| {
+    let started = if opts.discover {
+        use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+        handler
+            .serve_with_lifecycle(
+                transport,
+                ClientLifecycleMode::Discover {
+                    preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+                },
+            )
+            .await
+    } else {
+        handler.serve(transport).await
+    };
+    let client = started.unwrap_or_else(|e| {
         panic!(
             "MCP handshake with awsgate failed: {e}; stderr: {}",
             std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
