@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use rmcp::{
     ClientHandler, ErrorData, RoleClient,
     model::{
-        ClientCapabilities, ClientInfo, ElicitRequestParams, ElicitResult, ElicitationAction,
+        ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
         Implementation, ProtocolVersion,
     },
     service::RequestContext,
@@ -42,13 +42,13 @@ struct Human {
 }
 
 impl ClientHandler for Human {
-    fn get_info(&self) -> ClientInfo {
+    fn get_info(&self) -> ClientConfig {
         let capabilities = if self.answer.is_some() {
             ClientCapabilities::builder().enable_elicitation().build()
         } else {
             ClientCapabilities::default()
         };
-        ClientInfo::new(capabilities, Implementation::new("confirm-test", "1"))
+        ClientConfig::new(capabilities, Implementation::new("confirm-test", "1"))
             .with_protocol_version(self.version.clone())
     }
 
