@@ -475,3 +475,61 @@ approvers = ["group:sre"]
             .contains("approved by user:bob")
     );
 }
+
+/// Collects the progress notifications a client receives.
+#[derive(Clone, Default)]
+struct Watcher(Arc<Mutex<Vec<String>>>);
+
+impl rmcp::ClientHandler for Watcher {
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: rmcp::service::NotificationContext<rmcp::RoleClient>,
+    ) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(params.message.unwrap_or_default());
+    }
+}
+
+#[tokio::test]
+async fn a_waiting_call_reports_progress_when_the_client_asks_for_it() {
+    let (_s3, bucket) = bucket_with(&["p.log"]).await;
+    let watcher = Watcher::default();
+    let gate = support::start_with(
+        GateOptions {
+            policy: &policy("1s", 1, ""),
+            ..GateOptions::default()
+        },
+        watcher.clone(),
+    )
+    .await;
+    let mut params = rmcp::model::CallToolRequestParams::new("s3_delete_object");
+    if let Value::Object(args) = json!({"bucket": bucket, "key": "p.log"}) {
+        params = params.with_arguments(args);
+    }
+    let mut meta = rmcp::model::RequestMetaObject::default();
+    meta.set_progress_token(rmcp::model::ProgressToken(
+        rmcp::model::NumberOrString::String("del-1".into()),
+    ));
+    params.meta = Some(meta);
+    let id = pending(&gate.client.call_tool(params).await.unwrap());
+    // Notifications may trail the result by a moment.
+    for _ in 0..20 {
+        if !watcher.0.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seen = watcher.0.lock().unwrap().clone();
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some(
+            format!("waiting for approval {id}: needs 1 of user:bob, user:carol, user:alice")
+                .as_str()
+        ),
+        "{seen:?}"
+    );
+    gate.stop().await;
+}
