@@ -869,10 +869,7 @@ impl<B: Backend> Gate<B> {
                     ));
                 }
                 approvals::State::Expired => {
-                    if flow.store.expire(now).is_ok_and(|e| !e.is_empty()) {
-                        self.approval_step(EventKind::ApprovalExpired, &current, &current.call_id)
-                            .await;
-                    }
+                    self.sweep_expired().await;
                     return Err(gone(
                         ask.tool,
                         &current,
@@ -901,6 +898,23 @@ impl<B: Backend> Gate<B> {
                 told = Some(Instant::now());
             }
             tokio::time::sleep(approvals::POLL).await;
+        }
+    }
+
+    /// Marks approval requests whose time ran out as expired, recording each. `serve` runs
+    /// this periodically, so a request nobody decided still gets its `approval.expired`.
+    pub async fn sweep_expired(&self) {
+        let Some(flow) = &self.approvals else {
+            return;
+        };
+        match flow.store.expire(approvals::unix_now()) {
+            Ok(expired) => {
+                for r in expired {
+                    self.approval_step(EventKind::ApprovalExpired, &r, &r.call_id)
+                        .await;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot expire approval requests"),
         }
     }
 

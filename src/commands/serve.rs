@@ -132,6 +132,16 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             // The IdP may come back; until it does, calls are refused (fail closed).
             Err(e) => tracing::warn!("{e}; calls are refused until the keys can be fetched"),
         }
+        let sweeper = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+                loop {
+                    every.tick().await;
+                    gate.sweep_expired().await;
+                }
+            })
+        };
         let peers = Peers::default();
         let watcher =
             tokio::spawn(Watcher::new(policy_path.clone(), gate.clone(), peers.clone()).run(poll));
@@ -150,6 +160,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         };
         signals.abort();
         watcher.abort();
+        sweeper.abort();
         // Commit what is queued and write the final checkpoint before exiting.
         audit_handle.shutdown().await;
         served?;
