@@ -188,6 +188,31 @@ fn outcome_line(r: &CallRecord) -> String {
         let rules: Vec<String> = r.rules.iter().map(ToString::to_string).collect();
         let _ = write!(line, " by {}", rules.join(", "));
     }
+    if let Some(a) = &r.approval {
+        let reason = a
+            .reason
+            .as_deref()
+            .map(|t| format!(": \"{t}\""))
+            .unwrap_or_default();
+        let _ = match a.state.as_str() {
+            "approved" | "consumed" => write!(
+                line,
+                " · approved by {} at {} ({}){reason}",
+                a.approved_by.join(", "),
+                a.decided_at.as_deref().unwrap_or("?"),
+                a.id
+            ),
+            "denied" => write!(line, " · approval denied ({}){reason}", a.id),
+            other => write!(line, " · approval {other} ({})", a.id),
+        };
+    }
+    if let Some(c) = &r.confirmation {
+        let _ = match c.answer.as_str() {
+            "accepted" => write!(line, " · confirmed by the caller's user ({})", c.via),
+            "declined" => write!(line, " · declined by the caller's user ({})", c.via),
+            _ => write!(line, " · the client could not ask its user"),
+        };
+    }
     if let Some(ms) = r.latency_ms {
         let _ = write!(line, " · {ms:.1} ms");
     }

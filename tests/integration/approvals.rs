@@ -171,6 +171,23 @@ async fn a_held_delete_runs_only_once_approved_and_only_once() {
     assert_eq!(used[0]["approval"]["id"], id);
     assert_eq!(used[0]["approval"]["approved_by"], json!(["user:bob"]));
     assert_eq!(used[0]["decision"], "approve");
+    let session = used[0]["session"].as_str().unwrap();
+    let out = awsgate()
+        .args(["replay", session, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let transcript = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        transcript.contains(&format!(
+            "ok · approve by deletes-need-a-second-person · approved by user:bob at "
+        )) && transcript.contains(&format!("({id}): \"rotating logs\"")),
+        "the transcript says who approved, when and why: {transcript}"
+    );
+    assert!(
+        transcript.contains(&format!("approval pending ({id})")),
+        "{transcript}"
+    );
     let kinds = event_kinds(&db, &id);
     assert_eq!(
         kinds,
