@@ -179,9 +179,9 @@ async fn a_held_delete_runs_only_once_approved_and_only_once() {
         .unwrap();
     let transcript = String::from_utf8(out.stdout).unwrap();
     assert!(
-        transcript.contains(&format!(
-            "ok · approve by deletes-need-a-second-person · approved by user:bob at "
-        )) && transcript.contains(&format!("({id}): \"rotating logs\"")),
+        transcript
+            .contains("ok · approve by deletes-need-a-second-person · approved by user:bob at ")
+            && transcript.contains(&format!("({id}): \"rotating logs\"")),
         "the transcript says who approved, when and why: {transcript}"
     );
     assert!(
