@@ -576,6 +576,34 @@ impl<B: Backend> Gate<B> {
                         .masked_text(&plan, &explain::denial_text(&decision, &request, &policy)),
                 },
             )),
+            Effect::Confirm => match self.confirmation(ctx, &mut decided, caller, tool).await {
+                Confirmed::Yes => None,
+                Confirmed::No(status, refusal) => Some((status, refusal)),
+                // The client cannot ask: deny, or let approvers decide instead.
+                Confirmed::Unsupported => match policy.approvals.confirm_fallback {
+                    ConfirmFallback::Approve if !decision.approvals.is_empty() => {
+                        self.held(
+                            &mut decided,
+                            caller,
+                            tool,
+                            &call_id,
+                            &args_json,
+                            &decision,
+                            &policy,
+                            progress,
+                        )
+                        .await
+                    }
+                    fallback => Some((
+                        CallStatus::NeedsConfirmation,
+                        Refusal::NeedsConfirmation {
+                            tool,
+                            rules: decision.rules.clone(),
+                            escalated: fallback == ConfirmFallback::Approve,
+                        },
+                    )),
+                },
+            },
             Effect::Approve => {
                 self.held(
                     &mut decided,
@@ -583,68 +611,11 @@ impl<B: Backend> Gate<B> {
                     tool,
                     &call_id,
                     &args_json,
-                    &decision.approvals,
+                    &decision,
                     &policy,
                     progress,
                 )
                 .await
-            }
-            Effect::Confirm => {
-                let message = format!(
-                    "{} wants to run {} with {} ({}). Allow it?",
-                    caller.principal,
-                    tool.name(),
-                    decided.args,
-                    tool.spec().iam_action
-                );
-                let answer = match ctx.confirmer {
-                    Some(confirmer) => confirmer.confirm(&message).await,
-                    None => ConfirmAnswer::Unsupported,
-                };
-                let record = |answer: &str, via: &str| ConfirmationRef {
-                    answer: answer.to_owned(),
-                    via: via.to_owned(),
-                };
-                match answer {
-                    ConfirmAnswer::Accepted { via } => {
-                        decided.confirmation = Some(record("accepted", via));
-                        None
-                    }
-                    ConfirmAnswer::Declined { via } => {
-                        decided.confirmation = Some(record("declined", via));
-                        Some((CallStatus::Denied, Refusal::ConfirmDeclined { tool }))
-                    }
-                    ConfirmAnswer::Ask => Some((
-                        CallStatus::NeedsConfirmation,
-                        Refusal::ConfirmationRequired { tool, message },
-                    )),
-                    ConfirmAnswer::Unsupported => {
-                        decided.confirmation = Some(record("unsupported", "none"));
-                        match policy.approvals.confirm_fallback {
-                            ConfirmFallback::Approve if !decision.approvals.is_empty() => {
-                                self.held(
-                                    &mut decided,
-                                    caller,
-                                    tool,
-                                    &call_id,
-                                    &args_json,
-                                    &decision.approvals,
-                                    &policy,
-                                    progress,
-                                )
-                                .await
-                            }
-                            fallback => Some((
-                                CallStatus::NeedsConfirmation,
-                                Refusal::NeedsConfirmation {
-                                    tool,
-                                    rules: decision.rules.clone(),
-                                    escalated: fallback == ConfirmFallback::Approve,
-                                },
-                            )),
-                        }
-                    }
-                }
             }
         };
         if let Some((status, refusal)) = refused {
@@ -712,6 +683,47 @@ impl<B: Backend> Gate<B> {
         result
     }
 
+    /// Asks the caller's own human (a `confirm` decision), recording the answer in `decided`.
+    async fn confirmation(
+        &self,
+        ctx: &CallContext<'_>,
+        decided: &mut Decided,
+        caller: &Caller,
+        tool: ToolId,
+    ) -> Confirmed {
+        let message = format!(
+            "{} wants to run {} with {} ({}). Allow it?",
+            caller.principal,
+            tool.name(),
+            decided.args,
+            tool.spec().iam_action
+        );
+        let answer = match ctx.confirmer {
+            Some(confirmer) => confirmer.confirm(&message).await,
+            None => ConfirmAnswer::Unsupported,
+        };
+        let (answer, via, outcome) = match answer {
+            ConfirmAnswer::Accepted { via } => ("accepted", via, Confirmed::Yes),
+            ConfirmAnswer::Declined { via } => (
+                "declined",
+                via,
+                Confirmed::No(CallStatus::Denied, Refusal::ConfirmDeclined { tool }),
+            ),
+            ConfirmAnswer::Ask => {
+                return Confirmed::No(
+                    CallStatus::NeedsConfirmation,
+                    Refusal::ConfirmationRequired { tool, message },
+                );
+            }
+            ConfirmAnswer::Unsupported => ("unsupported", "none", Confirmed::Unsupported),
+        };
+        decided.confirmation = Some(ConfirmationRef {
+            answer: answer.to_owned(),
+            via: via.to_owned(),
+        });
+        outcome
+    }
+
     /// An `approve` decision (or a `confirm` escalated to approvers): `None` when the call may
     /// proceed (its approval recorded in `decided`), else why not.
     #[allow(
@@ -725,10 +737,11 @@ impl<B: Backend> Gate<B> {
         tool: ToolId,
         call_id: &CallId,
         args: &Value,
-        requirements: &[ApprovalRequirement],
+        decision: &policy::Decision,
         policy: &Policy,
         progress: Option<&Progress>,
     ) -> Option<(CallStatus, Refusal)> {
+        let requirements = &decision.approvals;
         let Some(flow) = &self.approvals else {
             return Some((
                 CallStatus::NeedsApproval,
@@ -1008,6 +1021,16 @@ impl<B: Backend> Gate<B> {
             CallError::Unsupported(t) => CallError::Unsupported(m(t)),
         }
     }
+}
+
+/// What the caller's human said, as the pipeline acts on it.
+enum Confirmed {
+    /// Proceed.
+    Yes,
+    /// Do not: why.
+    No(CallStatus, Refusal),
+    /// The client cannot ask.
+    Unsupported,
 }
 
 /// What a call held for approval asks for.

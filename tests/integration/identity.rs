@@ -138,18 +138,6 @@ fn revoke(db: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The `data` of every event of `kind`, read straight from SQLite.
-fn events(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    stmt.query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect()
-}
-
 fn verify_chain(db: &Path) {
     let out = awsgate()
         .args(["audit", "verify", "--db"])
@@ -243,16 +231,19 @@ async fn jwt_over_stdio_follows_the_token_file_expiry_and_revocations() {
     assert_eq!(first["client"], "claude-code");
     assert_eq!(first["token_id"], "t-alice-1");
     assert_eq!(first["transport"], "stdio");
-    let refusals = events(&db, "auth.refused");
+    let refusals = support::events_of_kind(&db, "auth.refused");
     let codes: Vec<&str> = refusals
         .iter()
         .map(|r| r["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["expired", "revoked", "revoked"], "{refusals:?}");
-    assert_eq!(events(&db, "revocation.added").len(), 2);
-    assert_eq!(events(&db, "revocation.undone")[0]["by"], "user:secops");
+    assert_eq!(support::events_of_kind(&db, "revocation.added").len(), 2);
     assert_eq!(
-        events(&db, "session.started")[0]["caller"]["principal"],
+        support::events_of_kind(&db, "revocation.undone")[0]["by"],
+        "user:secops"
+    );
+    assert_eq!(
+        support::events_of_kind(&db, "session.started")[0]["caller"]["principal"],
         "user:alice"
     );
     for token in [&alice, &expired] {
@@ -472,7 +463,7 @@ async fn http_refuses_the_attack_matrix_and_lists_tools_per_token() {
     assert_eq!(foreign.status(), 403);
 
     // Every refusal is on record, with its reason and without the token.
-    let refusals = events(&gate.db, "auth.refused");
+    let refusals = support::events_of_kind(&gate.db, "auth.refused");
     for (name, _, code) in &matrix {
         assert!(
             refusals
@@ -491,7 +482,7 @@ async fn http_refuses_the_attack_matrix_and_lists_tools_per_token() {
     assert_eq!((by("user:alice"), by("user:bob")), (1, 2), "{calls:?}");
     assert!(calls.iter().all(|c| c["transport"] == "http"));
     assert!(calls.iter().any(|c| c["token_id"] == "t-alice"));
-    let started: Vec<Value> = events(&gate.db, "session.started")
+    let started: Vec<Value> = support::events_of_kind(&gate.db, "session.started")
         .into_iter()
         .map(|e| e["caller"]["principal"].clone())
         .collect();

@@ -213,17 +213,6 @@ async fn changed(watcher: &ListWatcher, within: Duration) -> bool {
         .is_ok()
 }
 
-fn events_of_kind(db: &std::path::Path, kind: &str) -> Vec<serde_json::Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    stmt.query_map([kind], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn an_edited_policy_takes_effect_without_a_restart() {
     let watcher = ListWatcher::default();
@@ -271,7 +260,7 @@ async fn an_edited_policy_takes_effect_without_a_restart() {
 
     let db = gate.db.clone();
     let dir = gate.stop().await;
-    let reloaded = events_of_kind(&db, "policy.reloaded");
+    let reloaded = support::events_of_kind(&db, "policy.reloaded");
     assert_eq!(reloaded.len(), 1);
     let rows = export(&db, None);
     assert_ne!(
@@ -280,7 +269,7 @@ async fn an_edited_policy_takes_effect_without_a_restart() {
     );
     assert_eq!(reloaded[0]["version"], rows[1]["policy_version"]);
     assert_eq!(reloaded[0]["previous_version"], rows[0]["policy_version"]);
-    let rejected = events_of_kind(&db, "policy.rejected");
+    let rejected = support::events_of_kind(&db, "policy.rejected");
     assert_eq!(rejected.len(), 1);
     assert!(
         rejected[0]["errors"][0]

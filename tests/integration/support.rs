@@ -372,3 +372,15 @@ pub fn start_http(policy: &str, env: &[(&str, &str)]) -> HttpGate {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// The `data` of every audit event of `kind`, oldest first, read straight from SQLite.
+pub fn events_of_kind(db: &Path, kind: &str) -> Vec<Value> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
+        .unwrap();
+    stmt.query_map([kind], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
+        .collect()
+}
