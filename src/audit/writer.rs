@@ -48,6 +48,8 @@ pub enum EventKind {
     ApprovalExpired,
     /// A call used a granted approval.
     ApprovalConsumed,
+    /// Someone exported or replayed recorded calls (who, with which filters).
+    AuditViewed,
 }
 
 impl EventKind {
@@ -68,6 +70,7 @@ impl EventKind {
             EventKind::ApprovalDenied => "approval.denied",
             EventKind::ApprovalExpired => "approval.expired",
             EventKind::ApprovalConsumed => "approval.consumed",
+            EventKind::AuditViewed => "audit.viewed",
         }
     }
 }

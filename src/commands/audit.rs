@@ -17,8 +17,17 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             session,
             filter,
         } => {
-            let reader = Reader::open(&super::db_path(db)?)?;
+            let db = super::db_path(db)?;
+            let reader = Reader::open(&db)?;
             let calls = super::filtered_calls(&reader, session.as_deref(), &filter)?;
+            super::record_view(
+                &db,
+                "audit export",
+                session.as_deref(),
+                &filter,
+                calls.len(),
+                serde_json::json!({}),
+            )?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for record in calls {
                 serde_json::to_writer(&mut out, &record)?;

@@ -30,6 +30,52 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Records that recorded calls were looked at (`audit.viewed`: who, which command, which
+/// filters, how many calls) before they are shown. A look that cannot be recorded is refused.
+fn record_view(
+    db: &std::path::Path,
+    command: &str,
+    session: Option<&str>,
+    filter: &crate::cli::CallFilter,
+    calls: usize,
+    extra: serde_json::Value,
+) -> anyhow::Result<()> {
+    use crate::audit::{AuditLog, Event, EventKind};
+    let by = crate::identity::operator(None, |k| std::env::var(k).ok())?;
+    let mut data = serde_json::json!({
+        "by": by,
+        "command": command,
+        "session": session,
+        "since": filter.since,
+        "until": filter.until,
+        "principal": filter.principal,
+        "tool": filter.tool,
+        "decision": filter.decision,
+        "calls": calls,
+    });
+    if let (Some(d), serde_json::Value::Object(e)) = (data.as_object_mut(), extra) {
+        d.extend(e);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let audit = AuditLog::open(db)?;
+        let recorded = audit
+            .append(Event {
+                kind: EventKind::AuditViewed,
+                session: None,
+                call_id: None,
+                data,
+            })
+            .await;
+        audit.shutdown().await;
+        recorded
+            .map(drop)
+            .context("this look at the audit log cannot itself be recorded, so nothing is shown")
+    })
+}
+
 /// The database path given, or the default state location.
 fn db_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     given

@@ -13,7 +13,8 @@ use crate::{
 };
 
 pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let reader = Reader::open(&super::db_path(args.db.clone())?)?;
+    let db = super::db_path(args.db.clone())?;
+    let reader = Reader::open(&db)?;
     let calls = super::filtered_calls(&reader, args.session.as_deref(), &args.filter)?;
     let label = args
         .session
@@ -39,6 +40,17 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    super::record_view(
+        &db,
+        "replay",
+        args.session.as_deref(),
+        &args.filter,
+        calls.len(),
+        serde_json::json!({
+            "policy": args.policy.as_ref().map(|p| p.display().to_string()),
+            "full": args.full,
+        }),
+    )?;
     let detail = if args.full {
         Detail::Full
     } else {

@@ -188,6 +188,15 @@ async fn a_held_delete_runs_only_once_approved_and_only_once() {
         transcript.contains(&format!("approval pending ({id})")),
         "{transcript}"
     );
+    // Looking is recorded too: who exported and replayed what.
+    let views = support::events_of_kind(&db, "audit.viewed");
+    let commands: Vec<&str> = views
+        .iter()
+        .map(|v| v["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(commands, ["audit export", "replay"]);
+    assert_eq!(views[1]["session"], session);
+    assert!(views[0]["by"].as_str().is_some_and(|by| !by.is_empty()));
     let kinds = event_kinds(&db, &id);
     assert_eq!(
         kinds,
