@@ -318,6 +318,20 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove events recorded before a date, leaving an `audit.pruned` event so `verify`
+    /// still proves what remains.
+    Prune {
+        /// The audit database [default: as for `serve`].
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Remove events recorded before this time (RFC 3339, or a date `YYYY-MM-DD`: before
+        /// that day began).
+        #[arg(long, value_name = "TIME")]
+        before: String,
+        /// Who prunes, recorded [default: the OS user].
+        #[arg(long = "as", value_name = "user:NAME")]
+        as_user: Option<String>,
+    },
     /// Check the hash chain (and, with `--checkpoints`, that nothing up to the last signed
     /// checkpoint is missing): exit 0 when intact, 1 naming the first damage.
     Verify {

@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod prune;
 mod reader;
 pub mod record;
 mod schema;

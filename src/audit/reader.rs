@@ -131,6 +131,8 @@ pub struct CheckpointReport {
     pub covered_to: Option<i64>,
     /// The first problem, if any.
     pub damage: Option<CheckpointDamage>,
+    /// Checkpoints of events removed by `audit prune` (not comparable any more).
+    pub pruned: usize,
 }
 
 /// The result of verifying the chain.
@@ -140,6 +142,8 @@ pub struct VerifyReport {
     pub events: u64,
     /// The first damage found, if any.
     pub damage: Option<Damage>,
+    /// When the log was pruned: the last pruned event (the chain starts after it).
+    pub pruned_through: Option<i64>,
 }
 
 fn read_error(e: impl std::fmt::Display) -> AuditError {
@@ -226,6 +230,7 @@ impl Reader {
             checkpoints: 0,
             covered_to: None,
             damage: None,
+            pruned: 0,
         };
         for (i, cp) in checkpoints.iter().enumerate() {
             report.checkpoints += 1;
@@ -239,6 +244,15 @@ impl Reader {
                     last_seq,
                 });
                 return Ok(report);
+            }
+            let first_seq: i64 = self
+                .conn
+                .query_row("SELECT COALESCE(MIN(seq), 1) FROM events", [], |r| r.get(0))
+                .map_err(read_error)?;
+            if cp.seq < first_seq && self.chain_start()?.2 == Some(first_seq - 1) {
+                // Pruned on purpose (an `audit.pruned` event says so): nothing to compare.
+                report.pruned += 1;
+                continue;
             }
             let hash: Option<String> = self
                 .conn
@@ -256,12 +270,50 @@ impl Reader {
         Ok(report)
     }
 
+    /// Where the chain starts: event 1 after the genesis hash, or — after `audit prune` — the
+    /// first remaining event, after the hash of the last pruned one, as the newest
+    /// `audit.pruned` event naming exactly that event says.
+    fn chain_start(&self) -> Result<(i64, String, Option<i64>), AuditError> {
+        let first: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT seq, prev_hash FROM events ORDER BY seq LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(read_error)?;
+        let Some((seq, prev_hash)) = first.filter(|(seq, _)| *seq > 1) else {
+            return Ok((1, GENESIS.to_owned(), None));
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq DESC")
+            .map_err(read_error)?;
+        let prunes = stmt
+            .query_map([super::prune::PRUNED], |r| r.get::<_, String>(0))
+            .map_err(read_error)?;
+        for data in prunes {
+            let data: serde_json::Value =
+                serde_json::from_str(&data.map_err(read_error)?).unwrap_or_default();
+            let through = data
+                .get("pruned_through")
+                .and_then(serde_json::Value::as_i64);
+            let hash = data
+                .get("pruned_head_hash")
+                .and_then(serde_json::Value::as_str);
+            if through == Some(seq - 1) && hash == Some(prev_hash.as_str()) {
+                return Ok((seq, prev_hash, Some(seq - 1)));
+            }
+        }
+        Ok((1, GENESIS.to_owned(), None))
+    }
+
     /// Walks the whole chain and reports the first damaged event.
     pub fn verify(&self) -> Result<VerifyReport, AuditError> {
+        let (mut expected_seq, mut prev, pruned_through) = self.chain_start()?;
         let mut stmt = self.conn.prepare(schema::ALL_EVENTS).map_err(read_error)?;
         let mut rows = stmt.query([]).map_err(read_error)?;
-        let mut expected_seq = 1;
-        let mut prev = GENESIS.to_owned();
         let mut events = 0;
         while let Some(r) = rows.next().map_err(read_error)? {
             let seq: i64 = r.get(0).map_err(read_error)?;
@@ -296,7 +348,11 @@ impl Reader {
                 None
             };
             if damage.is_some() {
-                return Ok(VerifyReport { events, damage });
+                return Ok(VerifyReport {
+                    events,
+                    damage,
+                    pruned_through,
+                });
             }
             events += 1;
             expected_seq = seq + 1;
@@ -305,6 +361,7 @@ impl Reader {
         Ok(VerifyReport {
             events,
             damage: None,
+            pruned_through,
         })
     }
 }

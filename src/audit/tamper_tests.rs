@@ -44,7 +44,8 @@ async fn an_intact_log_verifies() {
         verify(&path),
         VerifyReport {
             events: 5,
-            damage: None
+            damage: None,
+            pruned_through: None,
         }
     );
 }
@@ -139,7 +140,70 @@ async fn appends_continue_the_chain_after_a_restart() {
         verify(&path),
         VerifyReport {
             events: 3,
-            damage: None
+            damage: None,
+            pruned_through: None,
         }
+    );
+}
+
+#[tokio::test]
+async fn a_pruned_log_still_verifies_and_a_running_writer_continues_after_it() {
+    let (_dir, path) = log_with(6).await;
+    let writer = AuditLog::open(&path).unwrap();
+    // Everything so far is "old".
+    let future = "2999-01-01T00:00:00Z";
+    let pruned = prune::prune(&path, future, "user:ops").unwrap();
+    // The newest event stays as the chain's head; the prune event follows it.
+    assert_eq!(
+        (pruned.removed, pruned.through, pruned.event),
+        (5, 5, Some(7))
+    );
+    writer
+        .append(Event {
+            kind: EventKind::SessionStarted,
+            session: None,
+            call_id: None,
+            data: json!({"after": "prune"}),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        verify(&path),
+        VerifyReport {
+            events: 3,
+            damage: None,
+            pruned_through: Some(5),
+        }
+    );
+    let nothing = prune::prune(&path, "2000-01-01T00:00:00Z", "user:ops").unwrap();
+    assert_eq!(nothing.event, None);
+}
+
+#[tokio::test]
+async fn deleting_old_events_without_a_prune_record_is_still_found() {
+    let (_dir, path) = log_with(5).await;
+    tamper(&path, "DELETE FROM events WHERE seq <= 2");
+    assert_eq!(
+        verify(&path).damage,
+        Some(Damage::Missing {
+            seq: 3,
+            expected: 1
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_prune_record_must_name_the_hash_the_remaining_chain_starts_from() {
+    let (_dir, path) = log_with(6).await;
+    prune::prune(&path, "2999-01-01T00:00:00Z", "user:ops").unwrap();
+    // Someone removes one more event and hopes the prune record covers it.
+    tamper(&path, "DELETE FROM events WHERE seq = 6");
+    let report = verify(&path);
+    assert_eq!(
+        report.damage,
+        Some(Damage::Missing {
+            seq: 7,
+            expected: 1
+        })
     );
 }

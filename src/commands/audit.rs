@@ -2,7 +2,7 @@
 
 use std::{io::Write, path::Path, process::ExitCode};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use crate::{
     audit::{Reader, checkpoint},
@@ -66,6 +66,31 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::Prune {
+            db,
+            before,
+            as_user,
+        } => {
+            let db = super::db_path(db)?;
+            if !db.exists() {
+                bail!("no audit log at `{}`", db.display());
+            }
+            let before = super::parse_time(&before, false)?
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+            let by = crate::identity::operator(as_user.as_deref(), |k| std::env::var(k).ok())?;
+            let pruned = crate::audit::prune::prune(&db, &before, &by)?;
+            let mut out = std::io::stdout().lock();
+            match pruned.event {
+                None => writeln!(out, "nothing recorded before {before}; nothing pruned")?,
+                Some(seq) => writeln!(
+                    out,
+                    "pruned {} event(s) through event {} (recorded before {before}); event {seq} records the prune",
+                    pruned.removed, pruned.through
+                )?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AuditCommand::Verify {
             db,
             checkpoints,
@@ -87,9 +112,13 @@ fn verify(path: &Path, checkpoints: Option<&Path>, key: Option<&str>) -> anyhow:
         )?;
         return Ok(ExitCode::FAILURE);
     }
+    let pruned = report
+        .pruned_through
+        .map(|n| format!(" (events 1..{n} were pruned, as an `audit.pruned` event records)"))
+        .unwrap_or_default();
     writeln!(
         out,
-        "{}: intact: {} event(s) verified",
+        "{}: intact: {} event(s) verified{pruned}",
         path.display(),
         report.events
     )?;

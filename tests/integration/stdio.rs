@@ -463,6 +463,42 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
     // 8 events of the session, and the three exports above (`audit.viewed` each).
     assert_eq!(support::events_of_kind(&db, "audit.viewed").len(), 3);
     assert!(String::from_utf8_lossy(&verify.stdout).contains("intact: 11 event(s)"));
+
+    // Retention: pruning the old events leaves a log that still verifies.
+    let prune = support::awsgate()
+        .args([
+            "audit",
+            "prune",
+            "--before",
+            "2999-01-01",
+            "--as",
+            "user:ops",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&prune.stdout).into_owned();
+    assert!(
+        prune.status.success() && said.starts_with("pruned 10 event(s) through event 10"),
+        "{said}{}",
+        String::from_utf8_lossy(&prune.stderr)
+    );
+    let verify = support::awsgate()
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verify.stdout).into_owned();
+    assert!(
+        verify.status.success()
+            && said.contains("intact: 2 event(s) verified (events 1..10 were pruned"),
+        "{said}"
+    );
+    assert_eq!(
+        support::events_of_kind(&db, "audit.pruned")[0]["by"],
+        "user:ops"
+    );
     drop(dir);
 }
 
