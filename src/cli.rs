@@ -128,6 +128,14 @@ pub struct ServeArgs {
     /// Checkpoint at least this often while events arrive (e.g. `60s`, `5m`).
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub checkpoint_interval: humantime::Duration,
+    /// Also POST each checkpoint (JSON) to this URL, retried with backoff.
+    #[arg(
+        long,
+        env = "AWSGATE_CHECKPOINT_WEBHOOK",
+        value_name = "URL",
+        requires = "checkpoints"
+    )]
+    pub checkpoint_webhook: Option<String>,
     /// stdio in jwt mode: read the caller's token from this file (re-read when it changes);
     /// otherwise from AWSGATE_TOKEN.
     #[arg(long, value_name = "FILE")]

@@ -22,3 +22,4 @@ pub mod policy;
 pub mod reload;
 pub mod replay;
 pub mod suggest;
+pub mod webhook;

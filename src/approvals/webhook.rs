@@ -2,15 +2,9 @@
 //! when it is decided, with a Slack-compatible `text` field. Delivery runs in the background,
 //! retried with backoff, logged when it finally fails — it never holds up a call.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use super::Request;
-
-/// Attempts per delivery, and the wait before the first retry (doubling after each).
-const ATTEMPTS: u32 = 4;
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 
 /// What happened to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,35 +69,7 @@ pub fn payload(event: Event, request: &Request) -> Value {
     json!({ "event": event.as_str(), "text": text, "approval": request })
 }
 
-/// Posts `body` to every URL in the background; each delivery is retried with backoff.
+/// Posts `body` to every URL in the background, retried with backoff.
 pub fn deliver(http: &reqwest::Client, urls: &[String], body: Value) {
-    for url in urls {
-        let (http, url, body) = (http.clone(), url.clone(), body.clone());
-        let event = body.get("event").cloned().unwrap_or_default();
-        tokio::spawn(async move {
-            let mut backoff = FIRST_BACKOFF;
-            for attempt in 1..=ATTEMPTS {
-                let sent = http
-                    .post(&url)
-                    .timeout(Duration::from_secs(5))
-                    .json(&body)
-                    .send()
-                    .await;
-                match sent {
-                    Ok(r) if r.status().is_success() => return,
-                    Ok(r) => {
-                        tracing::warn!(%url, attempt, status = %r.status(), "approval webhook refused")
-                    }
-                    Err(e) => {
-                        tracing::warn!(%url, attempt, error = %e, "approval webhook unreachable")
-                    }
-                }
-                if attempt < ATTEMPTS {
-                    tokio::time::sleep(backoff).await;
-                    backoff = backoff.saturating_mul(2);
-                }
-            }
-            tracing::error!(%url, %event, "approval webhook gave up after {ATTEMPTS} attempts");
-        });
-    }
+    crate::webhook::deliver(http, urls, body);
 }

@@ -120,6 +120,8 @@ pub struct CheckpointConfig {
     pub interval: Duration,
     /// The signing key.
     pub key: CheckpointKey,
+    /// Where each checkpoint is also sent (a task posts them to the webhook).
+    pub notify: Option<tokio::sync::mpsc::UnboundedSender<Checkpoint>>,
 }
 
 /// The writer thread's checkpointing state.
@@ -153,6 +155,10 @@ impl Checkpointer {
             return;
         }
         let cp = self.config.key.sign(seq, head);
+        if let Some(notify) = &self.config.notify {
+            // Another copy off the box; the file is still written.
+            let _ = notify.send(cp.clone());
+        }
         match append_line(&self.config.file, &cp) {
             Ok(()) => {
                 self.last_seq = seq;

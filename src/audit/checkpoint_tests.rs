@@ -32,6 +32,7 @@ async fn log_with_checkpoints(
             every,
             interval: std::time::Duration::from_secs(3600),
             key,
+            notify: None,
         }),
     )
     .unwrap();

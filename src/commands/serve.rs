@@ -78,8 +78,16 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
+    let (notify, checkpoint_posts) = match &args.checkpoint_webhook {
+        Some(url) => {
+            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+            (Some(sender), Some((url.clone(), receiver)))
+        }
+        None => (None, None),
+    };
     let checkpoints = match &args.checkpoints {
         Some(file) => Some(CheckpointConfig {
+            notify,
             file: file.clone(),
             every: args.checkpoint_every.max(1),
             interval: *args.checkpoint_interval,
@@ -115,6 +123,16 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Checkpoints go to the webhook in order; the final one is delivered before exit.
+        let poster = checkpoint_posts.map(|(url, mut checkpoints)| {
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                while let Some(cp) = checkpoints.recv().await {
+                    let body = serde_json::to_value(&cp).unwrap_or_default();
+                    crate::webhook::post(&http, &url, &body).await;
+                }
+            })
+        });
         let aws = SdkBackend::load().await?;
         if let Some(endpoint) = &aws.endpoint_override {
             tracing::info!(%endpoint, "AWS endpoint overridden");
@@ -163,6 +181,14 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         sweeper.abort();
         // Commit what is queued and write the final checkpoint before exiting.
         audit_handle.shutdown().await;
+        drop(audit_handle);
+        if let Some(poster) = poster
+            && tokio::time::timeout(std::time::Duration::from_secs(20), poster)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the checkpoint webhook did not take the last checkpoints in time");
+        }
         served?;
         anyhow::Ok(ExitCode::SUCCESS)
     })

@@ -817,9 +817,27 @@ async fn signed_checkpoints_reveal_a_truncated_log() {
     let dir = tempfile::tempdir().unwrap();
     let checkpoints = dir.path().join("checkpoints.jsonl");
     let cp_path = checkpoints.to_str().unwrap().to_owned();
+    // A second copy off the box: a webhook receiving every checkpoint.
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/checkpoints", listener.local_addr().unwrap());
+    {
+        let received = received.clone();
+        let app = axum::Router::new().route(
+            "/checkpoints",
+            axum::routing::post(move |axum::Json(cp): axum::Json<serde_json::Value>| {
+                received.lock().unwrap().push(cp);
+                async { "ok" }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    }
     let gate = support::start(GateOptions {
         policy: POLICY,
-        env: vec![("AWSGATE_CHECKPOINTS", &cp_path)],
+        env: vec![
+            ("AWSGATE_CHECKPOINTS", &cp_path),
+            ("AWSGATE_CHECKPOINT_WEBHOOK", &hook),
+        ],
         ..Default::default()
     })
     .await;
@@ -830,6 +848,26 @@ async fn signed_checkpoints_reveal_a_truncated_log() {
     let db = gate.db.clone();
     let key = std::fs::read_to_string(db.parent().unwrap().join("checkpoint.pub")).unwrap();
     let state = gate.stop().await;
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&checkpoints)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for _ in 0..100 {
+        if received.lock().unwrap().len() >= written.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        !written.is_empty(),
+        "at least the shutdown checkpoint: {written:?}"
+    );
+    assert_eq!(
+        *received.lock().unwrap(),
+        written,
+        "the webhook got every checkpoint the file holds, in order"
+    );
 
     let verify = || {
         support::awsgate()
