@@ -90,6 +90,19 @@ pub struct ReplayArgs {
     /// Re-evaluate every call under this policy (AWS is not touched).
     #[arg(long, value_name = "NEW.toml")]
     pub policy: Option<PathBuf>,
+    /// Re-run the read-only calls against AWS now (writes never are), mask the responses
+    /// as then, and show how each differs from what the agent saw.
+    #[arg(long, conflicts_with = "policy")]
+    pub execute_read_only: bool,
+    /// With `--execute-read-only`: the policy whose masking rules apply (the one the session
+    /// ran under) [default: AWSGATE_POLICY; without one, only the always-on protection].
+    #[arg(
+        long,
+        env = "AWSGATE_POLICY",
+        value_name = "FILE",
+        requires = "execute_read_only"
+    )]
+    pub masking: Option<PathBuf>,
     /// Which calls.
     #[command(flatten)]
     pub filter: CallFilter,

@@ -400,10 +400,164 @@ pub fn json(
     out
 }
 
+/// One difference between two JSON values, at a JSON path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// Where (`$.Contents[2].Size`).
+    pub path: String,
+    /// What the agent saw then (`None`: absent).
+    pub then: Option<Value>,
+    /// What AWS answers now (`None`: absent).
+    pub now: Option<Value>,
+}
+
+/// The differences between `then` and `now`, depth first; arrays compared by position.
+pub fn diff(then: &Value, now: &Value) -> Vec<Difference> {
+    let mut out = Vec::new();
+    diff_at("$", then, now, &mut out);
+    out
+}
+
+fn diff_at(path: &str, then: &Value, now: &Value, out: &mut Vec<Difference>) {
+    match (then, now) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let p = format!("{path}.{k}");
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => diff_at(&p, x, y, out),
+                    (x, y) => out.push(Difference {
+                        path: p,
+                        then: x.cloned(),
+                        now: y.cloned(),
+                    }),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for i in 0..a.len().max(b.len()) {
+                let p = format!("{path}[{i}]");
+                match (a.get(i), b.get(i)) {
+                    (Some(x), Some(y)) => diff_at(&p, x, y, out),
+                    (x, y) => out.push(Difference {
+                        path: p,
+                        then: x.cloned(),
+                        now: y.cloned(),
+                    }),
+                }
+            }
+        }
+        (x, y) if x == y => {}
+        (x, y) => out.push(Difference {
+            path: path.to_owned(),
+            then: Some(x.clone()),
+            now: Some(y.clone()),
+        }),
+    }
+}
+
+/// What re-running one recorded call gave.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Rerun {
+    /// It ran; how the masked answer differs from the recorded one (empty: the same).
+    Ran {
+        /// The differences.
+        differences: Vec<Difference>,
+    },
+    /// It was not re-run: why (a write, a refused call, masked arguments).
+    Skipped {
+        /// Why.
+        why: String,
+    },
+    /// AWS (or the way to it) failed now.
+    Failed {
+        /// The error, masked.
+        error: String,
+    },
+}
+
+/// Renders re-run results next to their calls.
+pub fn rerun_text(calls: &[CallRecord], reruns: &[Rerun]) -> String {
+    let mut out = String::new();
+    let (mut same, mut changed, mut skipped) = (0, 0, 0);
+    for (r, rerun) in calls.iter().zip(reruns) {
+        let _ = writeln!(
+            out,
+            "{}  {}  {}",
+            time_of(&r.ts),
+            r.tool,
+            serde_json::to_string(&r.args).unwrap_or_default()
+        );
+        match rerun {
+            Rerun::Ran { differences } if differences.is_empty() => {
+                same += 1;
+                let _ = writeln!(out, "    same as then");
+            }
+            Rerun::Ran { differences } => {
+                changed += 1;
+                let _ = writeln!(out, "    {} difference(s) from then:", differences.len());
+                let show = |v: &Option<Value>| {
+                    v.as_ref().map_or_else(
+                        || "(absent)".to_owned(),
+                        |v| clip(&serde_json::to_string(v).unwrap_or_default(), 120),
+                    )
+                };
+                for d in differences {
+                    let _ = writeln!(out, "    {}: {} → {}", d.path, show(&d.then), show(&d.now));
+                }
+            }
+            Rerun::Skipped { why } => {
+                skipped += 1;
+                let _ = writeln!(out, "    not re-run: {why}");
+            }
+            Rerun::Failed { error } => {
+                changed += 1;
+                let _ = writeln!(out, "    fails now: {error}");
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "re-run now: {same} the same, {changed} different, {skipped} not re-run"
+    );
+    out
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::parse_policy;
+
+    #[test]
+    fn diff_names_every_changed_added_and_removed_path() {
+        let then =
+            serde_json::json!({"Contents": [{"Key": "a", "Size": 1}], "KeyCount": 1, "Gone": true});
+        let now = serde_json::json!({"Contents": [{"Key": "a", "Size": 2}, {"Key": "b", "Size": 3}], "KeyCount": 2});
+        let d = diff(&then, &now);
+        let paths: Vec<&str> = d.iter().map(|x| x.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "$.Contents[0].Size",
+                "$.Contents[1]",
+                "$.Gone",
+                "$.KeyCount"
+            ]
+        );
+        assert_eq!(d[1].then, None);
+        assert_eq!(d[2].now, None);
+        assert!(diff(&then, &then).is_empty());
+    }
 
     fn record(tool: &str, args: Value, decision: &str, status: CallStatus) -> CallRecord {
         serde_json::from_value(serde_json::json!({

@@ -1,9 +1,10 @@
-//! `awsgate replay`: a recorded session as a transcript, and what another policy would have
-//! decided. Reads the audit log only; never touches AWS.
+//! `awsgate replay`: a recorded session as a transcript, what another policy would have
+//! decided (without touching AWS), and — with `--execute-read-only` — how the session's reads
+//! answer now.
 
 use std::{io::Write, process::ExitCode};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use crate::{
     audit::Reader,
@@ -40,6 +41,9 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    if args.execute_read_only {
+        return rerun(&db, &label, &calls, &args);
+    }
     super::record_view(
         &db,
         "replay",
@@ -93,6 +97,136 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         ReplayFormat::Markdown => write!(out, "{}", replay::markdown(&label, &calls, detail))?,
         ReplayFormat::Html => write!(out, "{}", replay::html(&label, &calls, detail))?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--execute-read-only`: the session's read-only calls, made again now through the AWS SDK
+/// (never a write), masked as then, compared with what the agent saw.
+fn rerun(
+    db: &std::path::Path,
+    label: &str,
+    calls: &[crate::audit::record::CallRecord],
+    args: &ReplayArgs,
+) -> anyhow::Result<ExitCode> {
+    use crate::{
+        audit::record::CallStatus,
+        aws::{Backend, SdkBackend},
+        catalogue::{ToolCall, ToolId},
+        identity::Principal,
+        masking::{MaskKey, MaskPolicy, Scrubber},
+        replay::Rerun,
+    };
+    if !matches!(args.format, ReplayFormat::Text | ReplayFormat::Json) {
+        anyhow::bail!("`--execute-read-only` writes text or json");
+    }
+    let masking = match &args.masking {
+        Some(path) => config::load_policy(path)?.policy.masking,
+        None => MaskPolicy::default(),
+    };
+    let state_dir = db.parent().unwrap_or(std::path::Path::new("."));
+    // The same key as `serve`, so `token` masking gives the same tokens as then.
+    let key = MaskKey::load_or_create(state_dir)
+        .with_context(|| format!("cannot read the masking key in `{}`", state_dir.display()))?;
+    let will_run = calls
+        .iter()
+        .filter(|r| {
+            r.status == CallStatus::Ok && r.tool.parse::<ToolId>().is_ok_and(|t| t.spec().read_only)
+        })
+        .count();
+    // Re-running reads AWS again: that is recorded before it happens.
+    super::record_view(
+        db,
+        "replay --execute-read-only",
+        args.session.as_deref(),
+        &args.filter,
+        calls.len(),
+        serde_json::json!({"re_run": will_run}),
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let reruns: Vec<Rerun> = runtime.block_on(async {
+        let aws = SdkBackend::load().await?;
+        let scrubber = Scrubber::new(aws.secrets);
+        let mut out = Vec::with_capacity(calls.len());
+        for r in calls {
+            let skip = |why: &str| Rerun::Skipped {
+                why: why.to_owned(),
+            };
+            let Ok(tool) = r.tool.parse::<ToolId>() else {
+                out.push(skip("no such tool"));
+                continue;
+            };
+            if !tool.spec().read_only {
+                out.push(skip("it writes; writes are never re-run"));
+                continue;
+            }
+            if r.status != CallStatus::Ok {
+                out.push(skip("it did not succeed then"));
+                continue;
+            }
+            if !r.masked_args.is_empty() {
+                out.push(skip(
+                    "its arguments were recorded masked, so the call cannot be rebuilt",
+                ));
+                continue;
+            }
+            let call = match ToolCall::parse(tool, r.args.as_object().cloned()) {
+                Ok(call) => call,
+                Err(e) => {
+                    out.push(skip(&format!(
+                        "its recorded arguments no longer parse: {e}"
+                    )));
+                    continue;
+                }
+            };
+            let principal = Principal {
+                user: r
+                    .principal
+                    .strip_prefix("user:")
+                    .unwrap_or(&r.principal)
+                    .to_owned(),
+                groups: r.groups.clone(),
+                client: r.client.clone(),
+            };
+            let plan = masking.plan(&principal, Some(tool));
+            out.push(match aws.backend.execute(&call).await {
+                Ok(response) => {
+                    let mut body = response.body;
+                    plan.value(&mut body, &key);
+                    scrubber.value(&mut body);
+                    Rerun::Ran {
+                        differences: crate::replay::diff(&r.response, &body),
+                    }
+                }
+                Err(e) => {
+                    let (text, _) = plan.text(&e.to_string(), &key);
+                    Rerun::Failed {
+                        error: scrubber.text(&text).into_owned(),
+                    }
+                }
+            });
+        }
+        anyhow::Ok(out)
+    })?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        ReplayFormat::Json => {
+            let rows: Vec<serde_json::Value> = calls
+                .iter()
+                .zip(&reruns)
+                .map(|(c, r)| serde_json::json!({"call_id": c.call_id, "ts": c.ts, "tool": c.tool, "args": c.args, "rerun": r}))
+                .collect();
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({"session": label, "reruns": rows}),
+            )?;
+            writeln!(out)?;
+        }
+        _ => write!(out, "{}", crate::replay::rerun_text(calls, &reruns))?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -901,3 +901,88 @@ async fn signed_checkpoints_reveal_a_truncated_log() {
     assert!(out.contains("TAMPERED: events 6..7 were deleted"), "{out}");
     drop(state);
 }
+
+#[tokio::test]
+async fn re_running_a_sessions_reads_shows_what_changed_since() {
+    let s3 = support::s3().await;
+    let bucket = unique("rerun");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    support::put(&s3, &bucket, "report.txt", "draft 1").await;
+    let gate = support::start(GateOptions {
+        policy: POLICY,
+        as_user: Some("user:bob"),
+        ..Default::default()
+    })
+    .await;
+    structured(
+        &gate
+            .call("s3_list_objects", json!({"bucket": bucket}))
+            .await,
+    );
+    structured(
+        &gate
+            .call(
+                "s3_get_object",
+                json!({"bucket": bucket, "key": "report.txt"}),
+            )
+            .await,
+    );
+    structured(
+        &gate
+            .call(
+                "s3_put_object",
+                json!({"bucket": bucket, "key": "note.txt", "body": "hi"}),
+            )
+            .await,
+    );
+    let db = gate.db.clone();
+    let dir = gate.stop().await;
+    let session = export(&db, None)[0]["session"].as_str().unwrap().to_owned();
+
+    // The world moves on: the report is rewritten, the note removed.
+    support::put(&s3, &bucket, "report.txt", "draft 2, longer").await;
+    s3.delete_object()
+        .bucket(&bucket)
+        .key("note.txt")
+        .send()
+        .await
+        .unwrap();
+    let out = support::awsgate()
+        .args(["replay", &session, "--execute-read-only", "--db"])
+        .arg(&db)
+        .env("AWS_ENDPOINT_URL", support::endpoint())
+        .env("AWS_REGION", support::REGION)
+        .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", support::SECRET)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("$.Body: \"draft 1\" → \"draft 2, longer\""),
+        "the read shows the new body: {text}"
+    );
+    assert!(text.contains("$.ContentLength: 7 → 15"), "{text}");
+    assert!(
+        text.contains("not re-run: it writes; writes are never re-run"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("re-run now: 0 the same, 2 different, 1 not re-run\n"),
+        "{text}"
+    );
+    assert!(!text.contains(support::SECRET));
+    // The put was not repeated: the note stays deleted.
+    assert!(!support::object_exists(&s3, &bucket, "note.txt").await);
+    let views = support::events_of_kind(&db, "audit.viewed");
+    assert_eq!(
+        views.last().unwrap()["command"],
+        "replay --execute-read-only"
+    );
+    assert_eq!(views.last().unwrap()["re_run"], 2);
+    drop(dir);
+}
