@@ -175,6 +175,14 @@ fn time_of(ts: &str) -> &str {
     ts.get(11..23).unwrap_or(ts)
 }
 
+/// How a call's message is labelled: what AWS answered, or what awsgate told the agent.
+fn error_label(s: CallStatus) -> &'static str {
+    match s {
+        CallStatus::Error => "error",
+        _ => "told the agent",
+    }
+}
+
 fn status_word(s: CallStatus) -> String {
     serde_json::to_value(s)
         .ok()
@@ -257,7 +265,7 @@ pub fn text(
         let _ = writeln!(out, "\n{}  {}  {}", time_of(&r.ts), r.tool, r.args);
         let _ = writeln!(out, "    {}", outcome_line(r));
         if let Some(e) = &r.error {
-            let _ = writeln!(out, "    error: {e}");
+            let _ = writeln!(out, "    {}: {e}", error_label(r.status));
         }
         if let Some(m) = masked_note(r) {
             let _ = writeln!(out, "    masked: {m}");
@@ -298,7 +306,12 @@ pub fn markdown(session: &str, calls: &[CallRecord], detail: Detail) -> String {
         let _ = writeln!(out, "- arguments: `{}`", r.args);
         let _ = writeln!(out, "- outcome: {}", outcome_line(r));
         if let Some(e) = &r.error {
-            let _ = writeln!(out, "- error: {}", e.replace('\n', " "));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                error_label(r.status),
+                e.replace('\n', " ")
+            );
         }
         if let Some(m) = masked_note(r) {
             let _ = writeln!(out, "- masked: {m}");

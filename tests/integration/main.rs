@@ -16,5 +16,6 @@ mod cli;
 mod confirm;
 mod identity;
 mod policy;
+mod replay;
 mod stdio;
 mod support;
