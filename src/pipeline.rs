@@ -179,6 +179,8 @@ pub struct Gate<B> {
     scope: ArnScope,
     auth: Option<Authenticator>,
     approvals: Option<Approvals>,
+    /// How many refused authentications each peer may have recorded per minute.
+    refusals: RefusalLimiter,
     /// Confirmations asked in a result (protocol 2026-07-28): handle → (what call, when).
     asked: std::sync::Mutex<std::collections::HashMap<String, (String, Instant)>>,
 }
@@ -254,6 +256,7 @@ impl<B: Backend> Gate<B> {
             auth: None,
             approvals: None,
             asked: std::sync::Mutex::new(std::collections::HashMap::new()),
+            refusals: RefusalLimiter::default(),
         }
     }
 
@@ -330,21 +333,27 @@ impl<B: Backend> Gate<B> {
             )),
         };
         if let Err(e) = &outcome {
-            let event = Event {
-                kind: EventKind::AuthRefused,
-                session: at.session.clone(),
-                call_id: None,
-                data: self.scrubbed(json!({
-                    "transport": at.transport.as_str(),
-                    "code": e.code(),
-                    "reason": e.to_string(),
-                    "remote": at.remote,
-                    "what": at.what,
-                    "policy_version": policy.version,
-                })),
-            };
-            if let Err(audit) = self.audit.append(event).await {
-                tracing::error!(error = %audit, "could not record a refused authentication");
+            // A stream of bad tokens from one peer must not flood the log: past the limit,
+            // refusals are counted and the count goes into the next one recorded.
+            let suppressed = self.refusals.admit(at.remote.as_deref());
+            if let Some(suppressed) = suppressed {
+                let event = Event {
+                    kind: EventKind::AuthRefused,
+                    session: at.session.clone(),
+                    call_id: None,
+                    data: self.scrubbed(json!({
+                        "transport": at.transport.as_str(),
+                        "code": e.code(),
+                        "reason": e.to_string(),
+                        "remote": at.remote,
+                        "what": at.what,
+                        "policy_version": policy.version,
+                        "unrecorded_before": suppressed,
+                    })),
+                };
+                if let Err(audit) = self.audit.append(event).await {
+                    tracing::error!(error = %audit, "could not record a refused authentication");
+                }
             }
             tracing::info!(
                 code = e.code(),
@@ -1031,6 +1040,44 @@ enum Confirmed {
     No(CallStatus, Refusal),
     /// The client cannot ask.
     Unsupported,
+}
+
+/// Refused authentications recorded per peer and minute, at most.
+const REFUSALS_PER_MINUTE: u32 = 30;
+
+/// Limits how many refused authentications of one peer are recorded per minute.
+#[derive(Debug, Default)]
+struct RefusalLimiter(std::sync::Mutex<std::collections::HashMap<String, (Instant, u32, u64)>>);
+
+impl RefusalLimiter {
+    /// `Some(n)` when this refusal is to be recorded (`n` refusals of the peer went
+    /// unrecorded before it); `None` when it is over the limit. Peers are keyed by address
+    /// without the port; stdio (no address) is always recorded.
+    fn admit(&self, remote: Option<&str>) -> Option<u64> {
+        let Some(remote) = remote else {
+            return Some(0);
+        };
+        let peer = remote
+            .rsplit_once(':')
+            .map_or(remote, |(host, _)| host)
+            .to_owned();
+        let mut peers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if peers.len() > 10_000 {
+            peers.retain(|_, (since, _, _)| since.elapsed() < std::time::Duration::from_secs(60));
+        }
+        let entry = peers.entry(peer).or_insert((Instant::now(), 0, 0));
+        if entry.0.elapsed() >= std::time::Duration::from_secs(60) {
+            entry.0 = Instant::now();
+            entry.1 = 0;
+        }
+        if entry.1 < REFUSALS_PER_MINUTE {
+            entry.1 += 1;
+            Some(std::mem::take(&mut entry.2))
+        } else {
+            entry.2 += 1;
+            None
+        }
+    }
 }
 
 /// What a call held for approval asks for.

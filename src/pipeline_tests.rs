@@ -454,3 +454,23 @@ async fn regression_a_denial_quoting_an_arn_is_masked_in_the_log_and_for_the_age
     );
     assert!(!contains(&f.db_bytes(), "dana@example.com"));
 }
+
+#[test]
+fn refused_authentications_of_one_peer_are_recorded_up_to_a_limit_then_counted() {
+    let limiter = RefusalLimiter::default();
+    for _ in 0..REFUSALS_PER_MINUTE {
+        assert_eq!(limiter.admit(Some("10.0.0.9:5000")), Some(0));
+    }
+    assert_eq!(
+        limiter.admit(Some("10.0.0.9:5001")),
+        None,
+        "same peer, other port"
+    );
+    assert_eq!(limiter.admit(Some("10.0.0.9:5002")), None);
+    assert_eq!(
+        limiter.admit(Some("10.0.0.10:5000")),
+        Some(0),
+        "another peer"
+    );
+    assert_eq!(limiter.admit(None), Some(0), "stdio is always recorded");
+}

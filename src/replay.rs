@@ -306,12 +306,7 @@ pub fn markdown(session: &str, calls: &[CallRecord], detail: Detail) -> String {
         let _ = writeln!(out, "- arguments: `{}`", r.args);
         let _ = writeln!(out, "- outcome: {}", outcome_line(r));
         if let Some(e) = &r.error {
-            let _ = writeln!(
-                out,
-                "- {}: {}",
-                error_label(r.status),
-                e.replace('\n', " ")
-            );
+            let _ = writeln!(out, "- {}: {}", error_label(r.status), e.replace('\n', " "));
         }
         if let Some(m) = masked_note(r) {
             let _ = writeln!(out, "- masked: {m}");
