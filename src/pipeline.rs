@@ -84,8 +84,8 @@ pub enum Refusal {
         /// The explanation for the agent.
         explanation: String,
     },
-    /// The policy requires a human approver; this version cannot take approvals, so the call
-    /// is not made.
+    /// The policy requires a human approver, but the gate has no approval workflow (see
+    /// [`Gate::with_approvals`]), so the call is not made.
     NeedsApproval {
         /// The tool.
         tool: ToolId,

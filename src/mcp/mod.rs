@@ -61,7 +61,7 @@ pub fn agent_message(refusal: &Refusal, scrubber: &Scrubber) -> String {
                 })
                 .collect();
             format!(
-                "`{tool}` needs a human approver ({}); this awsgate cannot take approvals yet, so the call was not made",
+                "`{tool}` needs a human approver ({}), but this awsgate has no approval workflow set up, so the call was not made",
                 who.join("; ")
             )
         }
