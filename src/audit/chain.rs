@@ -66,10 +66,31 @@ pub struct Linked<'a> {
 
 /// `sha256(prev_hash ‖ canonical event)` as lowercase hex.
 pub fn link(prev_hash: &str, event: Linked<'_>) -> String {
+    hex::encode(digest(prev_hash, event))
+}
+
+/// Whether `hash` (lowercase hex) is the link of `event` after `prev_hash`, without
+/// allocating: `verify` asks this of every event.
+pub fn links_to(prev_hash: &str, event: Linked<'_>, hash: &str) -> bool {
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(digest(prev_hash, event), &mut hex).is_ok() && hex == hash.as_bytes()
+}
+
+fn digest(prev_hash: &str, event: Linked<'_>) -> [u8; 32] {
+    use std::io::Write as _;
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
+    // The sequence number as decimal text, formatted on the stack.
+    let mut buf = [0u8; 24];
+    let mut cursor = std::io::Cursor::new(buf.as_mut_slice());
+    let _ = write!(cursor, "{}", event.seq);
+    let len = usize::try_from(cursor.position()).unwrap_or(0);
+    let seq = buf
+        .get(..len)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .unwrap_or_default();
     for part in [
-        event.seq.to_string().as_str(),
+        seq,
         event.ts,
         event.kind,
         event.session.unwrap_or(""),
@@ -80,7 +101,7 @@ pub fn link(prev_hash: &str, event: Linked<'_>) -> String {
         h.update(part.len().to_le_bytes());
         h.update(part.as_bytes());
     }
-    hex::encode(h.finalize())
+    h.finalize().into()
 }
 
 #[cfg(test)]
