@@ -58,11 +58,9 @@ fn args(v: Value) -> Option<Map<String, Value>> {
     v.as_object().cloned()
 }
 
-fn gate(dir: &tempfile::TempDir) -> (Arc<Gate<InstantAws>>, Caller) {
-    let audit = AuditLog::open(&dir.path().join("bench.db")).unwrap();
-    let policy = parse_policy("bench.toml", POLICY).unwrap().policy;
-    let scrubber = Scrubber::new([Secret::new("benchSecretAccessKey0123456789abcdefghij")]);
-    let caller = Caller {
+/// The benchmarks' caller: alice of group eng, over stdio.
+fn alice() -> Caller {
+    Caller {
         principal: Principal {
             user: "alice".into(),
             groups: vec!["eng".into()],
@@ -71,7 +69,14 @@ fn gate(dir: &tempfile::TempDir) -> (Arc<Gate<InstantAws>>, Caller) {
         session: SessionId::generate(),
         transport: Transport::Stdio,
         token_id: None,
-    };
+    }
+}
+
+fn gate(dir: &tempfile::TempDir) -> (Arc<Gate<InstantAws>>, Caller) {
+    let audit = AuditLog::open(&dir.path().join("bench.db")).unwrap();
+    let policy = parse_policy("bench.toml", POLICY).unwrap().policy;
+    let scrubber = Scrubber::new([Secret::new("benchSecretAccessKey0123456789abcdefghij")]);
+    let caller = alice();
     (
         Arc::new(Gate::new(
             policy,
@@ -175,16 +180,7 @@ fn report_approval_latency(rt: &tokio::runtime::Runtime) {
     )
     .with_approvals(Store::open(&db).unwrap());
     let admin = Store::open(&db).unwrap();
-    let caller = Caller {
-        principal: Principal {
-            user: "alice".into(),
-            groups: vec!["eng".into()],
-            client: Some("bench".into()),
-        },
-        session: SessionId::generate(),
-        transport: Transport::Stdio,
-        token_id: None,
-    };
+    let caller = alice();
     let bob = Principal {
         user: "bob".into(),
         groups: vec![],

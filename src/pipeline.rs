@@ -585,12 +585,31 @@ impl<B: Backend> Gate<B> {
                         .masked_text(&plan, &explain::denial_text(&decision, &request, &policy)),
                 },
             )),
-            Effect::Confirm => match self.confirmation(ctx, &mut decided, caller, tool).await {
-                Confirmed::Yes => None,
-                Confirmed::No(status, refusal) => Some((status, refusal)),
-                // The client cannot ask: deny, or let approvers decide instead.
-                Confirmed::Unsupported => match policy.approvals.confirm_fallback {
-                    ConfirmFallback::Approve if !decision.approvals.is_empty() => {
+            Effect::Approve | Effect::Confirm => {
+                // `approve` holds the call for approvers; `confirm` asks the caller's human,
+                // and holds it for approvers only when the client cannot ask and the policy
+                // escalates (`confirm_fallback = "approve"`).
+                let hold = if decision.effect == Effect::Approve {
+                    Ok(())
+                } else {
+                    match self.confirmation(ctx, &mut decided, caller, tool).await {
+                        Confirmed::Yes => Err(None),
+                        Confirmed::No(status, refusal) => Err(Some((status, refusal))),
+                        Confirmed::Unsupported => match policy.approvals.confirm_fallback {
+                            ConfirmFallback::Approve if !decision.approvals.is_empty() => Ok(()),
+                            fallback => Err(Some((
+                                CallStatus::NeedsConfirmation,
+                                Refusal::NeedsConfirmation {
+                                    tool,
+                                    rules: decision.rules.clone(),
+                                    escalated: fallback == ConfirmFallback::Approve,
+                                },
+                            ))),
+                        },
+                    }
+                };
+                match hold {
+                    Ok(()) => {
                         self.held(
                             &mut decided,
                             caller,
@@ -603,28 +622,8 @@ impl<B: Backend> Gate<B> {
                         )
                         .await
                     }
-                    fallback => Some((
-                        CallStatus::NeedsConfirmation,
-                        Refusal::NeedsConfirmation {
-                            tool,
-                            rules: decision.rules.clone(),
-                            escalated: fallback == ConfirmFallback::Approve,
-                        },
-                    )),
-                },
-            },
-            Effect::Approve => {
-                self.held(
-                    &mut decided,
-                    caller,
-                    tool,
-                    &call_id,
-                    &args_json,
-                    &decision,
-                    &policy,
-                    progress,
-                )
-                .await
+                    Err(outcome) => outcome,
+                }
             }
         };
         if let Some((status, refusal)) = refused {
