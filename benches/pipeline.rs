@@ -203,7 +203,7 @@ fn report_approval_latency(rt: &tokio::runtime::Runtime) {
             }],
             reason: None,
         };
-        let now = approvals::unix_now();
+        let now = awsgate::audit::unix_now();
         let (r, _) = admin.pending_or_create(new, now).unwrap();
         admin
             .decide(r.id.as_str(), &bob, Verdict::Approve, None, now)

@@ -183,7 +183,7 @@ async fn list_approvals<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Re
     let Some(store) = state.gate.approval_store() else {
         return no_approvals();
     };
-    match store.list(true, approvals::unix_now()) {
+    match store.list(true, crate::audit::unix_now()) {
         Ok(list) => Json(list).into_response(),
         Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "storage", &e.to_string()),
     }
@@ -197,7 +197,7 @@ async fn show_approval<B: Backend>(
     let Some(store) = state.gate.approval_store() else {
         return no_approvals();
     };
-    match store.get(&id, approvals::unix_now()) {
+    match store.get(&id, crate::audit::unix_now()) {
         Ok(Some(r)) => Json(r).into_response(),
         Ok(None) => problem(
             StatusCode::NOT_FOUND,

@@ -798,7 +798,13 @@ impl<B: Backend> Gate<B> {
         let version = &ask.policy.version;
         if let Some(granted) = flow
             .store
-            .consume_granted(user, &digest, version, ask.call_id, approvals::unix_now())
+            .consume_granted(
+                user,
+                &digest,
+                version,
+                ask.call_id,
+                crate::audit::unix_now(),
+            )
             .map_err(unavailable)?
         {
             self.approval_step(EventKind::ApprovalConsumed, &granted, ask.call_id)
@@ -825,7 +831,7 @@ impl<B: Backend> Gate<B> {
         };
         let (request, created) = flow
             .store
-            .pending_or_create(new, approvals::unix_now())
+            .pending_or_create(new, crate::audit::unix_now())
             .map_err(unavailable)?;
         if created {
             self.approval_step(EventKind::ApprovalRequested, &request, &request.call_id)
@@ -844,7 +850,7 @@ impl<B: Backend> Gate<B> {
         let deadline = Instant::now() + ask.policy.approvals.wait;
         let mut told = None::<Instant>;
         loop {
-            let now = approvals::unix_now();
+            let now = crate::audit::unix_now();
             let current = flow
                 .store
                 .get(&id, now)
@@ -928,7 +934,7 @@ impl<B: Backend> Gate<B> {
         let Some(flow) = &self.approvals else {
             return;
         };
-        match flow.store.expire(approvals::unix_now()) {
+        match flow.store.expire(crate::audit::unix_now()) {
             Ok(expired) => {
                 for r in expired {
                     self.approval_step(EventKind::ApprovalExpired, &r, &r.call_id)

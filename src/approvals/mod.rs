@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::{
-    audit::{AuditError, chain::canonical_json},
+    audit::{AuditError, chain::canonical_json, rfc3339, write_error},
     identity::Principal,
     ids::{ApprovalId, CallId},
     policy::{ApprovalRequirement, PrincipalPattern},
@@ -304,21 +304,6 @@ fn storage(e: impl fmt::Display) -> DecideError {
     DecideError::Storage(e.to_string())
 }
 
-fn audit_error(e: rusqlite::Error) -> AuditError {
-    AuditError::Write(e.to_string())
-}
-
-/// Seconds since the epoch as RFC 3339.
-pub fn rfc3339(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 const COLUMNS: &str = "id, call_id, requester, tool, args, args_digest, policy_version, \
 requirements, reason, created_at, expires_at, state, decided_at, usable_until, consumed_by";
 
@@ -413,7 +398,7 @@ impl Store {
 
     /// One request, with its votes.
     pub fn get(&self, id: &str, now: i64) -> Result<Option<Request>, AuditError> {
-        load(&self.conn(), id, now).map_err(audit_error)
+        load(&self.conn(), id, now).map_err(write_error)
     }
 
     /// Requests, newest first; only those still pending with `pending_only`.
@@ -422,15 +407,15 @@ impl Store {
         let ids: Vec<String> = {
             let mut stmt = conn
                 .prepare("SELECT id FROM approvals ORDER BY created_at DESC, id DESC")
-                .map_err(audit_error)?;
+                .map_err(write_error)?;
             stmt.query_map([], |r| r.get(0))
-                .map_err(audit_error)?
+                .map_err(write_error)?
                 .collect::<Result<_, _>>()
-                .map_err(audit_error)?
+                .map_err(write_error)?
         };
         let mut out = Vec::new();
         for id in ids {
-            if let Some(r) = load(&conn, &id, now).map_err(audit_error)?
+            if let Some(r) = load(&conn, &id, now).map_err(write_error)?
                 && (!pending_only || r.state == State::Pending)
             {
                 out.push(r);
@@ -470,9 +455,9 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(audit_error)?;
+            .map_err(write_error)?;
         match id {
-            Some(id) => load(&conn, &id, now).map_err(audit_error),
+            Some(id) => load(&conn, &id, now).map_err(write_error),
             None => Ok(None),
         }
     }
@@ -487,7 +472,7 @@ impl Store {
                  WHERE id = ?1 AND state = 'approved' AND usable_until > ?3",
                 params![id, call_id.as_str(), now],
             )
-            .map_err(audit_error)?;
+            .map_err(write_error)?;
         Ok(changed == 1)
     }
 
@@ -500,7 +485,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(audit_error)?;
+            .map_err(write_error)?;
         let existing: Option<String> = tx
             .query_row(
                 "SELECT id FROM approvals WHERE requester_user = ?1 AND args_digest = ?2
@@ -510,7 +495,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(audit_error)?;
+            .map_err(write_error)?;
         let (id, created) = match existing {
             Some(id) => (id, false),
             None => {
@@ -541,13 +526,13 @@ impl Store {
                         expires,
                     ],
                 )
-                .map_err(audit_error)?;
+                .map_err(write_error)?;
                 (id.as_str().to_owned(), true)
             }
         };
-        tx.commit().map_err(audit_error)?;
+        tx.commit().map_err(write_error)?;
         let request = load(&conn, &id, now)
-            .map_err(audit_error)?
+            .map_err(write_error)?
             .ok_or_else(|| AuditError::Write("the approval request vanished".into()))?;
         Ok((request, created))
     }
@@ -661,15 +646,15 @@ impl Store {
                         OR (state = 'approved' AND usable_until <= ?1)
                      RETURNING id",
                 )
-                .map_err(audit_error)?;
+                .map_err(write_error)?;
             stmt.query_map([now], |r| r.get(0))
-                .map_err(audit_error)?
+                .map_err(write_error)?
                 .collect::<Result<_, _>>()
-                .map_err(audit_error)?
+                .map_err(write_error)?
         };
         let mut out = Vec::new();
         for id in ids {
-            if let Some(r) = load(&conn, &id, now).map_err(audit_error)? {
+            if let Some(r) = load(&conn, &id, now).map_err(write_error)? {
                 out.push(r);
             }
         }
@@ -729,7 +714,7 @@ pub async fn decide_recorded(
     reason: Option<&str>,
 ) -> Result<Outcome, DecideError> {
     use crate::audit::{Event, EventKind};
-    let now = unix_now();
+    let now = crate::audit::unix_now();
     let outcome = match store.decide(id, approver, verdict, reason, now) {
         Ok(o) => o,
         Err(DecideError::Expired(id, at)) => {
@@ -787,11 +772,6 @@ pub async fn decide_recorded(
         webhook::deliver(http, webhooks, webhook::payload(event, r));
     }
     Ok(outcome)
-}
-
-/// Seconds since the epoch, now.
-pub fn unix_now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {

@@ -20,6 +20,34 @@ pub use reader::{
 };
 pub use writer::{AuditLog, Event, EventKind};
 
+/// Now, as RFC 3339 in UTC: the form of every timestamp in the audit database.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+}
+
+/// Seconds since the epoch as RFC 3339 (empty if out of range).
+pub fn rfc3339(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Now, in seconds since the epoch (approval times, token claims).
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A failed write to the audit database, as its callers report it.
+pub(crate) fn write_error(e: impl std::fmt::Display) -> AuditError {
+    AuditError::Write(e.to_string())
+}
+
 /// A connection to the audit database (created if missing, schema applied), for the state
 /// that lives beside the events: the revocation list.
 pub fn connect(path: &std::path::Path) -> Result<rusqlite::Connection, AuditError> {

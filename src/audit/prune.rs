@@ -6,12 +6,11 @@ use std::path::Path;
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::{
     AuditError,
     chain::{self, Linked},
-    schema,
+    schema, write_error,
 };
 
 /// The kind of the event a prune leaves.
@@ -26,10 +25,6 @@ pub struct Pruned {
     pub through: i64,
     /// The sequence number of the `audit.pruned` event.
     pub event: Option<i64>,
-}
-
-fn write_error(e: rusqlite::Error) -> AuditError {
-    AuditError::Write(e.to_string())
 }
 
 /// Removes every event recorded before `before` (RFC 3339, compared as recorded), except the
@@ -71,9 +66,7 @@ pub fn prune(db: &Path, before: &str, by: &str) -> Result<Pruned, AuditError> {
         .execute("DELETE FROM events WHERE seq <= ?1", [through])
         .map_err(write_error)?;
     tx.execute_batch(schema::CREATE).map_err(write_error)?;
-    let ts = OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"));
+    let ts = super::now_rfc3339();
     let data = chain::canonical_json(&json!({
         "before": before,
         "by": by,

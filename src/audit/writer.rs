@@ -6,7 +6,6 @@ use std::{path::Path, sync::mpsc, thread};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use tokio::sync::oneshot;
 
 use super::{
@@ -238,7 +237,7 @@ fn run(
                 Err(e) => {
                     tracing::error!(error = %e, "audit log write failed; the calls waiting on it are refused");
                     for job in batch {
-                        let _ = job.reply.send(Err(AuditError::Write(e.to_string())));
+                        let _ = job.reply.send(Err(super::write_error(&e)));
                     }
                 }
             }
@@ -268,9 +267,7 @@ fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<(Vec<i64>, (
         let mut insert = tx.prepare_cached(schema::INSERT)?;
         for job in batch {
             seq += 1;
-            let ts = OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"));
+            let ts = super::now_rfc3339();
             let e = &job.event;
             let data = chain::canonical_json(&e.data);
             let session = e.session.as_ref().map(SessionId::as_str);

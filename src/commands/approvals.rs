@@ -18,7 +18,7 @@ use crate::{
 pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
     let db = super::db_path(args.db.clone())?;
     let store = Store::open(&db)?;
-    let now = approvals::unix_now();
+    let now = crate::audit::unix_now();
     let mut out = std::io::stdout().lock();
     match &args.command {
         ApprovalsCommand::List { all, json } => {

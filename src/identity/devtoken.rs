@@ -160,10 +160,8 @@ impl Claims {
     }
 }
 
-/// Seconds since the epoch, now.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
+/// Seconds since the epoch, now (for the `iat`/`nbf`/`exp` claims).
+pub use crate::audit::unix_now as now;
 
 #[cfg(test)]
 mod tests {

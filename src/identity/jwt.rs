@@ -191,11 +191,8 @@ fn unverified_time(token: &str, claim: &str) -> String {
         })
         .and_then(|p| serde_json::from_slice::<Value>(&p).ok())
         .and_then(|c| c.get(claim).and_then(Value::as_i64))
-        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .map(crate::audit::rfc3339)
+        .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "?".to_owned())
 }
 

@@ -15,7 +15,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::{AuthError, Identity};
-use crate::audit::AuditError;
+use crate::audit::{AuditError, now_rfc3339, write_error};
 
 /// What a revocation names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,16 +104,6 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revocation> {
     })
 }
 
-fn db_error(e: rusqlite::Error) -> AuditError {
-    AuditError::Write(e.to_string())
-}
-
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 /// Adds a revocation; returns it.
 pub fn revoke(
     conn: &Connection,
@@ -124,12 +114,12 @@ pub fn revoke(
 ) -> Result<Revocation, AuditError> {
     conn.execute(
         "INSERT INTO revocations (kind, value, reason, revoked_by, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![target.as_str(), value, reason, by, now()],
+        params![target.as_str(), value, reason, by, now_rfc3339()],
     )
-    .map_err(db_error)?;
+    .map_err(write_error)?;
     let id = conn.last_insert_rowid();
     conn.query_row(&format!("SELECT {COLUMNS} WHERE id = ?1"), [id], row)
-        .map_err(db_error)
+        .map_err(write_error)
 }
 
 /// Lifts every revocation in force of `target` `value`; returns those lifted.
@@ -145,9 +135,9 @@ pub fn undo(
         .collect::<Vec<_>>();
     conn.execute(
         "UPDATE revocations SET undone_by = ?3, undone_at = ?4 WHERE kind = ?1 AND value = ?2 AND undone_at IS NULL",
-        params![target.as_str(), value, by, now()],
+        params![target.as_str(), value, by, now_rfc3339()],
     )
-    .map_err(db_error)?;
+    .map_err(write_error)?;
     Ok(lifted)
 }
 
@@ -165,9 +155,9 @@ pub fn list(conn: &Connection, in_force_only: bool) -> Result<Vec<Revocation>, A
     };
     let mut stmt = conn
         .prepare(&format!("SELECT {COLUMNS}{filter} ORDER BY id"))
-        .map_err(db_error)?;
-    let rows = stmt.query_map([], row).map_err(db_error)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
+        .map_err(write_error)?;
+    let rows = stmt.query_map([], row).map_err(write_error)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(write_error)
 }
 
 /// The revocations in force, as a running server checks them on every call.
