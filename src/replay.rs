@@ -12,7 +12,6 @@ use serde_json::Value;
 use crate::{
     audit::record::{CallRecord, CallStatus},
     catalogue::{ArnScope, ToolCall, ToolId},
-    identity::Principal,
     policy::{self, Effect, Policy, Request},
 };
 
@@ -53,18 +52,6 @@ pub struct Reevaluation {
     pub change: Change,
 }
 
-fn principal_of(r: &CallRecord) -> Principal {
-    Principal {
-        user: r
-            .principal
-            .strip_prefix("user:")
-            .unwrap_or(&r.principal)
-            .to_owned(),
-        groups: r.groups.clone(),
-        client: r.client.clone(),
-    }
-}
-
 /// Re-evaluates one recorded call under `policy`. Arguments are the recorded (masked) ones,
 /// so conditions on masked values see the mask, not the original.
 pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
@@ -79,7 +66,7 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
     let Ok(tool) = r.tool.parse::<ToolId>() else {
         return out;
     };
-    let principal = principal_of(r);
+    let principal = r.caller();
     if !policy::is_visible(&principal, tool, policy) {
         out.after = "deny".into();
         out.rules = policy::hidden_by(&principal, tool, policy)

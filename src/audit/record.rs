@@ -208,6 +208,19 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
+    /// The caller as policy sees it (the recorded `user:` prefix removed).
+    pub fn caller(&self) -> crate::identity::Principal {
+        crate::identity::Principal {
+            user: self
+                .principal
+                .strip_prefix("user:")
+                .unwrap_or(&self.principal)
+                .to_owned(),
+            groups: self.groups.clone(),
+            client: self.client.clone(),
+        }
+    }
+
     /// Merges a decision with its completion (if any) into one record.
     pub fn merge(ts: String, decided: Decided, completed: Option<Completed>) -> Self {
         let mut record = CallRecord {

@@ -114,7 +114,6 @@ fn rerun(
         audit::record::CallStatus,
         aws::{Backend, SdkBackend},
         catalogue::{ToolCall, ToolId},
-        identity::Principal,
         masking::{MaskKey, MaskPolicy, Scrubber},
         replay::Rerun,
     };
@@ -183,16 +182,7 @@ fn rerun(
                     continue;
                 }
             };
-            let principal = Principal {
-                user: r
-                    .principal
-                    .strip_prefix("user:")
-                    .unwrap_or(&r.principal)
-                    .to_owned(),
-                groups: r.groups.clone(),
-                client: r.client.clone(),
-            };
-            let plan = masking.plan(&principal, Some(tool));
+            let plan = masking.plan(&r.caller(), Some(tool));
             out.push(match aws.backend.execute(&call).await {
                 Ok(response) => {
                     let mut body = response.body;
