@@ -139,6 +139,8 @@ pub enum Refusal {
         tool: ToolId,
         /// What to ask.
         message: String,
+        /// Which call the answer must come back for ([`approvals::digest`]).
+        binding: String,
     },
     /// The caller's human said no.
     ConfirmDeclined {
@@ -229,8 +231,9 @@ pub enum ConfirmAnswer {
 /// Asks the caller's own human to confirm a call.
 #[async_trait::async_trait]
 pub trait Confirmer: Send + Sync {
-    /// Shows `message` and returns the answer.
-    async fn confirm(&self, message: &str) -> ConfirmAnswer;
+    /// Shows `message` and returns the answer. `binding` names the call ([`approvals::digest`]
+    /// of its requester, tool and arguments), for an answer brought back in a later request.
+    async fn confirm(&self, message: &str, binding: &str) -> ConfirmAnswer;
 }
 
 impl<B: Backend> Gate<B> {
@@ -592,7 +595,10 @@ impl<B: Backend> Gate<B> {
                 let hold = if decision.effect == Effect::Approve {
                     Ok(())
                 } else {
-                    match self.confirmation(ctx, &mut decided, caller, tool).await {
+                    match self
+                        .confirmation(ctx, &mut decided, caller, tool, &args_json)
+                        .await
+                    {
                         Confirmed::Yes => Err(None),
                         Confirmed::No(status, refusal) => Err(Some((status, refusal))),
                         Confirmed::Unsupported => match policy.approvals.confirm_fallback {
@@ -698,6 +704,7 @@ impl<B: Backend> Gate<B> {
         decided: &mut Decided,
         caller: &Caller,
         tool: ToolId,
+        args: &Value,
     ) -> Confirmed {
         let message = format!(
             "{} wants to run {} with {} ({}). Allow it?",
@@ -706,8 +713,9 @@ impl<B: Backend> Gate<B> {
             decided.args,
             tool.spec().iam_action
         );
+        let binding = approvals::digest(&caller.principal.user, tool.name(), args);
         let answer = match ctx.confirmer {
-            Some(confirmer) => confirmer.confirm(&message).await,
+            Some(confirmer) => confirmer.confirm(&message, &binding).await,
             None => ConfirmAnswer::Unsupported,
         };
         let (answer, via, outcome) = match answer {
@@ -720,7 +728,11 @@ impl<B: Backend> Gate<B> {
             ConfirmAnswer::Ask => {
                 return Confirmed::No(
                     CallStatus::NeedsConfirmation,
-                    Refusal::ConfirmationRequired { tool, message },
+                    Refusal::ConfirmationRequired {
+                        tool,
+                        message,
+                        binding,
+                    },
                 );
             }
             ConfirmAnswer::Unsupported => ("unsupported", "none", Confirmed::Unsupported),

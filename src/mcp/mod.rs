@@ -102,7 +102,7 @@ pub fn agent_message(refusal: &Refusal, scrubber: &Scrubber) -> String {
                 rules.join(", ")
             )
         }
-        Refusal::ConfirmationRequired { tool, message } => {
+        Refusal::ConfirmationRequired { tool, message, .. } => {
             format!("`{tool}` needs your user's confirmation: {message}")
         }
         Refusal::ConfirmDeclined { tool } => {
@@ -230,7 +230,6 @@ impl<B: Backend> Server<B> {
         &self,
         ctx: &RequestContext<RoleServer>,
         request: &CallToolRequestParams,
-        binding: &str,
     ) -> Option<Box<dyn Confirmer>> {
         let version = ctx.protocol_version();
         let stateless = version
@@ -246,13 +245,13 @@ impl<B: Backend> Server<B> {
         if !stateless {
             return Some(Box::new(Elicit(ctx.peer.clone())));
         }
-        let answer = match (&request.request_state, &request.input_responses) {
-            (Some(handle), Some(responses)) if self.gate.take_confirmation(handle, binding) => {
-                answer_of(responses)
-            }
-            _ => ConfirmAnswer::Ask,
-        };
-        Some(Box::new(Fixed(answer)))
+        Some(Box::new(Brought {
+            gate: self.gate.clone(),
+            answer: request
+                .request_state
+                .clone()
+                .zip(request.input_responses.as_ref().map(answer_of)),
+        }))
     }
 
     /// An `InputRequiredResult` asking the client's user to confirm (protocol 2026-07-28).
@@ -342,7 +341,7 @@ struct Elicit(Peer<RoleServer>);
 
 #[async_trait::async_trait]
 impl Confirmer for Elicit {
-    async fn confirm(&self, message: &str) -> ConfirmAnswer {
+    async fn confirm(&self, message: &str, _binding: &str) -> ConfirmAnswer {
         const VIA: &str = "elicitation";
         match self.0.elicit::<Confirmation>(message).await {
             Ok(Some(Confirmation { confirm: true })) => ConfirmAnswer::Accepted { via: VIA },
@@ -359,13 +358,21 @@ impl Confirmer for Elicit {
     }
 }
 
-/// A fixed answer: the one a 2026-07-28 client brought back, or "ask in the result".
-struct Fixed(ConfirmAnswer);
+/// Protocol 2026-07-28: the answer a client brought back with the handle it was given for
+/// this very call, or else "ask in the result".
+struct Brought<B> {
+    gate: Arc<Gate<B>>,
+    /// The handle (`requestState`) and the answer in `inputResponses`, when sent.
+    answer: Option<(String, ConfirmAnswer)>,
+}
 
 #[async_trait::async_trait]
-impl Confirmer for Fixed {
-    async fn confirm(&self, _message: &str) -> ConfirmAnswer {
-        self.0
+impl<B: Backend> Confirmer for Brought<B> {
+    async fn confirm(&self, _message: &str, binding: &str) -> ConfirmAnswer {
+        match &self.answer {
+            Some((handle, answer)) if self.gate.take_confirmation(handle, binding) => *answer,
+            _ => ConfirmAnswer::Ask,
+        }
     }
 }
 
@@ -471,12 +478,7 @@ impl<B: Backend> ServerHandler for Server<B> {
             });
             sender
         });
-        let binding = crate::approvals::digest(
-            &caller.principal.user,
-            &request.name,
-            &Value::Object(request.arguments.clone().unwrap_or_default()),
-        );
-        let confirmer = self.confirmer(&ctx, &request, &binding);
+        let confirmer = self.confirmer(&ctx, &request);
         let call_ctx = CallContext {
             progress: progress.as_ref(),
             confirmer: confirmer.as_deref(),
@@ -487,7 +489,9 @@ impl<B: Backend> ServerHandler for Server<B> {
             .await
         {
             // Protocol 2026-07-28: ask in the result; the client comes back with the answer.
-            Err(Refusal::ConfirmationRequired { message, .. }) => {
+            Err(Refusal::ConfirmationRequired {
+                message, binding, ..
+            }) => {
                 return Ok(self.ask_in_result(message, binding));
             }
             Ok(body) => CallToolResult::structured(body),
