@@ -40,7 +40,7 @@ fn record_view(
     calls: usize,
     extra: serde_json::Value,
 ) -> anyhow::Result<()> {
-    use crate::audit::{AuditLog, Event, EventKind};
+    use crate::audit::{Event, EventKind};
     let by = crate::identity::operator(None, |k| std::env::var(k).ok())?;
     let mut data = serde_json::json!({
         "by": by,
@@ -56,23 +56,35 @@ fn record_view(
     if let (Some(d), serde_json::Value::Object(e)) = (data.as_object_mut(), extra) {
         d.extend(e);
     }
+    append_events(
+        db,
+        vec![Event {
+            kind: EventKind::AuditViewed,
+            session: None,
+            call_id: None,
+            data,
+        }],
+    )
+    .context("this look at the audit log cannot itself be recorded, so nothing is shown")
+}
+
+/// Appends `events`, in order, to the audit log at `db` from a short-lived command: a writer
+/// of its own, which continues the chain after whatever a running server has appended.
+fn append_events(db: &std::path::Path, events: Vec<crate::audit::Event>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let audit = AuditLog::open(db)?;
-        let recorded = audit
-            .append(Event {
-                kind: EventKind::AuditViewed,
-                session: None,
-                call_id: None,
-                data,
-            })
-            .await;
+        let audit = crate::audit::AuditLog::open(db)?;
+        let mut recorded = Ok(());
+        for event in events {
+            recorded = audit.append(event).await.map(drop);
+            if recorded.is_err() {
+                break;
+            }
+        }
         audit.shutdown().await;
-        recorded
-            .map(drop)
-            .context("this look at the audit log cannot itself be recorded, so nothing is shown")
+        Ok(recorded?)
     })
 }
 

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use serde_json::json;
 
 use crate::{
-    audit::{AuditLog, Event, EventKind},
+    audit::{Event, EventKind},
     cli::RevokeArgs,
     identity::{
         self,
@@ -58,33 +58,23 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
         (EventKind::RevocationAdded, vec![r])
     };
     // The revocation is in force already; the audit event records who did it.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let audit = AuditLog::open(&db)?;
-        for r in &changed {
-            audit
-                .append(Event {
-                    kind,
-                    session: None,
-                    call_id: None,
-                    data: json!({
-                        "id": r.id,
-                        "target": r.target,
-                        "value": r.value,
-                        "reason": r.reason,
-                        "by": by,
-                    }),
-                })
-                .await
-                .context(
-                    "the revocation is in force, but it could not be recorded in the audit log",
-                )?;
-        }
-        audit.shutdown().await;
-        anyhow::Ok(())
-    })?;
+    let events = changed
+        .iter()
+        .map(|r| Event {
+            kind,
+            session: None,
+            call_id: None,
+            data: json!({
+                "id": r.id,
+                "target": r.target,
+                "value": r.value,
+                "reason": r.reason,
+                "by": by,
+            }),
+        })
+        .collect();
+    super::append_events(&db, events)
+        .context("the revocation is in force, but it could not be recorded in the audit log")?;
     for r in &changed {
         let verb = if args.undo { "lifted" } else { "revoked" };
         writeln!(std::io::stdout().lock(), "{verb}: {}", line(r))?;
