@@ -226,6 +226,8 @@ impl Reader {
             .conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
             .map_err(read_error)?;
+        // Events up to here were removed by `audit prune`, as an `audit.pruned` event records.
+        let (_, _, pruned_through) = self.chain_start()?;
         let mut report = CheckpointReport {
             checkpoints: 0,
             covered_to: None,
@@ -245,11 +247,7 @@ impl Reader {
                 });
                 return Ok(report);
             }
-            let first_seq: i64 = self
-                .conn
-                .query_row("SELECT COALESCE(MIN(seq), 1) FROM events", [], |r| r.get(0))
-                .map_err(read_error)?;
-            if cp.seq < first_seq && self.chain_start()?.2 == Some(first_seq - 1) {
+            if pruned_through.is_some_and(|through| cp.seq <= through) {
                 // Pruned on purpose (an `audit.pruned` event says so): nothing to compare.
                 report.pruned += 1;
                 continue;
