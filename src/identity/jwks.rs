@@ -112,7 +112,7 @@ impl KeyCache {
                 let secret = std::fs::read(path).map_err(|e| {
                     AuthError::KeysUnavailable(format!("cannot read `{}`: {e}", path.display()))
                 })?;
-                let secret = trim_ascii(&secret);
+                let secret = secret.trim_ascii();
                 if secret.len() < 32 {
                     return Err(AuthError::KeysUnavailable(format!(
                         "the HMAC secret in `{}` is shorter than 32 bytes",
@@ -222,10 +222,6 @@ fn read_file(path: &Path) -> Result<Vec<u8>, AuthError> {
     }
     std::fs::read(path)
         .map_err(|e| AuthError::KeysUnavailable(format!("cannot read `{}`: {e}", path.display())))
-}
-
-fn trim_ascii(bytes: &[u8]) -> &[u8] {
-    bytes.trim_ascii()
 }
 
 /// The usable keys of a JWKS document. Keys that are not for signatures, or that cannot be
