@@ -248,7 +248,6 @@ pub fn identity_from_claims(settings: &JwtSettings, claims: &Value) -> Result<Id
             client,
         },
         token_id: claims.get("jti").and_then(Value::as_str).map(str::to_owned),
-        expires_at: claims.get("exp").and_then(Value::as_i64),
     })
 }
 

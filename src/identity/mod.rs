@@ -45,8 +45,6 @@ pub struct Identity {
     pub principal: Principal,
     /// The token's `jti`, if it has one.
     pub token_id: Option<String>,
-    /// The token's `exp` (seconds since the epoch).
-    pub expires_at: Option<i64>,
 }
 
 /// Why a caller was not let in. The text is what the caller reads (never the token); the

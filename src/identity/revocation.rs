@@ -223,7 +223,6 @@ mod tests {
                 client: client.map(str::to_owned),
             },
             token_id: jti.map(str::to_owned),
-            expires_at: None,
         }
     }
 

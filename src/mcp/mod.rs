@@ -306,7 +306,6 @@ impl<B: Backend> Server<B> {
                         client: peer.peer_info().map(|info| info.client_info.name.clone()),
                     },
                     token_id: None,
-                    expires_at: None,
                 },
                 IdentityMode::Jwt(_) => {
                     let attempt = AuthAttempt {
