@@ -87,7 +87,7 @@ pub fn router<B: Backend>(
     );
     let state = Arc::new(AppState { gate, options });
     Router::new()
-        .route_service("/mcp", mcp)
+        .route_service(MCP_PATH, mcp)
         .route("/approvals", get(list_approvals::<B>))
         .route("/approvals/{id}", get(show_approval::<B>))
         .route("/approvals/{id}/{verdict}", post(decide_approval::<B>))
@@ -169,14 +169,21 @@ async fn authenticate<B: Backend>(
         what: format!("{} {}{session}", request.method(), request.uri().path()),
     };
     let token = bearer(request.headers());
+    let jsonrpc = request.uri().path() == MCP_PATH;
     match state.gate.authenticate(token, &attempt).await {
         Ok(identity) => {
             request.extensions_mut().insert(identity);
             next.run(request).await
         }
-        Err(e) => refused(&state.options, &e),
+        Err(e) => refused(&state.options, &e, jsonrpc),
     }
 }
+
+/// Where MCP is served.
+const MCP_PATH: &str = "/mcp";
+
+/// A JSON-RPC error code for "not authenticated" (implementation-defined server error range).
+const JSONRPC_UNAUTHENTICATED: i64 = -32001;
 
 /// `GET /approvals`: the pending requests.
 async fn list_approvals<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
@@ -310,9 +317,25 @@ fn bearer(headers: &HeaderMap) -> Result<String, AuthError> {
     Ok(token.trim().to_owned())
 }
 
-fn refused(options: &HttpOptions, e: &AuthError) -> Response {
+/// The answer to a request whose identity was not accepted. On the MCP endpoint the body is
+/// a JSON-RPC error (with the OAuth `error` and `error_description` in its `data`), which the
+/// official SDKs show to their user; elsewhere it is the OAuth error object.
+fn refused(options: &HttpOptions, e: &AuthError, jsonrpc: bool) -> Response {
+    let answer = |status: StatusCode, code: &str, message: &str| {
+        if !jsonrpc {
+            return problem(status, code, message);
+        }
+        let said = crate::mcp::auth_message(e);
+        let data = json!({"error": code, "error_description": message});
+        let error = json!({"code": JSONRPC_UNAUTHENTICATED, "message": said, "data": data});
+        (
+            status,
+            Json(json!({"jsonrpc": "2.0", "id": null, "error": error})),
+        )
+            .into_response()
+    };
     if e.is_server_side() {
-        return problem(StatusCode::SERVICE_UNAVAILABLE, e.code(), &e.to_string());
+        return answer(StatusCode::SERVICE_UNAVAILABLE, e.code(), &e.to_string());
     }
     let metadata = format!("{}{RESOURCE_METADATA_PATH}", options.public_url);
     // RFC 6750: no error code when no token was presented at all.
@@ -323,7 +346,7 @@ fn refused(options: &HttpOptions, e: &AuthError) -> Response {
             header_safe(&e.to_string())
         ),
     };
-    let mut response = problem(StatusCode::UNAUTHORIZED, e.code(), &e.to_string());
+    let mut response = answer(StatusCode::UNAUTHORIZED, e.code(), &e.to_string());
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response
             .headers_mut()
@@ -467,7 +490,7 @@ mod tests {
     fn challenges_stay_valid_headers_whatever_the_token_says() {
         let options = HttpOptions::loopback("http://127.0.0.1:1".into());
         let hostile = AuthError::UnknownKey(format!("k\"é\n{}", "x".repeat(5000)));
-        let response = refused(&options, &hostile);
+        let response = refused(&options, &hostile, true);
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let challenge = response.headers()[header::WWW_AUTHENTICATE]
             .to_str()
@@ -476,14 +499,18 @@ mod tests {
             "Bearer resource_metadata=\"http://127.0.0.1:1/.well-known/oauth-protected-resource\""
         ));
         assert!(challenge.len() < 400, "{challenge}");
-        let missing = refused(&options, &AuthError::MissingToken("x".into()));
+        let missing = refused(&options, &AuthError::MissingToken("x".into()), false);
         assert!(
             !missing.headers()[header::WWW_AUTHENTICATE]
                 .to_str()
                 .unwrap()
                 .contains("error=")
         );
-        let down = refused(&options, &AuthError::KeysUnavailable("timeout".into()));
+        let down = refused(
+            &options,
+            &AuthError::KeysUnavailable("timeout".into()),
+            true,
+        );
         assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 

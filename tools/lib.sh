@@ -19,6 +19,32 @@ ensure_moto() {
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$MOTO_VERSION_SPEC"
 }
 
+# The official MCP client SDKs the tests drive awsgate with: the Python SDK into the same
+# virtualenv as moto, the TypeScript SDK with npm into the cache folder. Versions are pinned in
+# tests/clients/requirements.txt and tests/clients/package.json; a changed pin reinstalls.
+ensure_sdks() {
+    ensure_moto
+    local want
+    want="$(grep -v '^#' tests/clients/requirements.txt | tr -d '[:space:]')"
+    if ! "$VENV/bin/python" -m pip show --disable-pip-version-check mcp 2>/dev/null | grep -qx "Version: ${want#*==}"; then
+        log "installing the MCP Python SDK ($want) into $VENV"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+    fi
+    local node_dir="$AWSGATE_CACHE/node"
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "the tests need Node.js and npm (for the MCP TypeScript SDK): install them, e.g. apt-get install -y nodejs npm" >&2
+        return 1
+    fi
+    if ! cmp -s tests/clients/package.json "$node_dir/package.json" || [ ! -d "$node_dir/node_modules/@modelcontextprotocol/sdk" ]; then
+        log "installing the MCP TypeScript SDK into $node_dir"
+        mkdir -p "$node_dir"
+        cp tests/clients/package.json "$node_dir/package.json"
+        (cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error >&2)
+    fi
+    export AWSGATE_NODE_MODULES="$node_dir/node_modules"
+    export AWSGATE_PYTHON="$VENV/bin/python"
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }

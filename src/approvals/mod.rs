@@ -476,7 +476,9 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// The pending request for this exact call, or a new one. `true` when it was created.
+    /// The open request for this exact call, or a new one; `true` when it was created. A
+    /// request an approver denied stays the answer to the same call until it expires, so the
+    /// agent learns of the denial (and who gave it) instead of opening request after request.
     pub fn pending_or_create(
         &self,
         new: NewRequest,
@@ -489,8 +491,8 @@ impl Store {
         let existing: Option<String> = tx
             .query_row(
                 "SELECT id FROM approvals WHERE requester_user = ?1 AND args_digest = ?2
-                   AND policy_version = ?3 AND state = 'pending' AND expires_at > ?4
-                 ORDER BY created_at LIMIT 1",
+                   AND policy_version = ?3 AND state IN ('pending', 'denied') AND expires_at > ?4
+                 ORDER BY created_at DESC LIMIT 1",
                 params![new.requester.user, new.args_digest, new.policy_version, now],
                 |r| r.get(0),
             )

@@ -191,7 +191,7 @@ fn spec<A: ToolArgs>(
         destructive: risk.destructive,
         idempotent: risk.idempotent,
         input_schema: schema_for_type::<A>(),
-        output_schema: schema_for_output::<A::Output>(),
+        output_schema: Arc::new(output::with_held(&schema_for_output::<A::Output>())),
     }
 }
 

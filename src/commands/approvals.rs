@@ -116,7 +116,7 @@ async fn approver(
         IdentityMode::Local { groups } => Ok(identity::local_principal(
             args.as_user.as_deref(),
             groups,
-            |k| std::env::var(k).ok(),
+            identity::os_user_name(),
         )?),
         IdentityMode::Jwt(settings) => {
             if args.as_user.is_some() {

@@ -78,7 +78,8 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             let before = super::parse_time(&before, false)?
                 .with_timezone(&chrono::Utc)
                 .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
-            let by = crate::identity::operator(as_user.as_deref(), |k| std::env::var(k).ok())?;
+            let by =
+                crate::identity::operator(as_user.as_deref(), crate::identity::os_user_name())?;
             let pruned = crate::audit::prune::prune(&db, &before, &by)?;
             let mut out = std::io::stdout().lock();
             match pruned.event {

@@ -41,7 +41,7 @@ fn record_view(
     extra: serde_json::Value,
 ) -> anyhow::Result<()> {
     use crate::audit::{Event, EventKind};
-    let by = crate::identity::operator(None, |k| std::env::var(k).ok())?;
+    let by = crate::identity::operator(None, crate::identity::os_user_name())?;
     let mut data = serde_json::json!({
         "by": by,
         "command": command,

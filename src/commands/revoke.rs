@@ -46,7 +46,7 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
     if value.trim().is_empty() {
         bail!("the {} to revoke is empty", target.as_str());
     }
-    let by = identity::operator(args.as_user.as_deref(), |k| std::env::var(k).ok())?;
+    let by = identity::operator(args.as_user.as_deref(), identity::os_user_name())?;
     let (kind, changed) = if args.undo {
         let lifted = revocation::undo(&conn, target, value, &by)?;
         if lifted.is_empty() {

@@ -46,7 +46,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     // The OS user matters in local mode only; there, not knowing it is fatal.
     let local_user =
-        identity::local_principal(args.as_user.as_deref(), &[], |k| std::env::var(k).ok());
+        identity::local_principal(args.as_user.as_deref(), &[], identity::os_user_name());
     let local_user = match (&local_groups, local_user) {
         (Some(_), Err(e)) => return Err(e.into()),
         (_, user) => user.ok().map(|p| p.user),

@@ -180,29 +180,26 @@ pub enum IdentityError {
     /// `--as` was not of the form `user:NAME`.
     #[error("`--as {0}` is not a user: write `--as user:NAME`")]
     NotAUser(String),
-    /// Neither `--as` nor the environment named a user.
+    /// Neither `--as`, the environment nor the OS account database named a user.
     #[error(
-        "cannot tell which OS user is running awsgate (USER and LOGNAME are unset): pass `--as user:NAME`"
+        "cannot tell which OS user is running awsgate (USER and LOGNAME are unset, and the process's user id has no account): pass `--as user:NAME`"
     )]
     NoOsUser,
 }
 
-/// Builds the local-mode principal from `--as` (if given) or the OS user name found in the
-/// environment variables `env` returns.
+/// Builds the local-mode principal from `--as` (if given) or else `os_user`, the OS user
+/// running awsgate ([`os_user_name`]).
 pub fn local_principal(
     as_user: Option<&str>,
     groups: &[String],
-    env: impl Fn(&str) -> Option<String>,
+    os_user: Option<String>,
 ) -> Result<Principal, IdentityError> {
     let user = match as_user {
         Some(spec) => match spec.strip_prefix("user:") {
             Some(name) if valid_name(name) => name.to_owned(),
             _ => return Err(IdentityError::NotAUser(spec.to_owned())),
         },
-        None => ["USER", "LOGNAME", "USERNAME"]
-            .iter()
-            .find_map(|var| env(var).filter(|v| valid_name(v)))
-            .ok_or(IdentityError::NoOsUser)?,
+        None => os_user.ok_or(IdentityError::NoOsUser)?,
     };
     Ok(Principal {
         user,
@@ -211,13 +208,43 @@ pub fn local_principal(
     })
 }
 
-/// Who runs an administrative command (`revoke`), for the record: `--as`, else the OS user,
-/// else the numeric uid (`uid:0`) when the environment names no user.
-pub fn operator(
-    as_user: Option<&str>,
+/// The OS user running awsgate: `USER`, `LOGNAME` or `USERNAME` when one is set, else the
+/// account of the process's user id as the OS resolves it (local files, LDAP, …). Launchers
+/// such as the MCP SDKs' stdio transports, containers and service managers often pass no
+/// `USER`, though the OS knows who runs the process.
+pub fn os_user_name() -> Option<String> {
+    user_name_from(|var| std::env::var(var).ok(), process_account)
+}
+
+/// The first valid name among the environment's user variables, else `account()`'s.
+fn user_name_from(
     env: impl Fn(&str) -> Option<String>,
-) -> Result<String, IdentityError> {
-    match local_principal(as_user, &[], env) {
+    account: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|var| env(var).filter(|v| valid_name(v)))
+        .or_else(|| account().filter(|name| valid_name(name)))
+}
+
+/// The account name of the process's real user id.
+#[cfg(unix)]
+fn process_account() -> Option<String> {
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|user| user.name)
+}
+
+#[cfg(not(unix))]
+fn process_account() -> Option<String> {
+    None
+}
+
+/// Who runs an administrative command (`revoke`), for the record: `--as`, else the OS user,
+/// else the numeric uid (`uid:0`) when no account names it.
+pub fn operator(as_user: Option<&str>, os_user: Option<String>) -> Result<String, IdentityError> {
+    match local_principal(as_user, &[], os_user) {
         Ok(p) => Ok(p.to_string()),
         Err(IdentityError::NoOsUser) => {
             Ok(os_uid().map_or_else(|| "unknown".to_owned(), |uid| format!("uid:{uid}")))
@@ -228,8 +255,7 @@ pub fn operator(
 
 #[cfg(unix)]
 fn os_uid() -> Option<u32> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+    Some(nix::unistd::getuid().as_raw())
 }
 
 #[cfg(not(unix))]
@@ -245,8 +271,11 @@ fn valid_name(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn env_with(user: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
-        move |var| (var == "USER").then(|| user.map(str::to_owned)).flatten()
+    fn env_with(user: Option<&'static str>) -> Option<String> {
+        user_name_from(
+            move |var| (var == "USER").then(|| user.map(str::to_owned)).flatten(),
+            || None,
+        )
     }
 
     #[test]
@@ -278,5 +307,33 @@ mod tests {
             local_principal(None, &[], env_with(None)),
             Err(IdentityError::NoOsUser)
         );
+    }
+
+    #[test]
+    fn without_user_variables_the_account_of_the_process_is_used() {
+        let no_env = |_: &str| None;
+        assert_eq!(
+            user_name_from(no_env, || Some("svc-awsgate".into())),
+            Some("svc-awsgate".into())
+        );
+        // The environment wins when it names someone; blank values do not count.
+        let blank = |var: &str| (var == "USER").then(|| " ".to_owned());
+        assert_eq!(
+            user_name_from(blank, || Some("root".into())),
+            Some("root".into())
+        );
+        let logname = |var: &str| (var == "LOGNAME").then(|| "carol".to_owned());
+        assert_eq!(
+            user_name_from(logname, || Some("root".into())),
+            Some("carol".into())
+        );
+        assert_eq!(user_name_from(no_env, || None), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_process_has_an_account() {
+        // The test runner's own user id has a passwd entry on every machine this runs on.
+        assert!(process_account().is_some_and(|name| !name.is_empty()));
     }
 }

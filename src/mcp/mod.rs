@@ -21,7 +21,10 @@ use serde_json::Value;
 
 use crate::{
     aws::{Backend, CallError},
-    catalogue::ToolSpec,
+    catalogue::{
+        ToolSpec,
+        output::{Held, HeldCall, HeldStatus},
+    },
     identity::{AuthError, Identity, Principal, TokenSource},
     ids::SessionId,
     masking::Scrubber,
@@ -482,7 +485,7 @@ impl<B: Backend> ServerHandler for Server<B> {
             progress: progress.as_ref(),
             confirmer: confirmer.as_deref(),
         };
-        let result = match self
+        match self
             .gate
             .call_with(&caller, &request.name, request.arguments, &call_ctx)
             .await
@@ -490,24 +493,54 @@ impl<B: Backend> ServerHandler for Server<B> {
             // Protocol 2026-07-28: ask in the result; the client comes back with the answer.
             Err(Refusal::ConfirmationRequired {
                 message, binding, ..
-            }) => {
-                return Ok(self.ask_in_result(message, binding));
-            }
-            Ok(body) => CallToolResult::structured(body),
-            // Pending is not a failure: the agent is told to come back once approved.
-            Err(pending @ Refusal::ApprovalPending { .. }) => {
-                CallToolResult::success(vec![ContentBlock::text(agent_message(
-                    &pending,
-                    self.gate.scrubber(),
-                ))])
-            }
-            Err(refusal) => CallToolResult::error(vec![ContentBlock::text(agent_message(
-                &refusal,
-                self.gate.scrubber(),
-            ))]),
-        };
-        Ok(result.into())
+            }) => Ok(self.ask_in_result(message, binding)),
+            outcome => Ok(tool_result(outcome, self.gate.scrubber()).into()),
+        }
     }
+}
+
+/// The `tools/call` result for a call's outcome, valid for the official MCP SDKs: AWS's
+/// answer as `structuredContent`; a held call as a non-error result whose `structuredContent`
+/// is a [`Held`] (which every tool's output schema admits); every refusal or failure as an
+/// error result with text only (clients validate no schema on errors).
+pub fn tool_result(outcome: Result<Value, Refusal>, scrubber: &Scrubber) -> CallToolResult {
+    match outcome {
+        Ok(body) => CallToolResult::structured(body),
+        Err(pending @ Refusal::ApprovalPending { .. }) => held_result(&pending, scrubber),
+        Err(refusal) => {
+            CallToolResult::error(vec![ContentBlock::text(agent_message(&refusal, scrubber))])
+        }
+    }
+}
+
+/// A call waiting for an approver: not a failure — the agent reads what it waits for, in
+/// words and as data.
+fn held_result(pending: &Refusal, scrubber: &Scrubber) -> CallToolResult {
+    let message = agent_message(pending, scrubber);
+    let Refusal::ApprovalPending {
+        tool,
+        id,
+        who,
+        expires_at,
+    } = pending
+    else {
+        return CallToolResult::error(vec![ContentBlock::text(message)]);
+    };
+    let held = Held {
+        awsgate: HeldCall {
+            status: HeldStatus::WaitingForApproval,
+            request_id: id.clone(),
+            tool: tool.name().to_owned(),
+            approvers: scrubber.text(who).into_owned(),
+            expires_at: expires_at.clone(),
+            next_step: format!(
+                "call `{tool}` again with the same arguments once request {id} is approved"
+            ),
+        },
+    };
+    let mut result = CallToolResult::success(vec![ContentBlock::text(message)]);
+    result.structured_content = serde_json::to_value(held).ok();
+    result
 }
 
 #[cfg(test)]
@@ -545,5 +578,130 @@ mod tests {
             detail: "unknown field `s3cr3t-value-123`".into(),
         };
         assert!(!agent_message(&leaky, &scrubber).contains("s3cr3t-value-123"));
+    }
+
+    /// What the official TypeScript and Python SDKs check on a `tools/call` result: a
+    /// non-error result of a tool with an output schema carries `structuredContent`, and any
+    /// `structuredContent` validates against that schema.
+    fn sdk_accepts(spec: &ToolSpec, result: &CallToolResult) -> Result<(), String> {
+        let Some(content) = &result.structured_content else {
+            return match result.is_error {
+                Some(true) => Ok(()),
+                _ => Err("has an output schema but did not return structured content".into()),
+            };
+        };
+        let schema = Value::Object((*spec.output_schema).clone());
+        let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
+        validator.validate(content).map_err(|e| e.to_string())
+    }
+
+    fn every_refusal(tool: catalogue::ToolId) -> Vec<Refusal> {
+        vec![
+            Refusal::UnknownTool {
+                name: tool.name().into(),
+                denied_by: None,
+            },
+            Refusal::Denied {
+                tool,
+                explanation: "denied by policy rule `r`".into(),
+            },
+            Refusal::NeedsApproval {
+                tool,
+                requirements: Vec::new(),
+            },
+            Refusal::ApprovalPending {
+                tool,
+                id: "apr_0123".into(),
+                who: "1 of group:sre".into(),
+                expires_at: "2026-12-01T10:00:00Z".into(),
+            },
+            Refusal::ApprovalDenied {
+                tool,
+                id: "apr_0123".into(),
+                by: "user:bob".into(),
+                reason: Some("not now".into()),
+            },
+            Refusal::ApprovalGone {
+                tool,
+                id: "apr_0123".into(),
+                what: "expired".into(),
+            },
+            Refusal::NeedsConfirmation {
+                tool,
+                rules: vec![RuleId::new("c")],
+                escalated: false,
+            },
+            Refusal::ConfirmDeclined { tool },
+            Refusal::InvalidArguments {
+                tool,
+                detail: "missing field `bucket`".into(),
+            },
+            Refusal::AuditUnavailable,
+            Refusal::OutcomeUnrecorded { tool },
+            Refusal::Failed {
+                tool,
+                error: CallError::Aws {
+                    code: "NoSuchKey".into(),
+                    message: "gone".into(),
+                    request_id: Some("req-1".into()),
+                },
+            },
+            Refusal::Failed {
+                tool,
+                error: CallError::Unreachable("timeout".into()),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_outcome_of_every_tool_is_accepted_by_the_official_sdks() {
+        let scrubber = Scrubber::new(Vec::new());
+        for spec in catalogue::all() {
+            for refusal in every_refusal(spec.id) {
+                let what = format!("{} / {refusal:?}", spec.id);
+                let result = tool_result(Err(refusal), &scrubber);
+                sdk_accepts(spec, &result).unwrap_or_else(|e| panic!("{what}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_held_call_is_not_an_error_and_says_what_it_waits_for() {
+        let scrubber = Scrubber::new(Vec::new());
+        let pending = Refusal::ApprovalPending {
+            tool: catalogue::ToolId::S3DeleteObject,
+            id: "apr_42".into(),
+            who: "1 of user:bob".into(),
+            expires_at: "2026-12-01T10:00:00Z".into(),
+        };
+        let result = tool_result(Err(pending), &scrubber);
+        assert_eq!(result.is_error, Some(false));
+        let held: Held = serde_json::from_value(result.structured_content.unwrap()).unwrap();
+        assert_eq!(held.awsgate.status, HeldStatus::WaitingForApproval);
+        assert_eq!(held.awsgate.request_id, "apr_42");
+        assert_eq!(held.awsgate.tool, "s3_delete_object");
+        assert_eq!(held.awsgate.approvers, "1 of user:bob");
+        assert_eq!(held.awsgate.expires_at, "2026-12-01T10:00:00Z");
+        let text = result.content[0].as_text().unwrap().text.clone();
+        assert!(text.contains("waiting for a human approver"), "{text}");
+        // A failure looks different: an error, and no data to mistake for an answer.
+        let denied = tool_result(
+            Err(Refusal::ConfirmDeclined {
+                tool: catalogue::ToolId::S3DeleteObject,
+            }),
+            &scrubber,
+        );
+        assert_eq!(denied.is_error, Some(true));
+        assert!(denied.structured_content.is_none());
+    }
+
+    #[test]
+    fn an_aws_answer_never_passes_for_a_held_call() {
+        // The held branch is closed: an answer that merely has an `awsgate` field with other
+        // content does not validate as held (it may still be an AWS answer of a tool whose
+        // fields are all optional, which is what `anyOf` allows).
+        let spec = catalogue::ToolId::S3GetObject.spec();
+        let fake = CallToolResult::structured(serde_json::json!({"awsgate": {"status": "done"}}));
+        assert!(sdk_accepts(spec, &fake).is_err());
     }
 }

@@ -399,9 +399,22 @@ async fn http_refuses_the_attack_matrix_and_lists_tools_per_token() {
             token.is_some(),
             "{name}"
         );
+        // A JSON-RPC error the official SDKs show their user, with the OAuth error as data.
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["error"], *code, "{name}: {body}");
-        assert!(!body["error_description"].as_str().unwrap().is_empty());
+        assert_eq!(body["jsonrpc"], "2.0", "{name}: {body}");
+        assert_eq!(body["error"]["code"], -32001, "{name}: {body}");
+        let said = body["error"]["message"].as_str().unwrap();
+        assert!(
+            said.starts_with("awsgate did not accept your identity"),
+            "{name}: {said}"
+        );
+        assert_eq!(body["error"]["data"]["error"], *code, "{name}: {body}");
+        assert!(
+            !body["error"]["data"]["error_description"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
     }
 
     // Good tokens: each client sees the tools of its own token, on one server.

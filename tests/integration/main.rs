@@ -13,9 +13,11 @@
 
 mod approvals;
 mod cli;
+mod clients;
 mod confirm;
 mod identity;
 mod policy;
 mod replay;
+mod schemas;
 mod stdio;
 mod support;

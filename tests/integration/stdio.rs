@@ -75,11 +75,12 @@ async fn tools_list_follows_the_policy_per_principal() {
         list.annotations.as_ref().unwrap().read_only_hint,
         Some(true)
     );
-    assert!(
-        list.output_schema.as_ref().unwrap()["properties"]
-            .get("Contents")
-            .is_some()
-    );
+    // AWS's answer, or a call held for an approver.
+    let answers = list.output_schema.as_ref().unwrap()["anyOf"]
+        .as_array()
+        .unwrap();
+    assert!(answers[0]["properties"].get("Contents").is_some());
+    assert_eq!(answers[1]["required"], json!(["awsgate"]));
     assert!(list.input_schema["properties"]["bucket"]["description"].is_string());
     alice.stop().await;
     bob.stop().await;
@@ -985,4 +986,33 @@ async fn re_running_a_sessions_reads_shows_what_changed_since() {
     );
     assert_eq!(views.last().unwrap()["re_run"], 2);
     drop(dir);
+}
+
+/// Launchers such as the official SDKs' stdio transports, containers and service managers may
+/// pass no `USER`/`LOGNAME`: local mode then takes the account of the process's user id.
+#[tokio::test]
+async fn local_mode_without_user_variables_uses_the_process_account() {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let me = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let policy = format!(
+        "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"me\"\nprincipals = [\"user:{me}\"]\ntools = [\"sts_get_caller_identity\"]\neffect = \"allow\"\n"
+    );
+    let gate = support::start(GateOptions {
+        policy: &policy,
+        unset: vec!["USER", "LOGNAME", "USERNAME"],
+        ..GateOptions::default()
+    })
+    .await;
+    let result = gate.call("sts_get_caller_identity", json!({})).await;
+    assert!(support::structured(&result).contains_key("Account"));
+    let dir = gate.stop().await;
+    let calls = export(&dir.path().join("state").join("audit.db"), None);
+    let call = calls
+        .iter()
+        .find(|c| c["tool"] == "sts_get_caller_identity")
+        .unwrap();
+    assert_eq!(call["principal"], format!("user:{me}"), "{call}");
 }

@@ -111,6 +111,8 @@ pub struct GateOptions<'a> {
     pub db: Option<PathBuf>,
     /// Connect as a protocol 2026-07-28 client (`server/discover`, no `initialize`).
     pub discover: bool,
+    /// Environment variables the launcher does not pass (`USER` is set otherwise).
+    pub unset: Vec<&'a str>,
 }
 
 /// The awsgate binary with a clean environment (no AWS settings of the machine leak in).
@@ -154,6 +156,9 @@ pub async fn start_with<H: ClientHandler>(opts: GateOptions<'_>, handler: H) -> 
         }
         for (k, v) in &opts.env {
             c.env(k, v);
+        }
+        for k in &opts.unset {
+            c.env_remove(k);
         }
         c.args(&opts.args);
     });

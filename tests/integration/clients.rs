@@ -1,0 +1,338 @@
+//! The official MCP client SDKs — TypeScript (`@modelcontextprotocol/sdk`, what Claude Code,
+//! Claude Desktop and Cursor run) and Python (`mcp`) — against the real binary over stdio and
+//! streamable HTTP, with moto behind it. The scenario lives in `tests/clients/`; here the
+//! emulator is seeded, the policy and tokens are written, and AWS is checked afterwards.
+//! `tools/test` installs both SDKs and says where they are (`AWSGATE_NODE_MODULES`,
+//! `AWSGATE_PYTHON`).
+
+use std::{
+    io::Read,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use awsgate::identity::devtoken::{self, KeyKind, SigningKey};
+use serde_json::{Value, json};
+
+use crate::support::{self, ACCESS_KEY, REGION, SECRET, awsgate, object_exists, put, unique};
+
+const ISSUER: &str = "https://idp.test";
+
+#[derive(Clone, Copy, Debug)]
+enum Sdk {
+    TypeScript,
+    Python,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Transport {
+    Stdio,
+    Http,
+}
+
+/// The seeded bucket, the keys each check uses, the tokens and the policy of one run.
+struct Setup {
+    dir: tempfile::TempDir,
+    bucket: String,
+    key: SigningKey,
+    s3: aws_sdk_s3::Client,
+}
+
+impl Setup {
+    async fn new() -> Self {
+        let s3 = support::s3().await;
+        let bucket = unique("sdk");
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        for key in ["hello.txt", "approve-me.txt", "deny-me.txt", "secret/x.txt"] {
+            put(&s3, &bucket, key, format!("seeded {key}")).await;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+        std::fs::write(
+            dir.path().join("jwks.json"),
+            serde_json::to_string(&key.jwks()).unwrap(),
+        )
+        .unwrap();
+        Self {
+            dir,
+            bucket,
+            key,
+            s3,
+        }
+    }
+
+    fn token(&self, sub: &str) -> String {
+        let now = devtoken::now();
+        self.key
+            .sign(
+                &json!({"iss": ISSUER, "aud": "awsgate", "sub": sub, "iat": now, "exp": now + 900}),
+            )
+            .unwrap()
+    }
+
+    fn policy(&self) -> String {
+        format!(
+            r#"[identity]
+mode = "jwt"
+issuer = "{ISSUER}"
+audience = "awsgate"
+jwks = "{jwks}"
+
+[approvals]
+wait = "1s"
+
+[[rule]]
+id = "agent-works"
+principals = ["user:agent"]
+tools = ["*"]
+effect = "allow"
+
+[[rule]]
+id = "deletes-need-approval"
+principals = ["user:agent"]
+tools = ["s3_delete_object"]
+effect = "approve"
+approvers = ["user:approver"]
+
+[[rule]]
+id = "confirm-writes"
+principals = ["user:agent"]
+tools = ["s3_put_object"]
+resources = ["arn:aws:s3:::{bucket}/confirm/*"]
+effect = "confirm"
+
+[[rule]]
+id = "no-secrets"
+principals = ["*"]
+tools = ["s3_get_object"]
+resources = ["arn:aws:s3:::{bucket}/secret/*"]
+effect = "deny"
+reason = "secrets are off limits"
+"#,
+            jwks = self.dir.path().join("jwks.json").display(),
+            bucket = self.bucket,
+        )
+    }
+
+    /// The scenario the client script runs, as `AWSGATE_CLIENT_CASE`.
+    fn case(&self, transport: Transport, policy: &Path, db: &Path, url: Option<String>) -> Value {
+        let (_, stranger) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+        let now = devtoken::now();
+        let bad_token = stranger
+            .sign(&json!({"iss": ISSUER, "aud": "awsgate", "sub": "agent", "iat": now, "exp": now + 900}))
+            .unwrap();
+        json!({
+            "transport": if transport == Transport::Http { "http" } else { "stdio" },
+            "bin": env!("CARGO_BIN_EXE_awsgate"),
+            "policy": policy,
+            "db": db,
+            "url": url,
+            "agent_token": self.token("agent"),
+            "approver_token": self.token("approver"),
+            "bad_token": bad_token,
+            "server_env": {
+                "AWS_ENDPOINT_URL": support::endpoint(),
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY": SECRET,
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "AWSGATE_LOG": "warn",
+            },
+            // Required arguments of every tool, by name.
+            "args": {
+                "bucket": self.bucket,
+                "key": "hello.txt",
+                "body": "written through an official MCP SDK",
+            },
+            "keys": {
+                "approve": "approve-me.txt",
+                "deny": "deny-me.txt",
+                "confirm_yes": "confirm/yes.txt",
+                "confirm_no": "confirm/no.txt",
+                "missing": "no-such-key.txt",
+                "secret": "secret/x.txt",
+            },
+        })
+    }
+}
+
+fn runner(sdk: Sdk) -> Command {
+    let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    let need = |var: &str| {
+        std::env::var(var).unwrap_or_else(|_| {
+            panic!("{var} is not set: run the tests with `tools/test`, which installs the official MCP SDKs")
+        })
+    };
+    match sdk {
+        Sdk::TypeScript => {
+            let mut cmd = Command::new("node");
+            cmd.arg(clients.join("sdk_client.cjs"))
+                .env("NODE_PATH", need("AWSGATE_NODE_MODULES"));
+            cmd
+        }
+        Sdk::Python => {
+            let mut cmd = Command::new(need("AWSGATE_PYTHON"));
+            cmd.arg(clients.join("sdk_client.py"));
+            cmd
+        }
+    }
+}
+
+/// Runs the client script to its end (at most three minutes) and returns its checks.
+fn run_script(sdk: Sdk, case: &Value) -> Vec<Value> {
+    let mut child = runner(sdk)
+        .env("AWSGATE_CLIENT_CASE", case.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the {sdk:?} SDK client: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the {sdk:?} SDK client did not finish within three minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let checks: Vec<Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    for c in &checks {
+        eprintln!("{sdk:?}: {}", c);
+    }
+    let failed: Vec<&Value> = checks.iter().filter(|c| c["ok"] != true).collect();
+    assert!(
+        status.success() && failed.is_empty(),
+        "the {sdk:?} SDK client failed ({status}):\n{failed:#?}\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    checks
+}
+
+fn verify(db: &Path) {
+    let out = awsgate()
+        .args(["audit", "verify", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+async fn drive(sdk: Sdk, transport: Transport) {
+    let setup = Setup::new().await;
+    let policy = setup.policy();
+    let checks = match transport {
+        Transport::Stdio => {
+            let policy_path = setup.dir.path().join("policy.toml");
+            std::fs::write(&policy_path, &policy).unwrap();
+            let db: PathBuf = setup.dir.path().join("audit.db");
+            let checks = run_script(sdk, &setup.case(transport, &policy_path, &db, None));
+            verify(&db);
+            checks
+        }
+        Transport::Http => {
+            let gate = support::start_http(&policy, &[]);
+            let case = setup.case(
+                transport,
+                &gate.dir.path().join("policy.toml"),
+                &gate.db,
+                Some(format!("{}/mcp", gate.base)),
+            );
+            let checks = run_script(sdk, &case);
+            verify(&gate.db);
+            checks
+        }
+    };
+    // Every check ran — none was skipped — and every tool of the catalogue was called.
+    let names: Vec<&str> = checks.iter().filter_map(|c| c["case"].as_str()).collect();
+    let mut expected: Vec<String> = [
+        "list_tools",
+        "held_then_approved",
+        "approver_denied",
+        "confirm_accepted",
+        "confirm_declined",
+        "aws_error",
+        "denied",
+        "unknown_tool",
+        "bad_arguments",
+        "token_refused",
+    ]
+    .map(String::from)
+    .to_vec();
+    expected.extend(
+        awsgate::catalogue::all()
+            .iter()
+            .map(|t| format!("call:{}", t.id.name())),
+    );
+    for name in &expected {
+        assert!(
+            names.contains(&name.as_str()),
+            "{sdk:?} over {transport:?}: check `{name}` did not run"
+        );
+    }
+    // What the checks did, as AWS sees it.
+    let s3 = &setup.s3;
+    let b = &setup.bucket;
+    assert!(
+        !object_exists(s3, b, "approve-me.txt").await,
+        "the approved delete ran"
+    );
+    assert!(
+        object_exists(s3, b, "deny-me.txt").await,
+        "the denied delete did not"
+    );
+    assert!(
+        object_exists(s3, b, "confirm/yes.txt").await,
+        "the confirmed put ran"
+    );
+    assert!(
+        !object_exists(s3, b, "confirm/no.txt").await,
+        "the declined put did not"
+    );
+    assert!(
+        object_exists(s3, b, "hello.txt").await,
+        "the held generic delete did not run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typescript_sdk_over_stdio() {
+    drive(Sdk::TypeScript, Transport::Stdio).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typescript_sdk_over_http() {
+    drive(Sdk::TypeScript, Transport::Http).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_over_stdio() {
+    drive(Sdk::Python, Transport::Stdio).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_over_http() {
+    drive(Sdk::Python, Transport::Http).await;
+}
