@@ -150,8 +150,9 @@ impl ToolArgs for S3ListBucketsArgs {
     const ID: ToolId = ToolId::S3ListBuckets;
     type Output = output::ListBucketsOutput;
 
+    /// `s3:ListAllMyBuckets` has no resource in IAM: it is named only by `*`.
     fn resources(&self, _: &ArnScope) -> Vec<String> {
-        vec!["arn:aws:s3:::*".to_owned()]
+        vec!["*".to_owned()]
     }
 }
 

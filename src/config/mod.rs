@@ -9,7 +9,7 @@ pub mod raw;
 
 use std::{collections::BTreeSet, fmt, ops::Range, path::Path, time::Duration};
 
-use globset::{Glob, GlobBuilder};
+use globset::Glob;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -542,17 +542,7 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            match GlobBuilder::new(pattern).literal_separator(false).build() {
-                Ok(glob) => out.push(ResourcePattern::new(
-                    pattern.clone(),
-                    glob.compile_matcher(),
-                )),
-                Err(e) => self.error(
-                    r.span(),
-                    format!("{key}[{i}]"),
-                    format!("invalid glob `{pattern}`: {}", e.kind()),
-                ),
-            }
+            out.push(ResourcePattern::new(pattern));
         }
         out
     }
@@ -941,24 +931,18 @@ fn looks_like_region(r: &str) -> bool {
         })
 }
 
-/// Whether any of the rule's resource globs could match an ARN of `tool`: the glob's literal
-/// prefix (before its first wildcard) must be compatible with the tool's ARN prefix.
+/// Whether any of the rule's resource patterns could name an ARN of `tool`'s service, in
+/// any partition.
 fn resources_can_match(rule: &Rule, tool: ToolId) -> bool {
     let service = tool.name().split('_').next().unwrap_or_default();
-    let arn_prefix = match service {
-        "sts" => return true,
-        "s3" => "arn:aws:s3:::".to_owned(),
-        other => format!("arn:aws:{other}:"),
-    };
+    if service == "sts" {
+        return true;
+    }
+    // `arn:PARTITION:SERVICE`, the part of an ARN that names the service.
+    let reach = format!("arn:*:{service}");
     rule.resources.iter().any(|p| {
-        let literal: String = p
-            .pattern
-            .chars()
-            .take_while(|c| !"*?[{".contains(*c))
-            .collect();
-        literal.starts_with(&arn_prefix)
-            || arn_prefix.starts_with(&literal)
-            || (literal.starts_with("arn:aws") && !literal.starts_with("arn:aws:"))
+        let head: Vec<&str> = p.as_str().splitn(4, ':').take(3).collect();
+        p.as_str() == "*" || ResourcePattern::new(&head.join(":")).overlaps(&reach)
     })
 }
 
@@ -1000,7 +984,7 @@ fn version_of(
                 "id": r.id.as_str(),
                 "principals": r.principals.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "tools": r.tools.iter().map(ToolId::name).collect::<Vec<_>>(),
-                "resources": r.resources.iter().map(|p| p.pattern.as_str()).collect::<Vec<_>>(),
+                "resources": r.resources.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                 "regions": r.regions,
                 "when": r.when.as_ref().map(Condition::source),
                 "effect": r.effect.as_str(),
@@ -1402,9 +1386,9 @@ mod condition_tests {
         .unwrap()
         .policy;
         let r = &p.rules[0];
-        assert_eq!(r.resources[0].pattern, "arn:aws:s3:::logs-*");
+        assert_eq!(r.resources[0].as_str(), "arn:aws:s3:::logs-*");
         assert!(
-            r.resources[0].is_match("arn:aws:s3:::logs-a/deep/key.txt"),
+            r.resources[0].matches("arn:aws:s3:::logs-a/deep/key.txt"),
             "`*` crosses `/` in ARNs"
         );
         assert_eq!(r.regions, ["eu-west-1", "us-gov-west-1"]);

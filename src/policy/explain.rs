@@ -38,7 +38,12 @@ pub fn miss_text(rule: &Rule, miss: &Miss, req: &Request<'_>) -> String {
         Miss::Resource(index) => format!(
             "resource `{}` matches none of {}",
             req.resources.get(*index).map_or("(none)", String::as_str),
-            list(rule.resources.iter().map(|p| p.pattern.clone()))
+            list(rule.resources.iter().map(|p| p.as_str().to_owned()))
+        ),
+        Miss::NoResource => format!(
+            "no resource the call may touch ({}) is among {}",
+            list(req.resources.iter().cloned()),
+            list(rule.resources.iter().map(|p| p.as_str().to_owned()))
         ),
         Miss::When => format!(
             "`when` is false: {}",

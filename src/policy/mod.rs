@@ -6,12 +6,12 @@
 //! arguments, and no unconditional deny rule covers it. Precedence:
 //! deny > approve > confirm > allow > default deny.
 
+pub mod arn;
 pub mod condition;
 pub mod explain;
 
 use std::{fmt, time::Duration};
 
-use globset::GlobMatcher;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -119,45 +119,8 @@ impl FromIterator<ToolId> for ToolSet {
     }
 }
 
-/// A glob over ARNs, e.g. `arn:aws:s3:::logs-*` (`*` also matches `/`).
-#[derive(Debug, Clone)]
-pub struct ResourcePattern {
-    /// As written.
-    pub pattern: String,
-    /// Compiled.
-    matcher: ArnMatcher,
-}
-
-/// Most ARN globs are a literal or a literal followed by one `*`; those are matched without
-/// the glob engine.
-#[derive(Debug, Clone)]
-enum ArnMatcher {
-    Exact(String),
-    Prefix(String),
-    Glob(GlobMatcher),
-}
-
-impl ResourcePattern {
-    /// A pattern and its compiled glob (compiled with `*` matching `/`).
-    pub fn new(pattern: String, glob: GlobMatcher) -> Self {
-        let is_meta = |c: char| "*?[]{}\\".contains(c);
-        let matcher = match pattern.strip_suffix('*') {
-            _ if !pattern.contains(is_meta) => ArnMatcher::Exact(pattern.clone()),
-            Some(prefix) if !prefix.contains(is_meta) => ArnMatcher::Prefix(prefix.to_owned()),
-            _ => ArnMatcher::Glob(glob),
-        };
-        Self { pattern, matcher }
-    }
-
-    /// Whether `arn` matches.
-    pub fn is_match(&self, arn: &str) -> bool {
-        match &self.matcher {
-            ArnMatcher::Exact(e) => e == arn,
-            ArnMatcher::Prefix(p) => arn.starts_with(p.as_str()),
-            ArnMatcher::Glob(g) => g.is_match(arn),
-        }
-    }
-}
+/// An ARN pattern of a rule's `resources`, with IAM's wildcards (`*`, `?`) and nothing else.
+pub type ResourcePattern = arn::ArnPattern;
 
 /// What an `approve` rule requires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -194,7 +157,8 @@ pub struct Rule {
     pub tool_patterns: Vec<String>,
     /// The catalogue tools the globs match, resolved at load.
     pub tools: ToolSet,
-    /// ARN globs; every ARN a call touches must match one. Empty: any resource.
+    /// ARN patterns. An `allow` applies when every ARN the call may touch matches one; a
+    /// `deny`, `approve` or `confirm` when any ARN the call may touch does. Empty: any resource.
     pub resources: Vec<ResourcePattern>,
     /// Regions; empty: any region.
     pub regions: Vec<String>,
@@ -335,8 +299,12 @@ pub enum Miss {
     Principal,
     /// The region is not among the rule's regions.
     Region,
-    /// The request's resource at this index matches none of the rule's resource globs.
+    /// The request's resource at this index is not covered by the rule's resource patterns
+    /// (an `allow` needs every resource covered).
     Resource(usize),
+    /// None of the request's resources may be one the rule's patterns name (`deny`, `approve`
+    /// and `confirm` apply when any may be).
+    NoResource,
     /// The `when` expression is false.
     When,
     /// The `when` expression could not be evaluated (counts as no match).
@@ -397,18 +365,9 @@ pub fn evaluate(req: &Request<'_>, policy: &Policy) -> Decision {
             misses.push((i, Miss::Region));
             continue;
         }
-        if !rule.resources.is_empty() {
-            let unmatched = if req.resources.is_empty() {
-                Some(0)
-            } else {
-                req.resources
-                    .iter()
-                    .position(|arn| !rule.resources.iter().any(|p| p.is_match(arn)))
-            };
-            if let Some(index) = unmatched {
-                misses.push((i, Miss::Resource(index)));
-                continue;
-            }
+        if let Some(miss) = resource_miss(rule, req.resources) {
+            misses.push((i, miss));
+            continue;
         }
         if let Some(when) = &rule.when {
             let outcome = match vars.get_or_insert_with(|| condition::variables(req)) {
@@ -448,6 +407,34 @@ pub fn evaluate(req: &Request<'_>, policy: &Policy) -> Decision {
         matched,
         misses,
         failed_closed,
+    }
+}
+
+/// Why a rule's `resources` leave out a call touching `arns`, or `None` when they apply. An
+/// `allow` needs every ARN the call may touch covered: a deny must not be diluted, and an
+/// allow must not be stretched, by what else a call names. `deny`, `approve` and `confirm`
+/// apply as soon as any ARN the call may touch is one they name — as IAM does for deny. A
+/// resource-less action (its ARN is `*`, e.g. `sts:GetCallerIdentity`) is named only by the
+/// pattern `*`, as in IAM.
+fn resource_miss(rule: &Rule, arns: &[String]) -> Option<Miss> {
+    if rule.resources.is_empty() {
+        return None;
+    }
+    let allow = rule.effect == Effect::Allow;
+    let names = |arn: &String| {
+        rule.resources.iter().any(|p| match arn.as_str() {
+            "*" => p.as_str() == "*",
+            arn if allow => p.covers(arn),
+            arn => p.overlaps(arn),
+        })
+    };
+    if arns.is_empty() {
+        return Some(Miss::Resource(0));
+    }
+    if allow {
+        arns.iter().position(|arn| !names(arn)).map(Miss::Resource)
+    } else {
+        (!arns.iter().any(names)).then_some(Miss::NoResource)
     }
 }
 

@@ -84,6 +84,148 @@ fn resources_must_all_match() {
     assert_eq!(d.misses, vec![(0, Miss::Resource(1))]);
 }
 
+/// The ARNs a real call of `tool` with `args` touches, in eu-west-1.
+fn touched(tool: ToolId, args: Value) -> Vec<String> {
+    let Value::Object(map) = args else {
+        panic!("arguments must be an object")
+    };
+    crate::catalogue::ToolCall::parse(tool, Some(map))
+        .unwrap()
+        .resources(&crate::catalogue::ArnScope {
+            region: "eu-west-1".into(),
+        })
+}
+
+fn decide_call(p: &Policy, tool: ToolId, args: Value) -> Decision {
+    let arns = touched(tool, args.clone());
+    let arns: Vec<&str> = arns.iter().map(String::as_str).collect();
+    decide(p, &alice(), tool, &arns, args)
+}
+
+const EC2_RULES: &str = "[[rule]]\nid = \"describe\"\nprincipals = [\"*\"]\ntools = [\"ec2_*\"]\neffect = \"allow\"\n\
+     [[rule]]\nid = \"not-the-db\"\nprincipals = [\"*\"]\ntools = [\"ec2_*\"]\nresources = [\"arn:aws:ec2:*:*:instance/i-0db0000000000000d\"]\neffect = \"deny\"\nreason = \"the database host\"\n";
+
+/// Regression (attack finding): a deny on one instance was escaped by naming a harmless second
+/// instance in the same call, by a filter instead of ids, or by no ids at all.
+#[test]
+fn a_deny_is_not_diluted_by_other_resources_filters_or_no_ids() {
+    let p = policy(EC2_RULES);
+    let tool = ToolId::Ec2DescribeInstances;
+    let escapes = [
+        json!({"instance_ids": ["i-0db0000000000000d", "i-0aaaaaaaaaaaaaaaa"]}),
+        json!({"instance_ids": ["i-0aaaaaaaaaaaaaaaa", "i-0db0000000000000d"]}),
+        json!({"filters": {"tag:Name": ["db"]}}),
+        json!({}),
+        json!({"instance_ids": []}),
+    ];
+    for args in escapes {
+        let d = decide_call(&p, tool, args.clone());
+        assert_eq!(d.effect, Effect::Deny, "{args}");
+        assert_eq!(d.rules, vec![RuleId::new("not-the-db")], "{args}");
+    }
+    // A call that cannot reach the instance is not refused by it.
+    let other = decide_call(&p, tool, json!({"instance_ids": ["i-0aaaaaaaaaaaaaaaa"]}));
+    assert_eq!(other.effect, Effect::Allow);
+    assert_eq!(other.miss_of(1), Some(&Miss::NoResource));
+}
+
+#[test]
+fn approve_and_confirm_hold_a_call_that_may_touch_what_they_name() {
+    let p = policy(
+        "[[rule]]\nid = \"rw\"\nprincipals = [\"*\"]\ntools = [\"*\"]\neffect = \"allow\"\n\
+         [[rule]]\nid = \"prod-needs-sre\"\nprincipals = [\"*\"]\ntools = [\"ec2_*\"]\nresources = [\"arn:aws:ec2:*:*:instance/i-0bbbbbbbbbbbbbbbb\"]\neffect = \"approve\"\napprovers = [\"group:sre\"]\n\
+         [[rule]]\nid = \"ops-users\"\nprincipals = [\"*\"]\ntools = [\"iam_*\"]\nresources = [\"arn:aws:iam::*:user/ops/admin\"]\neffect = \"confirm\"\n",
+    );
+    let mixed = json!({"instance_ids": ["i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb"]});
+    assert_eq!(
+        decide_call(&p, ToolId::Ec2DescribeInstances, mixed).effect,
+        Effect::Approve
+    );
+    assert_eq!(
+        decide_call(&p, ToolId::Ec2DescribeInstances, json!({})).effect,
+        Effect::Approve
+    );
+    // Listing a path that holds the user, or every path, reaches it.
+    for args in [json!({"path_prefix": "/ops/"}), json!({})] {
+        assert_eq!(
+            decide_call(&p, ToolId::IamListUsers, args.clone()).effect,
+            Effect::Confirm,
+            "{args}"
+        );
+    }
+    let elsewhere = decide_call(&p, ToolId::IamListUsers, json!({"path_prefix": "/dev/"}));
+    assert_eq!(elsewhere.effect, Effect::Allow);
+}
+
+#[test]
+fn an_allow_still_needs_every_resource_and_a_wildcard_call_is_not_stretched() {
+    let p = policy(
+        "[[rule]]\nid = \"one\"\nprincipals = [\"*\"]\ntools = [\"ec2_*\"]\nresources = [\"arn:aws:ec2:*:*:instance/i-0aaaaaaaaaaaaaaaa\"]\neffect = \"allow\"\n",
+    );
+    let tool = ToolId::Ec2DescribeInstances;
+    let one = json!({"instance_ids": ["i-0aaaaaaaaaaaaaaaa"]});
+    assert_eq!(decide_call(&p, tool, one).effect, Effect::Allow);
+    for args in [
+        json!({"instance_ids": ["i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb"]}),
+        json!({}),
+        json!({"filters": {"instance-id": ["i-0aaaaaaaaaaaaaaaa"]}}),
+    ] {
+        assert_eq!(
+            decide_call(&p, tool, args.clone()).effect,
+            Effect::Deny,
+            "{args}"
+        );
+    }
+}
+
+#[test]
+fn a_resource_deny_leaves_resource_less_actions_alone_as_in_iam() {
+    let p = policy(
+        "[[rule]]\nid = \"s3\"\nprincipals = [\"*\"]\ntools = [\"s3_*\", \"sts_*\"]\neffect = \"allow\"\n\
+         [[rule]]\nid = \"never-touch-prod\"\nprincipals = [\"*\"]\ntools = [\"*\"]\nresources = [\"arn:aws:s3:::prod-*\"]\neffect = \"deny\"\n",
+    );
+    for tool in [ToolId::S3ListBuckets, ToolId::StsGetCallerIdentity] {
+        assert_eq!(
+            decide_call(&p, tool, json!({})).effect,
+            Effect::Allow,
+            "{tool}"
+        );
+    }
+    let prod = json!({"bucket": "prod-db", "key": "dump.sql"});
+    assert_eq!(
+        decide_call(&p, ToolId::S3GetObject, prod).effect,
+        Effect::Deny
+    );
+    // `*` names every resource, resource-less actions included.
+    let all = policy(
+        "[[rule]]\nid = \"s3\"\nprincipals = [\"*\"]\ntools = [\"*\"]\neffect = \"allow\"\n\
+         [[rule]]\nid = \"nothing\"\nprincipals = [\"*\"]\ntools = [\"*\"]\nresources = [\"*\"]\neffect = \"deny\"\n",
+    );
+    assert_eq!(
+        decide_call(&all, ToolId::S3ListBuckets, json!({})).effect,
+        Effect::Deny
+    );
+}
+
+/// Regression (review finding): resource globs used `[…]`, `{a,b}` and `\` as syntax, which
+/// IAM and S3 keys treat as characters, so a deny on a literal `[archive]` prefix missed.
+#[test]
+fn brackets_braces_and_backslashes_in_resources_are_literal() {
+    let p = policy(
+        "[[rule]]\nid = \"rw\"\nprincipals = [\"*\"]\ntools = [\"s3_*\"]\neffect = \"allow\"\n\
+         [[rule]]\nid = \"archive\"\nprincipals = [\"*\"]\ntools = [\"s3_*\"]\nresources = [\"arn:aws:s3:::logs/[archive]/*\", \"arn:aws:s3:::logs/{a,b}\"]\neffect = \"deny\"\n",
+    );
+    let tool = ToolId::S3GetObject;
+    for key in ["[archive]/x", "{a,b}"] {
+        let args = json!({"bucket": "logs", "key": key});
+        assert_eq!(decide_call(&p, tool, args).effect, Effect::Deny, "{key}");
+    }
+    for key in ["a/x", "a", "b"] {
+        let args = json!({"bucket": "logs", "key": key});
+        assert_eq!(decide_call(&p, tool, args).effect, Effect::Allow, "{key}");
+    }
+}
+
 #[test]
 fn regions_and_when_conditions_narrow_a_rule() {
     let p = policy(
@@ -201,11 +343,11 @@ fn arn_globs_match_literally_by_prefix_and_by_glob() {
         "[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"*\"]\nresources = [\"arn:aws:s3:::exact/key\", \"arn:aws:s3:::logs-*\", \"arn:aws:ec2:*:*:instance/i-0?\"]\neffect = \"allow\"\n",
     );
     let r = &p.rules[0].resources;
-    assert!(r[0].is_match("arn:aws:s3:::exact/key") && !r[0].is_match("arn:aws:s3:::exact/key2"));
-    assert!(r[1].is_match("arn:aws:s3:::logs-a/b/c") && !r[1].is_match("arn:aws:s3:::log"));
+    assert!(r[0].matches("arn:aws:s3:::exact/key") && !r[0].matches("arn:aws:s3:::exact/key2"));
+    assert!(r[1].matches("arn:aws:s3:::logs-a/b/c") && !r[1].matches("arn:aws:s3:::log"));
     assert!(
-        r[2].is_match("arn:aws:ec2:eu-west-1:123:instance/i-01")
-            && !r[2].is_match("arn:aws:ec2:eu-west-1:123:instance/i-012")
+        r[2].matches("arn:aws:ec2:eu-west-1:123:instance/i-01")
+            && !r[2].matches("arn:aws:ec2:eu-west-1:123:instance/i-012")
     );
 }
 
