@@ -336,28 +336,7 @@ impl<B: Backend> Gate<B> {
             )),
         };
         if let Err(e) = &outcome {
-            // A stream of bad tokens from one peer must not flood the log: past the limit,
-            // refusals are counted and the count goes into the next one recorded.
-            let suppressed = self.refusals.admit(at.remote.as_deref());
-            if let Some(suppressed) = suppressed {
-                let event = Event {
-                    kind: EventKind::AuthRefused,
-                    session: at.session.clone(),
-                    call_id: None,
-                    data: self.scrubbed(json!({
-                        "transport": at.transport.as_str(),
-                        "code": e.code(),
-                        "reason": e.to_string(),
-                        "remote": at.remote,
-                        "what": at.what,
-                        "policy_version": policy.version,
-                        "unrecorded_before": suppressed,
-                    })),
-                };
-                if let Err(audit) = self.audit.append(event).await {
-                    tracing::error!(error = %audit, "could not record a refused authentication");
-                }
-            }
+            self.refused(e.code(), &e.to_string(), at).await;
             tracing::info!(
                 code = e.code(),
                 transport = at.transport.as_str(),
@@ -365,6 +344,32 @@ impl<B: Backend> Gate<B> {
             );
         }
         outcome
+    }
+
+    /// Records a refused attempt (`auth.refused`): its code and reason, never a token. A
+    /// stream of them from one peer must not flood the log: past the limit, refusals are
+    /// counted and the count goes into the next one recorded.
+    pub async fn refused(&self, code: &str, reason: &str, at: &AuthAttempt) {
+        let Some(suppressed) = self.refusals.admit(at.remote.as_deref()) else {
+            return;
+        };
+        let event = Event {
+            kind: EventKind::AuthRefused,
+            session: at.session.clone(),
+            call_id: None,
+            data: self.scrubbed(json!({
+                "transport": at.transport.as_str(),
+                "code": code,
+                "reason": reason,
+                "remote": at.remote,
+                "what": at.what,
+                "policy_version": self.policy().version,
+                "unrecorded_before": suppressed,
+            })),
+        };
+        if let Err(audit) = self.audit.append(event).await {
+            tracing::error!(error = %audit, "could not record a refused attempt");
+        }
     }
 
     /// Fetches the keys of the jwt policy in force, so a broken key source shows at

@@ -179,7 +179,7 @@ async fn a_denied_call_never_reaches_aws_and_names_its_rule() {
         .call(
             &f.caller,
             "s3_delete_object",
-            args(json!({"bucket": "b", "key": "k"})),
+            args(json!({"bucket": "bkt", "key": "k"})),
         )
         .await
         .unwrap_err();
@@ -236,7 +236,7 @@ async fn bad_arguments_are_refused_and_recorded_with_what_was_sent() {
         .call(
             &f.caller,
             "s3_list_objects",
-            args(json!({"bucket": "b", "max_keys": "many", "x": SECRET})),
+            args(json!({"bucket": "bkt", "max_keys": "many", "x": SECRET})),
         )
         .await
         .unwrap_err();
@@ -299,7 +299,7 @@ async fn an_unwritable_audit_log_refuses_the_call_before_aws() {
         .call(
             &f.caller,
             "s3_put_object",
-            args(json!({"bucket": "b", "key": "k", "body": "x"})),
+            args(json!({"bucket": "bkt", "key": "k", "body": "x"})),
         )
         .await
         .unwrap_err();
@@ -344,7 +344,7 @@ async fn concurrent_calls_all_land_in_one_intact_chain() {
                 .call(
                     &f.caller,
                     "s3_list_objects",
-                    args(json!({"bucket": format!("b{i}")})),
+                    args(json!({"bucket": format!("bucket-{i}")})),
                 )
                 .await
         }));
@@ -368,14 +368,14 @@ async fn regression_resource_arns_built_from_a_secret_key_are_scrubbed_in_the_lo
         .call(
             &f.caller,
             "s3_get_object",
-            args(json!({"bucket": "b", "key": SECRET})),
+            args(json!({"bucket": "bkt", "key": SECRET})),
         )
         .await
         .unwrap();
     let r = &f.records()[0];
     assert_eq!(
         r.resources,
-        vec!["arn:aws:s3:::b/[MASKED:awsgate-credential]".to_owned()]
+        vec!["arn:aws:s3:::bkt/[MASKED:awsgate-credential]".to_owned()]
     );
     assert!(!contains(&f.db_bytes(), SECRET));
 }
@@ -388,7 +388,7 @@ async fn masking_hides_values_from_the_agent_and_the_log_but_not_from_aws() {
         .call(
             &f.caller,
             "s3_put_object",
-            args(json!({"bucket": "b", "key": "k", "body": body})),
+            args(json!({"bucket": "bkt", "key": "k", "body": body})),
         )
         .await
         .unwrap();
@@ -408,7 +408,7 @@ async fn masking_hides_values_from_the_agent_and_the_log_but_not_from_aws() {
         .call(
             &f.caller,
             "s3_get_object",
-            args(json!({"bucket": "b", "key": "dana@example.com.txt"})),
+            args(json!({"bucket": "bkt", "key": "dana@example.com.txt"})),
         )
         .await
         .unwrap();

@@ -636,7 +636,7 @@ mod tests {
     fn transcripts_render_in_every_format() {
         let mut long = record(
             "s3_get_object",
-            serde_json::json!({"bucket": "b", "key": "<k>"}),
+            serde_json::json!({"bucket": "bkt", "key": "<k>"}),
             "allow",
             CallStatus::Ok,
         );
@@ -644,7 +644,7 @@ mod tests {
         let calls = [
             record(
                 "s3_list_objects",
-                serde_json::json!({"bucket": "b"}),
+                serde_json::json!({"bucket": "bkt"}),
                 "allow",
                 CallStatus::Ok,
             ),
@@ -655,7 +655,7 @@ mod tests {
             t.starts_with("session ses_1 · user:dana · client claude-code · stdio · 2 call(s)\n"),
             "{t}"
         );
-        assert!(t.contains("10:00:00.123  s3_list_objects  {\"bucket\":\"b\"}\n    ok · allow by r · 12.5 ms · request req-1"), "{t}");
+        assert!(t.contains("10:00:00.123  s3_list_objects  {\"bucket\":\"bkt\"}\n    ok · allow by r · 12.5 ms · request req-1"), "{t}");
         assert!(t.contains("… (5"), "long responses are summarised: {t}");
         assert!(text("ses_1", &calls, Detail::Full, None).contains(&"x".repeat(500)));
         let h = html("ses_1", &calls, Detail::Summary);

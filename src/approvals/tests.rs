@@ -15,7 +15,7 @@ fn principal(user: &str, groups: &[&str]) -> Principal {
 }
 
 fn new_request(quorum: u32, ttl_secs: u64) -> NewRequest {
-    let args = json!({"bucket": "b", "key": "k", "reason": "cleanup"});
+    let args = json!({"bucket": "bkt", "key": "k", "reason": "cleanup"});
     NewRequest {
         call_id: CallId::generate(),
         requester: principal("alice", &["eng"]),
@@ -43,13 +43,13 @@ const NOW: i64 = 1_800_000_000;
 
 #[test]
 fn the_digest_binds_requester_tool_and_arguments_but_not_the_reason() {
-    let a = json!({"bucket": "b", "key": "k", "reason": "x"});
-    let b = json!({"key": "k", "bucket": "b", "reason": "another wording"});
+    let a = json!({"bucket": "bkt", "key": "k", "reason": "x"});
+    let b = json!({"key": "k", "bucket": "bkt", "reason": "another wording"});
     assert_eq!(digest("alice", "t", &a), digest("alice", "t", &b));
     assert_ne!(digest("alice", "t", &a), digest("bob", "t", &a));
     assert_ne!(
         digest("alice", "t", &a),
-        digest("alice", "t", &json!({"bucket": "b", "key": "k2"}))
+        digest("alice", "t", &json!({"bucket": "bkt", "key": "k2"}))
     );
 }
 
@@ -148,7 +148,7 @@ fn a_quorum_needs_distinct_approvers_and_any_deny_ends_it() {
     assert!(matches!(second, Outcome::Granted(_)));
 
     let mut other = new_request(2, 900);
-    other.args = json!({"bucket": "b", "key": "other"});
+    other.args = json!({"bucket": "bkt", "key": "other"});
     other.args_digest = digest("alice", "s3_delete_object", &other.args);
     let (r, _) = store.pending_or_create(other, NOW).unwrap();
     store
@@ -194,7 +194,7 @@ fn a_grant_is_used_once_by_the_identical_call_only() {
     let other_digest = super::digest(
         "alice",
         "s3_delete_object",
-        &json!({"bucket": "b", "key": "x"}),
+        &json!({"bucket": "bkt", "key": "x"}),
     );
     let call = CallId::generate();
     assert!(
@@ -286,7 +286,7 @@ fn time_runs_out_for_pending_requests_and_unused_grants() {
     );
 
     let mut second = new_request(1, 60);
-    second.args = json!({"bucket": "b", "key": "2"});
+    second.args = json!({"bucket": "bkt", "key": "2"});
     second.args_digest = digest("alice", "s3_delete_object", &second.args);
     let d = second.args_digest.clone();
     let (r, _) = store.pending_or_create(second, NOW).unwrap();

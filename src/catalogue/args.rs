@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ArnScope, ToolArgs, ToolId, output};
+use super::{ArnScope, ToolArgs, ToolId, output, validate};
 
 /// Largest `s3_get_object` body returned to an agent, in bytes.
 pub const MAX_GET_OBJECT_BYTES: i64 = 1024 * 1024;
@@ -125,14 +125,6 @@ pub struct IamListUsersArgs {
 #[serde(deny_unknown_fields)]
 pub struct StsGetCallerIdentityArgs {}
 
-fn non_empty(field: &str, value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        Err(format!("`{field}` must not be empty"))
-    } else {
-        Ok(())
-    }
-}
-
 fn in_range(field: &str, value: Option<i32>, min: i32, max: i32) -> Result<(), String> {
     match value {
         Some(v) if !(min..=max).contains(&v) => Err(format!(
@@ -161,7 +153,7 @@ impl ToolArgs for S3ListObjectsArgs {
     type Output = output::ListObjectsOutput;
 
     fn validate(&self) -> Result<(), String> {
-        non_empty("bucket", &self.bucket)?;
+        validate::bucket("bucket", &self.bucket)?;
         in_range("max_keys", self.max_keys, 1, 1000)
     }
 
@@ -175,8 +167,8 @@ impl ToolArgs for S3GetObjectArgs {
     type Output = output::GetObjectOutput;
 
     fn validate(&self) -> Result<(), String> {
-        non_empty("bucket", &self.bucket)?;
-        non_empty("key", &self.key)
+        validate::bucket("bucket", &self.bucket)?;
+        validate::object_key("key", &self.key)
     }
 
     fn resources(&self, _: &ArnScope) -> Vec<String> {
@@ -189,8 +181,8 @@ impl ToolArgs for S3PutObjectArgs {
     type Output = output::PutObjectOutput;
 
     fn validate(&self) -> Result<(), String> {
-        non_empty("bucket", &self.bucket)?;
-        non_empty("key", &self.key)?;
+        validate::bucket("bucket", &self.bucket)?;
+        validate::object_key("key", &self.key)?;
         if self.body.len() > MAX_PUT_OBJECT_BYTES {
             return Err(format!(
                 "`body` is {} bytes; s3_put_object accepts at most {MAX_PUT_OBJECT_BYTES} bytes",
@@ -210,8 +202,8 @@ impl ToolArgs for S3DeleteObjectArgs {
     type Output = output::DeleteObjectOutput;
 
     fn validate(&self) -> Result<(), String> {
-        non_empty("bucket", &self.bucket)?;
-        non_empty("key", &self.key)
+        validate::bucket("bucket", &self.bucket)?;
+        validate::object_key("key", &self.key)
     }
 
     fn resources(&self, _: &ArnScope) -> Vec<String> {
@@ -224,15 +216,8 @@ impl ToolArgs for Ec2DescribeInstancesArgs {
     type Output = output::DescribeInstancesOutput;
 
     fn validate(&self) -> Result<(), String> {
-        if let Some(bad) = self
-            .instance_ids
-            .iter()
-            .flatten()
-            .find(|id| !id.starts_with("i-"))
-        {
-            return Err(format!(
-                "`instance_ids`: `{bad}` is not an instance id (i-…)"
-            ));
+        for id in self.instance_ids.iter().flatten() {
+            validate::instance_id("instance_ids", id)?;
         }
         in_range("max_results", self.max_results, 5, 1000)
     }
@@ -257,8 +242,8 @@ impl ToolArgs for IamListUsersArgs {
     type Output = output::ListUsersOutput;
 
     fn validate(&self) -> Result<(), String> {
-        if let Some(prefix) = self.path_prefix.as_ref().filter(|p| !p.starts_with('/')) {
-            return Err(format!("`path_prefix` must begin with `/`, got `{prefix}`"));
+        if let Some(prefix) = &self.path_prefix {
+            validate::iam_path_prefix("path_prefix", prefix)?;
         }
         in_range("max_items", self.max_items, 1, 1000)
     }

@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod output;
+pub mod validate;
 
 use std::{fmt, str::FromStr, sync::Arc, sync::LazyLock};
 
@@ -432,7 +433,7 @@ mod tests {
         assert!(extra.contains("unknown field `bucket`"), "{extra}");
         let range = ToolCall::parse(
             ToolId::S3ListObjects,
-            obj(json!({"bucket": "b", "max_keys": 0})),
+            obj(json!({"bucket": "bkt", "max_keys": 0})),
         )
         .unwrap_err();
         assert_eq!(range, "`max_keys` must be between 1 and 1000, got 0");
@@ -446,7 +447,7 @@ mod tests {
         let body = "x".repeat(args::MAX_PUT_OBJECT_BYTES + 1);
         let err = ToolCall::parse(
             ToolId::S3PutObject,
-            obj(json!({"bucket": "b", "key": "k", "body": body})),
+            obj(json!({"bucket": "bkt", "key": "k", "body": body})),
         )
         .unwrap_err();
         assert!(err.contains("accepts at most 1048576 bytes"), "{err}");
@@ -466,14 +467,14 @@ mod tests {
 
         let some = ToolCall::parse(
             ToolId::Ec2DescribeInstances,
-            obj(json!({"instance_ids": ["i-1", "i-2"]})),
+            obj(json!({"instance_ids": ["i-1234abcd", "i-5678abcd"]})),
         )
         .unwrap();
         assert_eq!(
             some.resources(&scope()),
             [
-                "arn:aws:ec2:eu-west-1:*:instance/i-1",
-                "arn:aws:ec2:eu-west-1:*:instance/i-2"
+                "arn:aws:ec2:eu-west-1:*:instance/i-1234abcd",
+                "arn:aws:ec2:eu-west-1:*:instance/i-5678abcd"
             ]
         );
         let all = ToolCall::parse(ToolId::Ec2DescribeInstances, None).unwrap();
@@ -492,6 +493,14 @@ mod tests {
             obj(json!({"instance_ids": ["db-1"]})),
         )
         .unwrap_err();
-        assert!(bad_id.contains("`db-1` is not an instance id"));
+        assert!(bad_id.contains("`db-1` is not an instance id"), "{bad_id}");
+        // Regression (attack finding): an access point given as a bucket would be called by
+        // the SDK as the access point, not as the bucket the policy was asked about.
+        let ap = ToolCall::parse(
+            ToolId::S3GetObject,
+            obj(json!({"bucket": "arn:aws:s3:us-east-1:123456789012:accesspoint/ap", "key": "k"})),
+        )
+        .unwrap_err();
+        assert!(ap.contains("is not an S3 bucket name"), "{ap}");
     }
 }

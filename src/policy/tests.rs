@@ -237,7 +237,7 @@ fn regions_and_when_conditions_narrow_a_rule() {
         &alice(),
         ToolId::S3ListObjects,
         &[LOGS],
-        json!({"bucket": "b", "max_keys": 10}),
+        json!({"bucket": "bkt", "max_keys": 10}),
     );
     assert_eq!(small.rules, vec![RuleId::new("eu-small")]);
     assert!(small.misses.contains(&(1, Miss::Region)));
@@ -246,7 +246,7 @@ fn regions_and_when_conditions_narrow_a_rule() {
         &alice(),
         ToolId::S3ListObjects,
         &[LOGS],
-        json!({"bucket": "b", "max_keys": 500}),
+        json!({"bucket": "bkt", "max_keys": 500}),
     );
     assert_eq!(big.effect, Effect::Deny);
     assert!(big.misses.contains(&(0, Miss::When)));
@@ -262,7 +262,7 @@ fn a_failing_when_is_no_match_for_allow_and_a_match_for_deny() {
         &alice(),
         ToolId::S3GetObject,
         &[LOGS],
-        json!({"bucket": "b", "key": "k"}),
+        json!({"bucket": "bkt", "key": "k"}),
     );
     assert_eq!(d.effect, Effect::Deny);
     assert!(
@@ -280,7 +280,7 @@ fn a_failing_when_is_no_match_for_allow_and_a_match_for_deny() {
         &alice(),
         ToolId::S3GetObject,
         &[LOGS],
-        json!({"bucket": "b", "key": "k"}),
+        json!({"bucket": "bkt", "key": "k"}),
     );
     assert_eq!(d.effect, Effect::Deny);
     assert_eq!(d.rules, vec![RuleId::new("deny-if")]);

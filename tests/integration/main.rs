@@ -19,5 +19,6 @@ mod identity;
 mod policy;
 mod replay;
 mod schemas;
+mod security;
 mod stdio;
 mod support;

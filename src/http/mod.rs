@@ -3,6 +3,8 @@
 //! `WWW-Authenticate` pointing at the RFC 9728 metadata otherwise); a Host/Origin allowlist
 //! against DNS rebinding; the `/.well-known/oauth-protected-resource` document and `/healthz`.
 
+mod sessions;
+
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
@@ -61,6 +63,7 @@ impl HttpOptions {
 struct AppState<B> {
     gate: Arc<Gate<B>>,
     options: HttpOptions,
+    sessions: sessions::SessionOwners,
 }
 
 /// The whole HTTP application.
@@ -85,7 +88,11 @@ pub fn router<B: Backend>(
             .disable_allowed_hosts()
             .with_cancellation_token(stop),
     );
-    let state = Arc::new(AppState { gate, options });
+    let state = Arc::new(AppState {
+        gate,
+        options,
+        sessions: sessions::SessionOwners::default(),
+    });
     Router::new()
         .route_service(MCP_PATH, mcp)
         .route("/approvals", get(list_approvals::<B>))
@@ -158,19 +165,29 @@ async fn authenticate<B: Backend>(
         .map(|ConnectInfo(addr)| addr.to_string());
     let session = request
         .headers()
-        .get("mcp-session-id")
+        .get(SESSION_HEADER)
         .and_then(|v| v.to_str().ok())
-        .map(|s| format!(" (mcp-session-id {s})"))
-        .unwrap_or_default();
+        .map(str::to_owned);
     let attempt = AuthAttempt {
         transport: Transport::Http,
         session: None,
         remote,
-        what: format!("{} {}{session}", request.method(), request.uri().path()),
+        what: format!(
+            "{} {}{}",
+            request.method(),
+            request.uri().path(),
+            session
+                .as_deref()
+                .map(|s| format!(" (mcp-session-id {s})"))
+                .unwrap_or_default()
+        ),
     };
     let token = bearer(request.headers());
     let jsonrpc = request.uri().path() == MCP_PATH;
     match state.gate.authenticate(token, &attempt).await {
+        Ok(identity) if jsonrpc => {
+            on_own_session(&state, identity, session, &attempt, request, next).await
+        }
         Ok(identity) => {
             request.extensions_mut().insert(identity);
             next.run(request).await
@@ -178,6 +195,56 @@ async fn authenticate<B: Backend>(
         Err(e) => refused(&state.options, &e, jsonrpc),
     }
 }
+
+/// Passes an MCP request on when its session is the caller's own. A request on someone
+/// else's session is recorded and passed on as for a session that does not exist, so rmcp
+/// answers it exactly as it answers unknown sessions.
+async fn on_own_session<B: Backend>(
+    state: &AppState<B>,
+    identity: Identity,
+    session: Option<String>,
+    attempt: &AuthAttempt,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let owner = sessions::Owner::of(&identity);
+    let stranger = session
+        .as_deref()
+        .is_some_and(|id| !state.sessions.may_use(id, &owner));
+    if stranger {
+        let reason = format!(
+            "user:{} used an MCP session opened by another principal",
+            identity.principal.user
+        );
+        state
+            .gate
+            .refused("session_not_owned", &reason, attempt)
+            .await;
+        let nobody = HeaderValue::from_static("awsgate-no-such-session");
+        request.headers_mut().insert(SESSION_HEADER, nobody);
+    }
+    let deleting = request.method() == axum::http::Method::DELETE;
+    request.extensions_mut().insert(identity);
+    let response = next.run(request).await;
+    match (&session, response.headers().get(SESSION_HEADER)) {
+        (None, Some(opened)) => {
+            if let Ok(id) = opened.to_str() {
+                state.sessions.opened(id, owner);
+            }
+        }
+        (Some(id), _) if !stranger => {
+            let gone = response.status() == StatusCode::NOT_FOUND;
+            if gone || (deleting && response.status().is_success()) {
+                state.sessions.closed(id);
+            }
+        }
+        _ => {}
+    }
+    response
+}
+
+/// The header that names an MCP session.
+const SESSION_HEADER: &str = "mcp-session-id";
 
 /// Where MCP is served.
 const MCP_PATH: &str = "/mcp";
