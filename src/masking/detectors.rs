@@ -30,8 +30,8 @@ pub struct Hit {
 enum Need {
     /// An `A` and at least 20 bytes (AKIA…).
     AccessKey,
-    /// `=` or `:` and at least 20 bytes (`key = value`).
-    KeyValue,
+    /// At least 16 bytes, and `secret` (any casing) or a run of 40 secret-key characters.
+    SecretLike,
     /// At least 60 bytes.
     Long,
     /// `-----`.
@@ -58,9 +58,10 @@ struct Profile {
     dots: usize,
     upper_a: bool,
     at: bool,
-    eq_colon: bool,
     dashes: bool,
     eyj: bool,
+    /// Longest run of the secret key alphabet (`A-Za-z0-9/+`).
+    b64_run: usize,
 }
 
 /// The shortest text any built-in detector can match.
@@ -79,7 +80,14 @@ impl Profile {
             ..Profile::default()
         };
         let (mut dash_run, mut run, mut prev_digit) = (0, 0, false);
+        let mut b64 = 0;
         for (i, &b) in bytes.iter().enumerate() {
+            b64 = if b.is_ascii_alphanumeric() || b == b'/' || b == b'+' {
+                b64 + 1
+            } else {
+                0
+            };
+            p.b64_run = p.b64_run.max(b64);
             let digit = b.is_ascii_digit();
             if digit {
                 p.digits += 1;
@@ -93,7 +101,6 @@ impl Profile {
                 b'A' => p.upper_a = true,
                 b'@' => p.at = true,
                 b'.' => p.dots += 1,
-                b'=' | b':' => p.eq_colon = true,
                 b'J' if i >= 2 && bytes.get(i - 2..i) == Some(b"ey") => p.eyj = true,
                 _ => {}
             }
@@ -110,8 +117,8 @@ impl Profile {
             Need::AccessKey => {
                 self.upper_a && self.len >= 20 && KEY_PREFIXES.iter().any(|k| text.contains(k))
             }
-            Need::KeyValue => {
-                self.eq_colon && self.len >= 20 && contains_ignore_case(text, b"secret")
+            Need::SecretLike => {
+                self.len >= 16 && (self.b64_run >= 40 || contains_ignore_case(text, b"secret"))
             }
             Need::Long => self.len >= 60,
             Need::Dashes => self.dashes,
@@ -172,15 +179,23 @@ const BUILTINS: [Builtin; 8] = [
     },
     Builtin {
         id: "aws_secret_access_key",
-        description: "AWS secret access keys next to a key name (aws_secret_access_key = …, \"SecretAccessKey\": …); the whole value is masked, whatever its length",
-        pattern: r#"(?i)(?:aws_?secret_?access_?key|secret_?access_?key|secretkey|aws_?secret)["']?\s*[:=]\s*["']?(?P<v>[A-Za-z0-9/+=]{16,})"#,
+        description: "AWS secret access keys, in any format: the value after a key name containing `secret` in any casing and with any separator (`aws_secret_access_key = …`, `secret_key = …`, `aws-secret-access-key: …`, `\"Secret\": …`, `:secret_access_key => …`, `<SecretAccessKey>…`); a 40-character key-shaped value on the line of an access key id (a `credentials.csv` row); and any bare 40-character value of the secret key alphabet with upper- and lowercase letters and digits",
+        pattern: concat!(
+            r#"(?i:secret)[A-Za-z0-9_.\- ]{0,24}?["'\]>]?\s*(?:=>|:=|[:=>,])\s*["'<]?\s*(?P<v>[A-Za-z0-9/+=]{16,})"#,
+            r"|(?:AKIA|ASIA)[A-Z0-9]{16}[^\n]{0,100}?[^A-Za-z0-9/+=](?P<v2>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
+            r"|(?:^|[^A-Za-z0-9/+])(?P<v3>[A-Za-z0-9/+]{40})[^A-Za-z0-9/+=][^\n]{0,100}?(?:AKIA|ASIA)[A-Z0-9]{16}",
+            r"|(?:^|[^A-Za-z0-9/+])(?P<bare>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
+        ),
         check: Check::None,
-        need: Need::KeyValue,
+        need: Need::SecretLike,
     },
     Builtin {
         id: "aws_session_token",
-        description: "AWS session tokens (next to a key name, or by their FwoGZXIvYXdzE / IQoJb3JpZ2luX2Vj prefix)",
-        pattern: r#"(?i:aws_?session_?token|session_?token|security_?token|x-amz-security-token)["']?\s*[:=]\s*["']?(?P<v>[A-Za-z0-9/+=]{80,})|\b(?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj)[A-Za-z0-9/+=]{60,}"#,
+        description: "AWS session tokens: next to a key name (`aws_session_token`, `security-token`, `x-amz-security-token`, any casing and separator), or by their prefixes (FQoG…, FwoG…, IQoJ…)",
+        pattern: concat!(
+            r#"(?i:(?:aws[\s_.-]?)?(?:session|security)[\s_.-]?token|x-amz-security-token)["'\]>]?\s*(?:=>|:=|[:=>,])\s*["'<]?\s*(?P<v>[A-Za-z0-9/+=]{80,})"#,
+            r"|(?:^|[^A-Za-z0-9/+])(?P<v2>(?:F[Qw]oGZXIvYXdz|IQo[A-Za-z0-9]b3JpZ2lu)[A-Za-z0-9/+=]{60,})",
+        ),
         check: Check::None,
         need: Need::Long,
     },
@@ -256,7 +271,7 @@ impl Detector {
         if regex.is_match("") {
             return Err(DetectorError::MatchesEmpty);
         }
-        let group = regex.capture_names().flatten().any(|n| n == "v");
+        let group = regex.capture_names().flatten().any(is_value_group);
         Ok(Self {
             id: id.to_owned(),
             description: "custom",
@@ -269,7 +284,7 @@ impl Detector {
 
     fn builtin(b: &Builtin) -> Option<Self> {
         Regex::new(b.pattern).ok().map(|regex| {
-            let group = regex.capture_names().flatten().any(|n| n == "v");
+            let group = regex.capture_names().flatten().any(is_value_group);
             Self {
                 id: b.id.to_owned(),
                 description: b.description,
@@ -290,7 +305,14 @@ impl Detector {
     fn find(&self, text: &str, index: usize, out: &mut Vec<Hit>) {
         if self.group {
             for caps in self.regex.captures_iter(text) {
-                if let Some(m) = caps.name("v").or_else(|| caps.get(0)) {
+                if let Some(bare) = caps.name("bare") {
+                    if secret_shaped(bare.as_str()) {
+                        self.keep(text, bare, index, out);
+                    }
+                    continue;
+                }
+                let value = VALUE_GROUPS.iter().find_map(|g| caps.name(g));
+                if let Some(m) = value.or_else(|| caps.get(0)) {
                     self.keep(text, m, index, out);
                 }
             }
@@ -315,6 +337,21 @@ impl Detector {
             });
         }
     }
+}
+
+/// The capture groups that hold the part to mask: `v` (and `v2`, `v3` in alternatives), or
+/// `bare`, masked only when [`secret_shaped`].
+const VALUE_GROUPS: [&str; 3] = ["v", "v2", "v3"];
+
+fn is_value_group(name: &str) -> bool {
+    VALUE_GROUPS.contains(&name) || name == "bare"
+}
+
+/// Whether a bare 40-character value looks like an AWS secret access key rather than a hash:
+/// uppercase and lowercase letters and digits all occur (a hex digest has one case only).
+fn secret_shaped(value: &str) -> bool {
+    let has = |f: fn(&u8) -> bool| value.as_bytes().iter().any(f);
+    has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit)
 }
 
 /// The Luhn checksum over the digits of `s` (separators ignored), for 13 to 19 digits.

@@ -59,11 +59,19 @@ fn aws_secret_access_keys_in_key_value_context() {
         ),
         [key]
     );
+    // Regression (attack finding): a secret without context — an object key equal to it —
+    // passed in clear. A bare value of the secret key shape is masked; a digest is not.
+    assert_eq!(found("aws_secret_access_key", key), [key]);
+    let sha1 = "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12";
     assert!(
-        found("aws_secret_access_key", key).is_empty(),
-        "a bare 40-character string is not enough"
+        found("aws_secret_access_key", sha1).is_empty(),
+        "a hex digest"
     );
-    assert!(found("aws_secret_access_key", &format!("checksum = {key}")).is_empty());
+    assert!(found("aws_secret_access_key", &format!("checksum = {sha1}")).is_empty());
+    assert!(
+        found("aws_secret_access_key", &format!("x{key}")).is_empty(),
+        "41 characters are not a secret key"
+    );
     let longer = format!("{key}XYZ");
     assert_eq!(
         found(
@@ -222,4 +230,169 @@ fn overlapping_hits_are_merged() {
     let hits = set.scan(text, &all);
     assert_eq!(hits.len(), 2);
     assert!(hits[0].range.end <= hits[1].range.start);
+}
+
+/// Regression (attack finding): the always-on protection knew a few key spellings, so AWS
+/// secret keys in the formats people keep them in passed through in clear.
+#[test]
+fn secret_keys_in_the_formats_people_keep_them_in() {
+    let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let id = "AKIAIOSFODNN7EXAMPLE";
+    let formats = [
+        // The console's credentials.csv.
+        format!(
+            "User name,Password,Access key ID,Secret access key,Console login link\nalice,,{id},{key},https://123.signin.aws.amazon.com/console\n"
+        ),
+        format!("Access key ID,Secret access key\n{id},{key}\n"),
+        // .s3cfg
+        format!("[default]\naccess_key = {id}\nsecret_key = {key}\n"),
+        // YAML with hyphens.
+        format!("aws-access-key-id: {id}\naws-secret-access-key: {key}\n"),
+        format!("{{\"AccessKeyId\": \"{id}\", \"Secret\": \"{key}\"}}"),
+        format!("Aws::Credentials.new('{id}', :secret_access_key => '{key}')"),
+        format!("boto3.client('s3', aws_access_key_id='{id}', aws_secret_access_key='{key}')"),
+        format!("<AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{key}</SecretAccessKey>"),
+        format!("export AWS_SECRET_ACCESS_KEY=\"{key}\""),
+        format!("secretAccessKey: '{key}'"),
+        format!("SECRET-KEY := {key}"),
+        format!("{key} {id}"),
+        // No context at all: an object key equal to the secret.
+        key.to_owned(),
+        format!("\"Key\": \"{key}\""),
+    ];
+    for text in &formats {
+        assert!(
+            found("aws_secret_access_key", text)
+                .iter()
+                .any(|f| f == key),
+            "not masked in: {text}"
+        );
+    }
+}
+
+#[test]
+fn session_tokens_by_every_prefix_and_key_spelling() {
+    let body = "A1b2".repeat(40);
+    for prefix in [
+        "FQoGZXIvYXdzE",
+        "FwoGZXIvYXdzE",
+        "IQoJb3JpZ2luX2Vj",
+        "IQoDb3JpZ2luX2Vj",
+    ] {
+        let token = format!("{prefix}{body}");
+        assert_eq!(
+            found("aws_session_token", &format!("token={token};")),
+            std::slice::from_ref(&token),
+            "{prefix}"
+        );
+    }
+    let other = "Q".repeat(120);
+    for name in [
+        "aws-session-token: ",
+        "Security_Token = ",
+        ":session_token => '",
+        "<SessionToken>",
+    ] {
+        assert_eq!(
+            found("aws_session_token", &format!("{name}{other}")),
+            std::slice::from_ref(&other),
+            "{name}"
+        );
+    }
+}
+
+mod formats {
+    use proptest::prelude::*;
+
+    use super::found;
+
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+";
+
+    /// A secret access key: 40 characters of its alphabet, with both cases and a digit (as
+    /// all but about one in a thousand real keys have).
+    fn secret() -> impl Strategy<Value = String> {
+        (
+            proptest::collection::vec(0..ALPHABET.len(), 37),
+            0usize..26,
+            0usize..26,
+            0usize..10,
+        )
+            .prop_map(|(rest, upper, lower, digit)| {
+                let mut key: Vec<u8> = rest
+                    .iter()
+                    .filter_map(|i| ALPHABET.get(*i).copied())
+                    .collect();
+                key.extend([b'A' + upper as u8, b'a' + lower as u8, b'0' + digit as u8]);
+                key.rotate_left(rest.len() % 7);
+                String::from_utf8(key).unwrap_or_default()
+            })
+    }
+
+    /// A key name with `secret` in it, in any casing, with any separator.
+    fn name() -> impl Strategy<Value = String> {
+        let words = prop_oneof![
+            Just(vec!["secret"]),
+            Just(vec!["secret", "key"]),
+            Just(vec!["secret", "access", "key"]),
+            Just(vec!["aws", "secret", "access", "key"]),
+            Just(vec!["aws", "secret"]),
+        ];
+        let sep = prop_oneof![Just(""), Just("_"), Just("-"), Just("."), Just(" ")];
+        (words, sep, any::<u8>()).prop_map(|(words, sep, casing)| {
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| match (casing >> (i % 8)) & 3 {
+                    0 => w.to_uppercase(),
+                    1 => {
+                        let mut c = w.chars();
+                        c.next()
+                            .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+                    }
+                    _ => (*w).to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join(sep)
+        })
+    }
+
+    fn assignment() -> impl Strategy<Value = (&'static str, &'static str)> {
+        prop_oneof![
+            Just((" = ", "")),
+            Just(("=", "")),
+            Just((": ", "")),
+            Just(("\": \"", "\"")),
+            Just((" => '", "'")),
+            Just(("='", "'")),
+            Just((":=", "")),
+            Just((">", "</x>")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn a_secret_after_any_secret_ish_name_is_found(
+            key in secret(), name in name(), (op, close) in assignment(),
+            before in "[ a-z\n{\"]{0,12}", after in "[ ,;\n}]{0,4}",
+        ) {
+            let text = format!("{before}{name}{op}{key}{close}{after}");
+            prop_assert!(
+                found("aws_secret_access_key", &text).contains(&key),
+                "not found in {:?}", text
+            );
+        }
+
+        #[test]
+        fn a_secret_next_to_an_access_key_id_or_alone_is_found(
+            key in secret(), sep in "[ ,;|\t]{1,3}", reverse in any::<bool>(),
+        ) {
+            let id = "ASIAIOSFODNN7EXAMPLE";
+            let text = if reverse { format!("{key}{sep}{id}") } else { format!("{id}{sep}{key}") };
+            prop_assert!(found("aws_secret_access_key", &text).contains(&key));
+            let object_key = format!("\"Key\":\"{}\"", key);
+            prop_assert!(found("aws_secret_access_key", &object_key).contains(&key));
+        }
+    }
 }

@@ -243,15 +243,17 @@ impl MaskPolicy {
     }
 }
 
-/// Key names whose string values are AWS secrets whatever they look like (IAM CreateAccessKey's
-/// `SecretAccessKey`, STS's `SessionToken`, config files' `aws_secret_access_key`, …).
+/// Key names whose string values are AWS secrets whatever they look like, compared by their
+/// letters and digits in any casing (so every separator and spelling counts alike): names
+/// with `secret` (`SecretAccessKey`, `aws_secret_access_key`, `secret-key`, `Secret`,
+/// `SecretString`) except those naming a secret rather than holding one (`SecretId`,
+/// `SecretArn`, `SecretName`, …), and session tokens (`SessionToken`, `x-amz-security-token`).
 fn secret_key_name(key: &str) -> Option<&'static str> {
-    // Most keys are ordinary field names: compare letters only, case-insensitively, without
-    // allocating.
-    if key.len() > 32 {
+    // Most keys are ordinary field names: compare without allocating.
+    if key.len() > 64 {
         return None;
     }
-    let mut buf = [0u8; 32];
+    let mut buf = [0u8; 64];
     let mut n = 0;
     for b in key.bytes().filter(u8::is_ascii_alphanumeric) {
         if let Some(slot) = buf.get_mut(n) {
@@ -259,13 +261,18 @@ fn secret_key_name(key: &str) -> Option<&'static str> {
             n += 1;
         }
     }
-    match buf.get(..n)? {
-        b"secretaccesskey" | b"awssecretaccesskey" => Some("aws_secret_access_key"),
-        b"sessiontoken" | b"awssessiontoken" | b"securitytoken" | b"xamzsecuritytoken" => {
-            Some("aws_session_token")
-        }
-        _ => None,
+    let name = buf.get(..n)?;
+    let has = |needle: &[u8]| name.windows(needle.len()).any(|w| w == needle);
+    if has(b"sessiontoken") || has(b"securitytoken") {
+        return Some("aws_session_token");
     }
+    const NAMES_A_SECRET: [&[u8]; 9] = [
+        b"id", b"ids", b"arn", b"arns", b"name", b"names", b"type", b"version", b"count",
+    ];
+    if has(b"secret") && !NAMES_A_SECRET.iter().any(|end| name.ends_with(end)) {
+        return Some("aws_secret_access_key");
+    }
+    None
 }
 
 fn replacement(strategy: Strategy, label: &str, value: &str, key: &MaskKey) -> String {
