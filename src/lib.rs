@@ -19,6 +19,7 @@ pub mod masking;
 pub mod mcp;
 pub mod pipeline;
 pub mod policy;
+pub mod printable;
 pub mod reload;
 pub mod replay;
 pub mod suggest;

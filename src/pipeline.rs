@@ -16,6 +16,7 @@ use std::{
 
 use serde_json::{Map, Value, json};
 
+use crate::printable::bounded;
 use crate::{
     approvals,
     audit::{
@@ -183,6 +184,8 @@ pub struct Gate<B> {
     approvals: Option<Approvals>,
     /// How many refused authentications each peer may have recorded per minute.
     refusals: RefusalLimiter,
+    /// How many refused calls each principal may have recorded per minute.
+    refused_calls: RefusalLimiter,
     /// Confirmations asked in a result (protocol 2026-07-28): handle → (what call, when).
     asked: std::sync::Mutex<std::collections::HashMap<String, (String, Instant)>>,
 }
@@ -259,7 +262,8 @@ impl<B: Backend> Gate<B> {
             auth: None,
             approvals: None,
             asked: std::sync::Mutex::new(std::collections::HashMap::new()),
-            refusals: RefusalLimiter::default(),
+            refusals: RefusalLimiter::new(REFUSALS_PER_MINUTE),
+            refused_calls: RefusalLimiter::new(REFUSED_CALLS_PER_MINUTE),
         }
     }
 
@@ -350,7 +354,8 @@ impl<B: Backend> Gate<B> {
     /// stream of them from one peer must not flood the log: past the limit, refusals are
     /// counted and the count goes into the next one recorded.
     pub async fn refused(&self, code: &str, reason: &str, at: &AuthAttempt) {
-        let Some(suppressed) = self.refusals.admit(at.remote.as_deref()) else {
+        let peer = at.remote.as_deref().map(peer_of);
+        let Some(suppressed) = self.refusals.admit(peer.as_deref()) else {
             return;
         };
         let event = Event {
@@ -514,7 +519,7 @@ impl<B: Backend> Gate<B> {
             session: caller.session.clone(),
             transport: caller.transport.as_str().to_owned(),
             caller: caller_record(caller),
-            tool: name.to_owned(),
+            tool: bounded(name, MAX_TOOL_NAME_CHARS).into_owned(),
             args: sent_args,
             masked: sent_findings,
             decision: Effect::Deny.to_string(),
@@ -532,7 +537,7 @@ impl<B: Backend> Gate<B> {
         // 2 catalogue
         let Some(tool) = tool else {
             let refusal = Refusal::UnknownTool {
-                name: name.to_owned(),
+                name: decided.tool.clone(),
                 denied_by: None,
             };
             return Err(self.refuse(decided, CallStatus::UnknownTool, refusal).await);
@@ -840,8 +845,10 @@ impl<B: Backend> Gate<B> {
                 .iter()
                 .map(approvals::Requirement::from)
                 .collect(),
+            // The caller's free text is masked like its other arguments before it is stored,
+            // shown to approvers or posted to webhooks.
             reason: ask
-                .args
+                .masked_args
                 .get("reason")
                 .and_then(Value::as_str)
                 .map(|r| self.scrubber.text(r).into_owned()),
@@ -990,9 +997,17 @@ impl<B: Backend> Gate<B> {
 
     async fn refuse(&self, mut decided: Decided, status: CallStatus, refusal: Refusal) -> Refusal {
         let call_id = decided.call_id.clone();
+        // A caller with no rights must not be able to fill the log: refusals are recorded up
+        // to a rate per principal (the rest counted into the next one), with bounded arguments.
+        let Some(unrecorded_before) = self.refused_calls.admit(Some(&decided.caller.principal))
+        else {
+            return refusal;
+        };
+        decided.args = bounded_args(std::mem::take(&mut decided.args));
         decided.refused = Some(Refused {
             status,
             error: crate::mcp::agent_message(&refusal, &self.scrubber),
+            unrecorded_before,
         });
         let event = self.event(EventKind::CallDecided, &decided.session, &call_id, &decided);
         if let Err(e) = self.audit.append(event).await {
@@ -1067,32 +1082,64 @@ enum Confirmed {
 /// Refused authentications recorded per peer and minute, at most.
 const REFUSALS_PER_MINUTE: u32 = 30;
 
-/// Limits how many refused authentications of one peer are recorded per minute.
-#[derive(Debug, Default)]
-struct RefusalLimiter(std::sync::Mutex<std::collections::HashMap<String, (Instant, u32, u64)>>);
+/// Refused calls (unknown tools, bad arguments, policy denials) recorded per principal and
+/// minute, at most.
+pub const REFUSED_CALLS_PER_MINUTE: u32 = 60;
+
+/// The most argument bytes a refused call records; larger arguments are recorded as their
+/// size and digest.
+pub const MAX_REFUSED_ARGS_BYTES: usize = 4096;
+
+/// The longest tool name recorded or repeated to the agent, in characters.
+pub const MAX_TOOL_NAME_CHARS: usize = 128;
+
+/// A refused call's (masked) arguments, or their size and digest when they are large.
+fn bounded_args(args: Value) -> Value {
+    let text = args.to_string();
+    if text.len() <= MAX_REFUSED_ARGS_BYTES {
+        return args;
+    }
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+    json!({"awsgate_omitted": {"bytes": text.len(), "sha256": digest}})
+}
+
+/// Limits how many refusals of one peer (or principal) are recorded per minute.
+#[derive(Debug)]
+struct RefusalLimiter {
+    per_minute: u32,
+    seen: std::sync::Mutex<std::collections::HashMap<String, (Instant, u32, u64)>>,
+}
 
 impl RefusalLimiter {
-    /// `Some(n)` when this refusal is to be recorded (`n` refusals of the peer went
-    /// unrecorded before it); `None` when it is over the limit. Peers are keyed by address
-    /// without the port; stdio (no address) is always recorded.
-    fn admit(&self, remote: Option<&str>) -> Option<u64> {
-        let Some(remote) = remote else {
+    fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            seen: std::sync::Mutex::default(),
+        }
+    }
+
+    /// `Some(n)` when this refusal is to be recorded (`n` refusals of the same key went
+    /// unrecorded before it); `None` when it is over the limit. `None` as the key (stdio has
+    /// no peer address) is always recorded.
+    fn admit(&self, key: Option<&str>) -> Option<u64> {
+        self.admit_at(key, Instant::now())
+    }
+
+    fn admit_at(&self, key: Option<&str>, now: Instant) -> Option<u64> {
+        const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
+        let Some(key) = key else {
             return Some(0);
         };
-        let peer = remote
-            .rsplit_once(':')
-            .map_or(remote, |(host, _)| host)
-            .to_owned();
-        let mut peers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if peers.len() > 10_000 {
-            peers.retain(|_, (since, _, _)| since.elapsed() < std::time::Duration::from_secs(60));
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if seen.len() > 10_000 {
+            seen.retain(|_, (since, _, _)| now.saturating_duration_since(*since) < MINUTE);
         }
-        let entry = peers.entry(peer).or_insert((Instant::now(), 0, 0));
-        if entry.0.elapsed() >= std::time::Duration::from_secs(60) {
-            entry.0 = Instant::now();
+        let entry = seen.entry(key.to_owned()).or_insert((now, 0, 0));
+        if now.saturating_duration_since(entry.0) >= MINUTE {
+            entry.0 = now;
             entry.1 = 0;
         }
-        if entry.1 < REFUSALS_PER_MINUTE {
+        if entry.1 < self.per_minute {
             entry.1 += 1;
             Some(std::mem::take(&mut entry.2))
         } else {
@@ -1100,6 +1147,14 @@ impl RefusalLimiter {
             None
         }
     }
+}
+
+/// The peer a refusal is counted against: the address without its port.
+fn peer_of(remote: &str) -> String {
+    remote
+        .rsplit_once(':')
+        .map_or(remote, |(host, _)| host)
+        .to_owned()
 }
 
 /// What a call held for approval asks for.

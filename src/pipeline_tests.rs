@@ -457,20 +457,87 @@ async fn regression_a_denial_quoting_an_arn_is_masked_in_the_log_and_for_the_age
 
 #[test]
 fn refused_authentications_of_one_peer_are_recorded_up_to_a_limit_then_counted() {
-    let limiter = RefusalLimiter::default();
+    let limiter = RefusalLimiter::new(REFUSALS_PER_MINUTE);
+    let peer = |remote: &str| Some(peer_of(remote));
+    let start = std::time::Instant::now();
     for _ in 0..REFUSALS_PER_MINUTE {
-        assert_eq!(limiter.admit(Some("10.0.0.9:5000")), Some(0));
+        assert_eq!(
+            limiter.admit_at(peer("10.0.0.9:5000").as_deref(), start),
+            Some(0)
+        );
     }
     assert_eq!(
-        limiter.admit(Some("10.0.0.9:5001")),
+        limiter.admit_at(peer("10.0.0.9:5001").as_deref(), start),
         None,
         "same peer, other port"
     );
-    assert_eq!(limiter.admit(Some("10.0.0.9:5002")), None);
     assert_eq!(
-        limiter.admit(Some("10.0.0.10:5000")),
+        limiter.admit_at(peer("10.0.0.9:5002").as_deref(), start),
+        None
+    );
+    assert_eq!(
+        limiter.admit_at(peer("10.0.0.10:5000").as_deref(), start),
         Some(0),
         "another peer"
     );
     assert_eq!(limiter.admit(None), Some(0), "stdio is always recorded");
+    // A minute later the next one is recorded, with the count of those that were not.
+    let later = start + std::time::Duration::from_secs(61);
+    assert_eq!(
+        limiter.admit_at(peer("10.0.0.9:5003").as_deref(), later),
+        Some(2)
+    );
+    assert_eq!(
+        limiter.admit_at(peer("10.0.0.9:5003").as_deref(), later),
+        Some(0)
+    );
+}
+
+/// Regression (attack finding): a principal with no tools added ~150 MB to the log in seconds
+/// with multi-megabyte unknown tool names.
+#[tokio::test]
+async fn refused_calls_record_bounded_names_and_arguments_at_a_bounded_rate() {
+    let f = fixture(None);
+    let huge_name = format!("s3_{}", "x".repeat(1 << 20));
+    let huge_args = json!({"bucket": "bkt", "padding": "y".repeat(200_000)});
+    let calls = REFUSED_CALLS_PER_MINUTE as usize + 40;
+    for i in 0..calls {
+        let name = if i % 2 == 0 {
+            huge_name.as_str()
+        } else {
+            "s3_list_objects"
+        };
+        let refusal = f
+            .gate
+            .call(&f.caller, name, args(huge_args.clone()))
+            .await
+            .unwrap_err();
+        let said = crate::mcp::agent_message(&refusal, f.gate.scrubber());
+        assert!(
+            said.len() < 400,
+            "the agent is not sent the megabyte back: {}",
+            said.len()
+        );
+    }
+    let records = f.records();
+    assert_eq!(records.len(), REFUSED_CALLS_PER_MINUTE as usize);
+    for r in &records {
+        assert!(r.tool.len() < 200, "{}", r.tool.len());
+        assert!(
+            r.args.to_string().len() <= MAX_REFUSED_ARGS_BYTES,
+            "{}",
+            r.args
+        );
+    }
+    assert!(
+        records[0].args["awsgate_omitted"]["bytes"]
+            .as_u64()
+            .unwrap()
+            > 200_000
+    );
+    let size: u64 = std::fs::read_dir(f.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(size < 4 << 20, "the log stays small: {size} bytes");
 }

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::printable::printable;
 use crate::{
     audit::record::{CallRecord, CallStatus},
     catalogue::{ArnScope, ToolCall, ToolId},
@@ -240,67 +241,107 @@ pub fn text(
 ) -> String {
     let mut out = String::new();
     let first = calls.first();
-    let _ = writeln!(
-        out,
-        "session {session} · {} · client {} · {} · {} call(s)",
-        first.map_or("-", |c| c.principal.as_str()),
-        first.and_then(|c| c.client.as_deref()).unwrap_or("-"),
-        first.map_or("-", |c| c.transport.as_str()),
-        calls.len()
+    put(
+        &mut out,
+        "",
+        &format!(
+            "session {session} · {} · client {} · {} · {} call(s)",
+            first.map_or("-", |c| c.principal.as_str()),
+            first.and_then(|c| c.client.as_deref()).unwrap_or("-"),
+            first.map_or("-", |c| c.transport.as_str()),
+            calls.len()
+        ),
     );
     for (i, r) in calls.iter().enumerate() {
-        let _ = writeln!(out, "\n{}  {}  {}", time_of(&r.ts), r.tool, r.args);
-        let _ = writeln!(out, "    {}", outcome_line(r));
+        out.push('\n');
+        put(
+            &mut out,
+            "",
+            &format!("{}  {}  {}", time_of(&r.ts), r.tool, r.args),
+        );
+        put(&mut out, "    ", &outcome_line(r));
         if let Some(e) = &r.error {
-            let _ = writeln!(out, "    {}: {e}", error_label(r.status));
+            put(&mut out, "    ", &format!("{}: {e}", error_label(r.status)));
         }
         if let Some(m) = masked_note(r) {
-            let _ = writeln!(out, "    masked: {m}");
+            put(&mut out, "    ", &format!("masked: {m}"));
         }
-        let resp = response_text(r, detail);
-        if !resp.is_empty() {
-            for line in resp.lines() {
-                let _ = writeln!(out, "    │ {line}");
-            }
+        for line in response_text(r, detail).lines() {
+            put(&mut out, "    │ ", line);
         }
         if let Some(c) = changes
             .and_then(|c| c.get(i))
             .filter(|c| c.change != Change::Unchanged)
         {
-            let _ = writeln!(
-                out,
-                "    under the new policy: {} → {} ({:?})",
+            let change = format!(
+                "under the new policy: {} → {} ({:?})",
                 c.before, c.after, c.change
             );
+            put(&mut out, "    ", &change);
         }
     }
     out
 }
 
+/// Appends one line: `prefix`, then `text` with its control characters escaped, so what a
+/// caller or AWS wrote can neither start a forged line nor drive the reader's terminal.
+fn put(out: &mut String, prefix: &str, text: &str) {
+    out.push_str(prefix);
+    out.push_str(&printable(text));
+    out.push('\n');
+}
+
+/// `text` as a Markdown code span: printable, between more backticks than it holds in a row.
+fn code(text: &str) -> String {
+    let text = printable(text);
+    let fence = "`".repeat(longest_run(&text, '`') + 1);
+    // CommonMark drops one space on each side, which keeps a backtick at an edge apart.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+fn longest_run(text: &str, c: char) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for ch in text.chars() {
+        run = if ch == c { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
+}
+
 /// A Markdown transcript.
 pub fn markdown(session: &str, calls: &[CallRecord], detail: Detail) -> String {
-    let mut out = format!("# Session `{session}`\n\n");
+    let mut out = format!("# Session {}\n\n", code(session));
     let first = calls.first();
     let _ = writeln!(
         out,
-        "Principal `{}`, client `{}`, {} call(s).\n",
-        first.map_or("-", |c| c.principal.as_str()),
-        first.and_then(|c| c.client.as_deref()).unwrap_or("-"),
+        "Principal {}, client {}, {} call(s).\n",
+        code(first.map_or("-", |c| c.principal.as_str())),
+        code(first.and_then(|c| c.client.as_deref()).unwrap_or("-")),
         calls.len()
     );
     for r in calls {
-        let _ = writeln!(out, "## {} `{}`\n", time_of(&r.ts), r.tool);
-        let _ = writeln!(out, "- arguments: `{}`", r.args);
-        let _ = writeln!(out, "- outcome: {}", outcome_line(r));
+        let _ = writeln!(out, "## {} {}\n", time_of(&r.ts), code(&r.tool));
+        let _ = writeln!(out, "- arguments: {}", code(&r.args.to_string()));
+        let _ = writeln!(out, "- outcome: {}", printable(&outcome_line(r)));
         if let Some(e) = &r.error {
-            let _ = writeln!(out, "- {}: {}", error_label(r.status), e.replace('\n', " "));
+            let _ = writeln!(out, "- {}: {}", error_label(r.status), printable(e));
         }
         if let Some(m) = masked_note(r) {
-            let _ = writeln!(out, "- masked: {m}");
+            let _ = writeln!(out, "- masked: {}", printable(&m));
         }
         let resp = response_text(r, detail);
         if !resp.is_empty() {
-            let _ = writeln!(out, "\n```json\n{resp}\n```");
+            let fence = "`".repeat(longest_run(&resp, '`').max(2) + 1);
+            let _ = writeln!(out, "\n{fence}json");
+            for line in resp.lines() {
+                let _ = writeln!(out, "{}", printable(line));
+            }
+            let _ = writeln!(out, "{fence}");
         }
         out.push('\n');
     }
@@ -308,7 +349,8 @@ pub fn markdown(session: &str, calls: &[CallRecord], detail: Detail) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    printable(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -348,7 +390,11 @@ pub fn html(session: &str, calls: &[CallRecord], detail: Detail) -> String {
             esc(time_of(&r.ts)),
             esc(&r.tool),
             esc(&r.args.to_string()),
-            esc(&response_text(r, detail))
+            response_text(r, detail)
+                .lines()
+                .map(esc)
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     out.push_str("</table></body></html>\n");
@@ -477,21 +523,21 @@ pub fn rerun_text(calls: &[CallRecord], reruns: &[Rerun]) -> String {
     let mut out = String::new();
     let (mut same, mut changed, mut skipped) = (0, 0, 0);
     for (r, rerun) in calls.iter().zip(reruns) {
-        let _ = writeln!(
-            out,
-            "{}  {}  {}",
-            time_of(&r.ts),
-            r.tool,
-            serde_json::to_string(&r.args).unwrap_or_default()
+        let args = serde_json::to_string(&r.args).unwrap_or_default();
+        put(
+            &mut out,
+            "",
+            &format!("{}  {}  {args}", time_of(&r.ts), r.tool),
         );
         match rerun {
             Rerun::Ran { differences } if differences.is_empty() => {
                 same += 1;
-                let _ = writeln!(out, "    same as then");
+                put(&mut out, "    ", "same as then");
             }
             Rerun::Ran { differences } => {
                 changed += 1;
-                let _ = writeln!(out, "    {} difference(s) from then:", differences.len());
+                let count = format!("{} difference(s) from then:", differences.len());
+                put(&mut out, "    ", &count);
                 let show = |v: &Option<Value>| {
                     v.as_ref().map_or_else(
                         || "(absent)".to_owned(),
@@ -499,16 +545,17 @@ pub fn rerun_text(calls: &[CallRecord], reruns: &[Rerun]) -> String {
                     )
                 };
                 for d in differences {
-                    let _ = writeln!(out, "    {}: {} → {}", d.path, show(&d.then), show(&d.now));
+                    let line = format!("{}: {} → {}", d.path, show(&d.then), show(&d.now));
+                    put(&mut out, "    ", &line);
                 }
             }
             Rerun::Skipped { why } => {
                 skipped += 1;
-                let _ = writeln!(out, "    not re-run: {why}");
+                put(&mut out, "    ", &format!("not re-run: {why}"));
             }
             Rerun::Failed { error } => {
                 changed += 1;
-                let _ = writeln!(out, "    fails now: {error}");
+                put(&mut out, "    ", &format!("fails now: {error}"));
             }
         }
         out.push('\n');

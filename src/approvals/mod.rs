@@ -162,7 +162,13 @@ pub struct Request {
 }
 
 impl Request {
-    /// Who must approve, for messages: `1 of group:sre, user:bob`.
+    /// Whether `who` may read this request: its requester, or someone who may decide it.
+    /// (Reviewers read every request through the CLI on the database.)
+    pub fn readable_by(&self, who: &Principal) -> bool {
+        who.user == self.requester.user || self.requirements.iter().any(|r| r.admits(who))
+    }
+
+    /// Who must approve, in words.
     pub fn who_must_approve(&self) -> String {
         let parts: Vec<String> = self
             .requirements

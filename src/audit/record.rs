@@ -96,6 +96,18 @@ pub struct Refused {
     pub status: CallStatus,
     /// What the agent was told.
     pub error: String,
+    /// Refused calls of the same principal that went unrecorded before this one, past the
+    /// per-minute limit (see `pipeline::REFUSED_CALLS_PER_MINUTE`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unrecorded_before: u64,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The approval behind a call, as recorded with it.

@@ -13,6 +13,7 @@ use crate::{
     config,
     identity::{self, Authenticator, Principal},
     policy::{IdentityMode, Policy},
+    printable::printable,
 };
 
 pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
@@ -146,7 +147,7 @@ fn summary(r: &Request) -> String {
         .as_deref()
         .map(|t| format!(" — \"{t}\""))
         .unwrap_or_default();
-    format!(
+    let line = format!(
         "{}  {:<9} {}  {} {}{reason}  needs {} · expires {}",
         r.id,
         r.state.as_str(),
@@ -155,7 +156,9 @@ fn summary(r: &Request) -> String {
         r.args,
         r.who_must_approve(),
         r.expires_at
-    )
+    );
+    // What the requester wrote stays on this one line, whatever characters it holds.
+    printable(&line).into_owned()
 }
 
 fn details(r: &Request) -> String {
@@ -214,5 +217,10 @@ fn details(r: &Request) -> String {
     if let Some(call) = &r.consumed_by {
         lines.push(format!("used by     call {call}"));
     }
-    lines.join("\n")
+    // One field a line: what the requester or an approver wrote cannot start another.
+    lines
+        .iter()
+        .map(|l| printable(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -1,5 +1,6 @@
 //! `awsgate audit export|verify`: read the audit log.
 
+use crate::printable::printable;
 use std::{io::Write, path::Path, process::ExitCode};
 
 use anyhow::{Context, bail};
@@ -56,8 +57,8 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                         "{:<38} {:<30} {:<16} {:<16} {:>6} {:>7}",
                         s.session,
                         s.started,
-                        s.principal.as_deref().unwrap_or("-"),
-                        s.client.as_deref().unwrap_or("-"),
+                        printable(s.principal.as_deref().unwrap_or("-")),
+                        printable(s.client.as_deref().unwrap_or("-")),
                         s.calls,
                         s.denials
                     )?;

@@ -2,6 +2,7 @@
 //! The list lives in the audit database, so a running server sees the change on its next
 //! call; every change is also an audit event.
 
+use crate::printable::printable;
 use std::process::ExitCode;
 
 use std::io::Write as _;
@@ -31,7 +32,7 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         for r in &all {
-            writeln!(std::io::stdout().lock(), "{}", line(r))?;
+            writeln!(std::io::stdout().lock(), "{}", printable(&line(r)))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -77,7 +78,7 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
         .context("the revocation is in force, but it could not be recorded in the audit log")?;
     for r in &changed {
         let verb = if args.undo { "lifted" } else { "revoked" };
-        writeln!(std::io::stdout().lock(), "{verb}: {}", line(r))?;
+        writeln!(std::io::stdout().lock(), "{verb}: {}", printable(&line(r)))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -252,28 +252,39 @@ const MCP_PATH: &str = "/mcp";
 /// A JSON-RPC error code for "not authenticated" (implementation-defined server error range).
 const JSONRPC_UNAUTHENTICATED: i64 = -32001;
 
-/// `GET /approvals`: the pending requests.
-async fn list_approvals<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
+/// `GET /approvals`: the pending requests the bearer may read (its own, and those it may
+/// decide).
+async fn list_approvals<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Extension(identity): Extension<Identity>,
+) -> Response {
     let Some(store) = state.gate.approval_store() else {
         return no_approvals();
     };
     match store.list(true, crate::audit::unix_now()) {
-        Ok(list) => Json(list).into_response(),
+        Ok(list) => {
+            let mine: Vec<_> = list
+                .into_iter()
+                .filter(|r| r.readable_by(&identity.principal))
+                .collect();
+            Json(mine).into_response()
+        }
         Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "storage", &e.to_string()),
     }
 }
 
-/// `GET /approvals/{id}`.
+/// `GET /approvals/{id}`: a request the bearer may read; any other is answered as unknown.
 async fn show_approval<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     Path(id): Path<String>,
+    Extension(identity): Extension<Identity>,
 ) -> Response {
     let Some(store) = state.gate.approval_store() else {
         return no_approvals();
     };
     match store.get(&id, crate::audit::unix_now()) {
-        Ok(Some(r)) => Json(r).into_response(),
-        Ok(None) => problem(
+        Ok(Some(r)) if r.readable_by(&identity.principal) => Json(r).into_response(),
+        Ok(_) => problem(
             StatusCode::NOT_FOUND,
             "unknown_approval",
             &format!("no approval request `{id}`"),

@@ -142,3 +142,152 @@ async fn an_mcp_session_belongs_to_the_principal_that_opened_it() {
             .contains("user:mallory")
     );
 }
+
+const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// Regression (attack finding): the caller's free-text `reason` was stored and shown unmasked,
+/// and any authenticated principal could read any approval request.
+#[tokio::test]
+async fn reasons_are_masked_and_requests_readable_only_by_requester_and_approvers() {
+    let idp = Idp::new();
+    let policy = format!(
+        "{}\n[approvals]\nwait = \"1s\"\n\n\
+         [[rule]]\nid = \"deletes\"\nprincipals = [\"user:agent\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n\n\
+         [[mask]]\nid = \"people\"\ntools = [\"*\"]\ndetectors = [\"email\"]\n",
+        idp.policy()
+    );
+    let gate = support::start_http(&policy, &[]);
+    let agent = gate.client(&idp.token("agent", "claude-code")).await;
+    let reason = format!("ask dana@example.com; the key is {SECRET_KEY}");
+    let mut params = rmcp::model::CallToolRequestParams::new("s3_delete_object");
+    params = params.with_arguments(
+        json!({"bucket": "some-bucket", "key": "k.txt", "reason": reason})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let held = agent.call_tool(params).await.unwrap();
+    let id = held.structured_content.as_ref().unwrap()["awsgate"]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(gate.db.parent().unwrap()).unwrap() {
+        stored.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    for leaked in ["dana@example.com", SECRET_KEY] {
+        assert!(
+            !support::contains(&stored, leaked),
+            "`{leaked}` is in the database"
+        );
+    }
+
+    let get = |who: &str, path: String| {
+        let token = idp.token(who, "curl");
+        let url = format!("{}{path}", gate.base);
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .header("authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, body) = get("agent", format!("/approvals/{id}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("[MASKED:email]") && !body.contains("dana@"),
+        "{body}"
+    );
+    assert!(!body.contains(SECRET_KEY), "{body}");
+    assert_eq!(get("bob", format!("/approvals/{id}")).await.0, 200);
+    let (status, body) = get("mallory", format!("/approvals/{id}")).await;
+    let (unknown, unknown_body) = get("mallory", "/approvals/apr_unknown".into()).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(unknown, 404);
+    assert_eq!(
+        body.replace(&id, "ID"),
+        unknown_body.replace("apr_unknown", "ID"),
+        "a request the caller may not read looks like one that does not exist"
+    );
+    assert_eq!(get("mallory", "/approvals".into()).await.1, "[]");
+    assert!(get("bob", "/approvals".into()).await.1.contains(&id));
+    agent.cancel().await.unwrap();
+}
+
+/// Regression (attack finding): a tool name or a reason carrying newlines and ANSI escape
+/// sequences was printed raw by `replay` and `approvals show`, forging lines in a reviewer's
+/// or approver's terminal.
+#[tokio::test]
+async fn names_and_reasons_cannot_forge_lines_or_drive_a_terminal() {
+    let policy = "[identity]\nmode = \"local\"\n\n[approvals]\nwait = \"1s\"\n\n\
+         [[rule]]\nid = \"deletes\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n";
+    let gate = support::start(support::GateOptions {
+        policy,
+        ..Default::default()
+    })
+    .await;
+    let forged = "x\n10:00:00.000  s3_delete_object  {\"bucket\":\"prod\"}\n    ok · allow by admin\u{1b}[2J";
+    let refused = gate.call(forged, json!({})).await;
+    assert_eq!(refused.is_error, Some(true));
+    let reason = "routine\n\u{1b}[32mAPPROVED by user:root\u{1b}[0m \u{202e}txt.exe";
+    let held = gate
+        .call(
+            "s3_delete_object",
+            json!({"bucket": "some-bucket", "key": "k", "reason": reason}),
+        )
+        .await;
+    let id = held.structured_content.as_ref().unwrap()["awsgate"]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let db = gate.db.clone();
+    let run = |args: &[&str]| {
+        let out = support::awsgate()
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let show = run(&["approvals", "show", &id]);
+    let list = run(&["approvals", "list"]);
+    let transcript = run(&["replay"]);
+    let markdown = run(&["replay", "--format", "markdown"]);
+    for (what, out) in [
+        ("show", &show),
+        ("list", &list),
+        ("replay", &transcript),
+        ("markdown", &markdown),
+    ] {
+        assert!(
+            !out.contains('\u{1b}'),
+            "{what} prints an escape sequence:\n{out}"
+        );
+        assert!(
+            !out.contains('\u{202e}'),
+            "{what} prints a direction override:\n{out}"
+        );
+        assert!(
+            !out.lines()
+                .any(|l| l.starts_with("10:00:00.000  s3_delete_object")),
+            "{what} prints a forged line:\n{out}"
+        );
+        assert!(
+            !out.lines()
+                .any(|l| l.trim_start().starts_with("\u{1b}[32mAPPROVED")
+                    || l.starts_with("APPROVED")),
+            "{what}:\n{out}"
+        );
+    }
+    assert!(show.contains("routine\\n\\u{1b}[32mAPPROVED"), "{show}");
+    gate.stop().await;
+}
