@@ -168,6 +168,19 @@ pub struct ServeArgs {
     /// repeatable. Replaces the default, loopback origins only.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
+    /// HTTP: connections open at once, all clients together; more are closed on accept.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// HTTP: connections open at once from one client address (an IPv6 client: one /64).
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_client: u32,
+    /// HTTP: how long a client may take to send a request's headers before it is cut off.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub header_read_timeout: humantime::Duration,
+    /// HTTP: how long a connection may carry nothing either way (an open event stream gets a
+    /// keep-alive every 15 s) before it is closed.
+    #[arg(long, value_name = "DURATION", default_value = "120s")]
+    pub idle_timeout: humantime::Duration,
 }
 
 /// `awsgate revoke`.

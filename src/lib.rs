@@ -17,6 +17,7 @@ pub mod ids;
 pub mod keyfile;
 pub mod masking;
 pub mod mcp;
+pub mod peer;
 pub mod pipeline;
 pub mod policy;
 pub mod printable;

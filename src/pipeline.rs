@@ -354,7 +354,8 @@ impl<B: Backend> Gate<B> {
     /// stream of them from one peer must not flood the log: past the limit, refusals are
     /// counted and the count goes into the next one recorded.
     pub async fn refused(&self, code: &str, reason: &str, at: &AuthAttempt) {
-        let peer = at.remote.as_deref().map(peer_of);
+        // Peers are counted by address without the port, an IPv6 peer by its /64.
+        let peer = at.remote.as_deref().map(crate::peer::peer_key);
         let Some(suppressed) = self.refusals.admit(peer.as_deref()) else {
             return;
         };
@@ -1147,14 +1148,6 @@ impl RefusalLimiter {
             None
         }
     }
-}
-
-/// The peer a refusal is counted against: the address without its port.
-fn peer_of(remote: &str) -> String {
-    remote
-        .rsplit_once(':')
-        .map_or(remote, |(host, _)| host)
-        .to_owned()
 }
 
 /// What a call held for approval asks for.

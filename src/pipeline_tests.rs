@@ -458,7 +458,7 @@ async fn regression_a_denial_quoting_an_arn_is_masked_in_the_log_and_for_the_age
 #[test]
 fn refused_authentications_of_one_peer_are_recorded_up_to_a_limit_then_counted() {
     let limiter = RefusalLimiter::new(REFUSALS_PER_MINUTE);
-    let peer = |remote: &str| Some(peer_of(remote));
+    let peer = |remote: &str| Some(crate::peer::peer_key(remote));
     let start = std::time::Instant::now();
     for _ in 0..REFUSALS_PER_MINUTE {
         assert_eq!(
@@ -481,6 +481,15 @@ fn refused_authentications_of_one_peer_are_recorded_up_to_a_limit_then_counted()
         "another peer"
     );
     assert_eq!(limiter.admit(None), Some(0), "stdio is always recorded");
+    // An IPv6 peer is one /64, whichever address of it it uses.
+    for host in 0..REFUSALS_PER_MINUTE {
+        let remote = format!("[2001:db8:7:7::{host:x}]:4000");
+        assert_eq!(limiter.admit_at(peer(&remote).as_deref(), start), Some(0));
+    }
+    assert_eq!(
+        limiter.admit_at(peer("[2001:db8:7:7:ffff::1]:1").as_deref(), start),
+        None
+    );
     // A minute later the next one is recorded, with the count of those that were not.
     let later = start + std::time::Duration::from_secs(61);
     assert_eq!(

@@ -257,7 +257,13 @@ async fn serve_http(
     tracing::info!(address = %bound, url = %format!("{public_url}/mcp"), "awsgate serving MCP over HTTP");
     eprintln!("awsgate: listening on http://{bound}/mcp");
     let app = http::router(gate, peers, options, stop.clone());
-    http::serve(listener, app, stop.clone())
+    let limits = http::Limits {
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        max_per_client: usize::try_from(args.max_connections_per_client).unwrap_or(usize::MAX),
+        header_read_timeout: (*args.header_read_timeout).max(std::time::Duration::from_millis(100)),
+        idle_timeout: (*args.idle_timeout).max(std::time::Duration::from_secs(1)),
+    };
+    http::serve(listener, app, stop.clone(), limits)
         .await
         .context("the HTTP server failed")
 }

@@ -3,7 +3,10 @@
 //! `WWW-Authenticate` pointing at the RFC 9728 metadata otherwise); a Host/Origin allowlist
 //! against DNS rebinding; the `/.well-known/oauth-protected-resource` document and `/healthz`.
 
+pub mod listener;
 mod sessions;
+
+pub use listener::Limits;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -112,18 +115,15 @@ pub fn router<B: Backend>(
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until `stop` is cancelled.
+/// Serves `router` on `listener` until `stop` is cancelled, every connection bounded by
+/// `limits` (see [`listener`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     stop: CancellationToken,
+    limits: Limits,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { stop.cancelled().await })
-    .await
+    listener::serve(listener, app, stop, limits).await
 }
 
 async fn healthz<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {

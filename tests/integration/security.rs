@@ -291,3 +291,80 @@ async fn names_and_reasons_cannot_forge_lines_or_drive_a_terminal() {
     assert!(show.contains("routine\\n\\u{1b}[32mAPPROVED"), "{show}");
     gate.stop().await;
 }
+
+/// Regression (attack finding): connections that never finished their headers were held
+/// forever (2,000 kept open past 40 s; with a lower file limit `/healthz` stopped answering).
+#[tokio::test]
+async fn slow_and_idle_connections_are_cut_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let idp = Idp::new();
+    let gate = support::start_http_with(
+        &idp.policy(),
+        &[],
+        &[
+            "--header-read-timeout",
+            "1s",
+            "--idle-timeout",
+            "2s",
+            "--max-connections",
+            "16",
+            "--max-connections-per-client",
+            "6",
+        ],
+    );
+    let addr = gate.base.trim_start_matches("http://").to_owned();
+    // How long until the server closes `stream` (reads until end of stream).
+    async fn closed_after(mut stream: tokio::net::TcpStream) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+                .await
+            {
+                Ok(Ok(0) | Err(_)) => return started.elapsed(),
+                Ok(Ok(_)) => {}
+                Err(_) => return std::time::Duration::from_secs(10),
+            }
+        }
+    }
+    // Six slowloris connections: headers begun, never finished.
+    let mut slow = Vec::new();
+    for _ in 0..6 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // A seventh from the same address is over the per-client cap: closed at once.
+    let seventh = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    assert!(closed_after(seventh).await < std::time::Duration::from_secs(1));
+    // The slow ones are cut when their header time runs out.
+    let cut = futures_cut(slow, closed_after).await;
+    assert!(
+        cut.iter().all(|d| *d < std::time::Duration::from_secs(4)),
+        "{cut:?}"
+    );
+    // A connection that sends nothing at all is closed as idle.
+    let silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    assert!(closed_after(silent).await < std::time::Duration::from_secs(5));
+    // And the server still answers.
+    let health = reqwest::get(format!("{}/healthz", gate.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+async fn futures_cut<F, Fut>(streams: Vec<tokio::net::TcpStream>, f: F) -> Vec<std::time::Duration>
+where
+    F: Fn(tokio::net::TcpStream) -> Fut,
+    Fut: std::future::Future<Output = std::time::Duration> + Send + 'static,
+{
+    let tasks: Vec<_> = streams.into_iter().map(|s| tokio::spawn(f(s))).collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}

@@ -325,6 +325,11 @@ impl Drop for HttpGate {
 
 /// Starts `awsgate serve --transport http --listen 127.0.0.1:0` and waits until it listens.
 pub fn start_http(policy: &str, env: &[(&str, &str)]) -> HttpGate {
+    start_http_with(policy, env, &[])
+}
+
+/// `start_http` with more `serve` arguments.
+pub fn start_http_with(policy: &str, env: &[(&str, &str)], args: &[&str]) -> HttpGate {
     let dir = tempfile::tempdir().unwrap();
     let policy_path = dir.path().join("policy.toml");
     std::fs::write(&policy_path, policy).unwrap();
@@ -342,6 +347,7 @@ pub fn start_http(policy: &str, env: &[(&str, &str)]) -> HttpGate {
     .arg(&policy_path)
     .arg("--db")
     .arg(&db)
+    .args(args)
     .env("AWS_ENDPOINT_URL", endpoint())
     .env("AWS_REGION", REGION)
     .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
