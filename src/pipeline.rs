@@ -417,6 +417,7 @@ impl<B: Backend> Gate<B> {
                     "path": source.display().to_string(),
                     "previous_version": old.version,
                     "version": new.version,
+                    "identity_mode": new.identity.name(),
                     "rules": new.rules.len(),
                 }),
             })
@@ -463,6 +464,30 @@ impl<B: Backend> Gate<B> {
             .iter()
             .filter(|spec| policy::is_visible(principal, spec.id, &policy))
             .collect()
+    }
+
+    /// Records that a server started with the policy in force: its version and identity
+    /// mode, which `awsgate approvals` checks its own `--policy` against.
+    pub async fn server_started(
+        &self,
+        transport: Transport,
+    ) -> Result<(), crate::audit::AuditError> {
+        let policy = self.policy();
+        self.audit
+            .append(Event {
+                kind: EventKind::ServerStarted,
+                session: None,
+                call_id: None,
+                data: json!({
+                    "transport": transport.as_str(),
+                    "policy_version": policy.version,
+                    "identity_mode": policy.identity.name(),
+                    "region": self.scope.region,
+                    "awsgate_version": env!("CARGO_PKG_VERSION"),
+                }),
+            })
+            .await
+            .map(drop)
     }
 
     /// Records that a session started.

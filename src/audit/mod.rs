@@ -11,6 +11,7 @@ pub mod prune;
 mod reader;
 pub mod record;
 mod schema;
+mod state;
 mod writer;
 
 use thiserror::Error;

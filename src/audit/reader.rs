@@ -317,6 +317,24 @@ fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, Audit
 }
 
 impl Reader {
+    /// The approval and revocation tables checked against the chained events that record
+    /// every change of them (see [`super::state`]): one line per row that disagrees.
+    pub fn verify_state(&self) -> Result<Vec<String>, AuditError> {
+        let (_, _, pruned_through) = self.chain_start()?;
+        let chain_start = match pruned_through {
+            None => None,
+            Some(_) => self
+                .conn
+                .query_row("SELECT ts FROM events ORDER BY seq LIMIT 1", [], |r| {
+                    r.get::<_, String>(0)
+                })
+                .ok()
+                .and_then(|ts| chrono::DateTime::parse_from_rfc3339(&ts).ok())
+                .map(|t| t.timestamp()),
+        };
+        super::state::check(&self.conn, chain_start)
+    }
+
     /// Walks the whole chain and reports the first damaged event.
     pub fn verify(&self) -> Result<VerifyReport, AuditError> {
         let (mut expected_seq, mut prev, pruned_through) = self.chain_start()?;

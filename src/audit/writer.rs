@@ -19,6 +19,8 @@ use crate::ids::{CallId, SessionId};
 /// The kinds of audit event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
+    /// `awsgate serve` started (its policy version and identity mode).
+    ServerStarted,
     /// A server session started.
     SessionStarted,
     /// A call was decided (and, if allowed, is about to reach AWS).
@@ -55,6 +57,7 @@ impl EventKind {
     /// The name stored in the `kind` column.
     pub const fn as_str(self) -> &'static str {
         match self {
+            EventKind::ServerStarted => "server.started",
             EventKind::SessionStarted => "session.started",
             EventKind::CallDecided => "call.decided",
             EventKind::CallCompleted => "call.completed",

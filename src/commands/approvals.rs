@@ -113,6 +113,23 @@ async fn approver(
     policy: &Policy,
     db: &std::path::Path,
 ) -> anyhow::Result<Principal> {
+    // A decision counts only under the identity mode of the server that wrote this database:
+    // a local-mode policy file must not turn a jwt server's approvals into `--as` claims.
+    if let Some(server) = server_identity_mode(db)?
+        && server != policy.identity.name()
+    {
+        bail!(
+            "the awsgate server writing `{}` identifies callers with `[identity] mode = \"{server}\"`, \
+             but this `--policy` says `{}`: decide with the server's own policy{}",
+            db.display(),
+            policy.identity.name(),
+            if server == "jwt" {
+                " and your token (`--token`)"
+            } else {
+                ""
+            }
+        );
+    }
     match &policy.identity {
         IdentityMode::Local { groups } => Ok(identity::local_principal(
             args.as_user.as_deref(),
@@ -223,4 +240,21 @@ fn details(r: &Request) -> String {
         .map(|l| printable(l))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The identity mode the server writing `db` last started (or reloaded its policy) with, as
+/// its chained `server.started` / `policy.reloaded` events say; `None` before any server ran.
+fn server_identity_mode(db: &std::path::Path) -> anyhow::Result<Option<String>> {
+    let conn = crate::audit::connect(db)?;
+    let data: Option<String> = conn
+        .query_row(
+            "SELECT data FROM events WHERE kind IN ('server.started', 'policy.reloaded')
+             AND json_extract(data, '$.identity_mode') IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    Ok(data
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .and_then(|d| d.get("identity_mode")?.as_str().map(str::to_owned)))
 }

@@ -114,6 +114,20 @@ fn verify(path: &Path, checkpoints: Option<&Path>, key: Option<&str>) -> anyhow:
         )?;
         return Ok(ExitCode::FAILURE);
     }
+    let state = reader.verify_state()?;
+    if !state.is_empty() {
+        for finding in &state {
+            writeln!(out, "{}: TAMPERED: {}", path.display(), printable(finding))?;
+        }
+        writeln!(
+            out,
+            "{}: the chain of {} event(s) is intact, but {} row(s) of the approval and revocation tables disagree with it",
+            path.display(),
+            report.events,
+            state.len()
+        )?;
+        return Ok(ExitCode::FAILURE);
+    }
     let pruned = report
         .pruned_through
         .map(|n| format!(" (events 1..{n} were pruned, as an `audit.pruned` event records)"))

@@ -150,6 +150,13 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             // The IdP may come back; until it does, calls are refused (fail closed).
             Err(e) => tracing::warn!("{e}; calls are refused until the keys can be fetched"),
         }
+        let recorded_transport = match transport {
+            TransportArg::Stdio => crate::pipeline::Transport::Stdio,
+            TransportArg::Http => crate::pipeline::Transport::Http,
+        };
+        gate.server_started(recorded_transport)
+            .await
+            .context("cannot write the audit log, so awsgate does not start")?;
         let sweeper = {
             let gate = gate.clone();
             tokio::spawn(async move {

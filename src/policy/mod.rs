@@ -78,6 +78,16 @@ pub enum IdentityMode {
     Jwt(crate::identity::jwt::JwtSettings),
 }
 
+impl IdentityMode {
+    /// `local` or `jwt`, as written in policy files.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            IdentityMode::Local { .. } => "local",
+            IdentityMode::Jwt(_) => "jwt",
+        }
+    }
+}
+
 /// A set of catalogue tools.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ToolSet(u32);

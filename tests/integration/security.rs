@@ -368,3 +368,160 @@ where
     }
     out
 }
+
+fn verify(db: &std::path::Path) -> (bool, String) {
+    let out = support::awsgate()
+        .args(["audit", "verify", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Regression (attack finding): approval decisions and revocations lived in tables that a
+/// person with write access to the database could edit without `audit verify` noticing.
+#[tokio::test]
+async fn verify_checks_approvals_and_revocations_against_the_chain() {
+    let policy = "[identity]\nmode = \"local\"\n\n[approvals]\nwait = \"1s\"\n\n\
+         [[rule]]\nid = \"deletes\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n";
+    let gate = support::start(support::GateOptions {
+        policy,
+        ..Default::default()
+    })
+    .await;
+    let held = |key: &'static str| {
+        let gate = &gate;
+        async move {
+            let r = gate
+                .call(
+                    "s3_delete_object",
+                    json!({"bucket": "some-bucket", "key": key}),
+                )
+                .await;
+            r.structured_content.unwrap()["awsgate"]["request_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let approved = held("a").await;
+    let forged = held("b").await;
+    let db = gate.db.clone();
+    let cli = |args: &[&str]| {
+        let out = support::awsgate()
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .arg("--policy")
+            .arg(gate.policy_path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    cli(&[
+        "approvals",
+        "approve",
+        &approved,
+        "--as",
+        "user:bob",
+        "--reason",
+        "fine",
+    ]);
+    let revoke = |args: &[&str]| {
+        let out = support::awsgate()
+            .arg("revoke")
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    revoke(&["--subject", "mallory", "--reason", "compromised"]);
+    revoke(&["--subject", "eve"]);
+    revoke(&["--subject", "eve", "--undo"]);
+    let (ok, said) = verify(&db);
+    assert!(ok, "an untouched database verifies: {said}");
+
+    // Forge a grant, a vote, and lift a revocation behind awsgate's back.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE approvals SET state = 'approved', usable_until = strftime('%s','now') + 3600 WHERE id = ?1",
+        [&forged],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO approval_votes (approval_id, approver, groups, verdict, reason, at) VALUES (?1, 'user:bob', '[]', 'approve', NULL, 0)",
+        [&forged],
+    )
+    .unwrap();
+    conn.execute("DELETE FROM revocations WHERE value = 'mallory'", [])
+        .unwrap();
+    drop(conn);
+    let (ok, said) = verify(&db);
+    assert!(!ok, "{said}");
+    for expected in [
+        format!("approval {forged}: the table says `approved`"),
+        format!("approval {forged}: a `approve` vote by user:bob was never recorded"),
+        "of subject `mallory` is recorded, but its row is gone".to_owned(),
+    ] {
+        assert!(said.contains(&expected), "missing `{expected}` in:\n{said}");
+    }
+    assert!(!said.contains(&format!("approval {approved}")), "{said}");
+    gate.stop().await;
+}
+
+/// Regression (attack finding): in jwt mode the CLI accepted a decision from a locally asserted
+/// identity when handed a local-mode policy file.
+#[tokio::test]
+async fn approvals_refuse_a_policy_whose_identity_mode_differs_from_the_servers() {
+    let idp = Idp::new();
+    let gate = support::start_http(&idp.policy(), &[]);
+    let local = gate.dir.path().join("local.toml");
+    std::fs::write(
+        &local,
+        "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"*\"]\neffect = \"allow\"\n",
+    )
+    .unwrap();
+    let out = support::awsgate()
+        .args([
+            "approvals",
+            "approve",
+            "apr_0000",
+            "--as",
+            "user:bob",
+            "--policy",
+        ])
+        .arg(&local)
+        .arg("--db")
+        .arg(&gate.db)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("identifies callers with `[identity] mode = \"jwt\"`"),
+        "{said}"
+    );
+    // Without a token in jwt mode: refused too.
+    let out = support::awsgate()
+        .args(["approvals", "approve", "apr_0000", "--policy"])
+        .arg(gate.dir.path().join("policy.toml"))
+        .arg("--db")
+        .arg(&gate.db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass the approver's token"));
+}

@@ -461,9 +461,9 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
         "{}",
         String::from_utf8_lossy(&verify.stdout)
     );
-    // 8 events of the session, and the three exports above (`audit.viewed` each).
+    // The server start, 8 events of the session, and the three exports above (`audit.viewed` each).
     assert_eq!(support::events_of_kind(&db, "audit.viewed").len(), 3);
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact: 11 event(s)"));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact: 12 event(s)"));
 
     // Retention: pruning the old events leaves a log that still verifies.
     let prune = support::awsgate()
@@ -481,7 +481,7 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
         .unwrap();
     let said = String::from_utf8_lossy(&prune.stdout).into_owned();
     assert!(
-        prune.status.success() && said.starts_with("pruned 10 event(s) through event 10"),
+        prune.status.success() && said.starts_with("pruned 11 event(s) through event 11"),
         "{said}{}",
         String::from_utf8_lossy(&prune.stderr)
     );
@@ -493,7 +493,7 @@ async fn the_audit_export_holds_every_call_with_its_fields() {
     let said = String::from_utf8_lossy(&verify.stdout).into_owned();
     assert!(
         verify.status.success()
-            && said.contains("intact: 2 event(s) verified (events 1..10 were pruned"),
+            && said.contains("intact: 2 event(s) verified (events 1..11 were pruned"),
         "{said}"
     );
     assert_eq!(
@@ -884,7 +884,7 @@ async fn signed_checkpoints_reveal_a_truncated_log() {
     let out = String::from_utf8_lossy(&ok.stdout).into_owned();
     assert!(ok.status.success(), "{out}");
     assert!(
-        out.contains("nothing up to event 7 is missing"),
+        out.contains("nothing up to event 8 is missing"),
         "the final checkpoint covers the last event: {out}"
     );
 
@@ -899,7 +899,7 @@ async fn signed_checkpoints_reveal_a_truncated_log() {
         out.contains("intact: 5 event(s)"),
         "the chain alone still verifies: {out}"
     );
-    assert!(out.contains("TAMPERED: events 6..7 were deleted"), "{out}");
+    assert!(out.contains("TAMPERED: events 6..8 were deleted"), "{out}");
     drop(state);
 }
 

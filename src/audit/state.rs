@@ -1,0 +1,264 @@
+//! The approval and revocation tables checked against the hash chain. Every change of an
+//! approval request (requested, voted, granted, denied, consumed) and of a revocation (added,
+//! undone) is a chained event, so the state those events imply can be derived from the log
+//! alone. Someone with write access to the database file can edit the tables — forge a grant
+//! with `UPDATE`, lift a revocation with `DELETE` — but not the chain; `audit verify` derives
+//! the state from the events and reports every row that disagrees with it.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::Connection;
+use serde_json::Value;
+
+use super::AuditError;
+
+/// What the events say about one approval request.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Derived {
+    requester: Option<String>,
+    tool: Option<String>,
+    args_digest: Option<String>,
+    granted: bool,
+    denied: bool,
+    consumed_by: Option<String>,
+    usable_until: Option<Value>,
+    votes: HashSet<(String, String)>,
+}
+
+/// One row of `approvals`, as compared.
+#[derive(Debug, Clone)]
+struct Row {
+    id: String,
+    requester: String,
+    tool: String,
+    args_digest: String,
+    state: String,
+    created_at: i64,
+    consumed_by: Option<String>,
+    usable_until: Option<i64>,
+}
+
+/// What `verify` found wrong with the state tables, one line per finding.
+pub fn check(conn: &Connection, chain_start: Option<i64>) -> Result<Vec<String>, AuditError> {
+    let read = |e: rusqlite::Error| AuditError::Read(e.to_string());
+    let derived = approvals_from_events(conn).map_err(read)?;
+    let rows = approval_rows(conn).map_err(read)?;
+    let votes = vote_rows(conn).map_err(read)?;
+    let mut found = Vec::new();
+    for row in &rows {
+        if chain_start.is_some_and(|start| row.created_at < start) {
+            continue; // its events were pruned
+        }
+        found.extend(compare_approval(row, derived.get(&row.id), &votes));
+    }
+    found.extend(check_revocations(conn, chain_start).map_err(read)?);
+    Ok(found)
+}
+
+fn text(data: &Value, key: &str) -> Option<String> {
+    data.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn approvals_from_events(conn: &Connection) -> rusqlite::Result<HashMap<String, Derived>> {
+    let mut stmt =
+        conn.prepare("SELECT kind, data FROM events WHERE kind LIKE 'approval.%' ORDER BY seq")?;
+    let mut out: HashMap<String, Derived> = HashMap::new();
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (kind, data) = row?;
+        let Ok(data) = serde_json::from_str::<Value>(&data) else {
+            continue;
+        };
+        let Some(id) = text(&data, "approval") else {
+            continue;
+        };
+        let d = out.entry(id).or_default();
+        match kind.as_str() {
+            "approval.requested" => {
+                d.requester = text(&data, "requester");
+                d.tool = text(&data, "tool");
+                d.args_digest = text(&data, "args_digest");
+            }
+            "approval.voted" => {
+                if let (Some(by), Some(verdict)) = (text(&data, "by"), text(&data, "verdict")) {
+                    d.votes.insert((by, verdict));
+                }
+            }
+            "approval.granted" => {
+                d.granted = true;
+                d.usable_until = data.get("usable_until").cloned();
+            }
+            "approval.denied" => d.denied = true,
+            "approval.consumed" => d.consumed_by = text(&data, "consumed_by"),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn approval_rows(conn: &Connection) -> rusqlite::Result<Vec<Row>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, requester, tool, args_digest, state, created_at, consumed_by, usable_until
+         FROM approvals ORDER BY created_at",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let requester: String = r.get(1)?;
+        // The column holds the requester as JSON; events name it as text (`user:…`).
+        let requester = serde_json::from_str::<crate::identity::Principal>(&requester)
+            .map_or(requester, |p| p.to_string());
+        Ok(Row {
+            id: r.get(0)?,
+            requester,
+            tool: r.get(2)?,
+            args_digest: r.get(3)?,
+            state: r.get(4)?,
+            created_at: r.get(5)?,
+            consumed_by: r.get(6)?,
+            usable_until: r.get(7)?,
+        })
+    })?;
+    rows.collect()
+}
+
+fn vote_rows(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<(String, String)>>> {
+    let mut stmt = conn.prepare("SELECT approval_id, approver, verdict FROM approval_votes")?;
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, approver, verdict) = row?;
+        out.entry(id).or_default().push((approver, verdict));
+    }
+    Ok(out)
+}
+
+/// The findings for one approval row against what its events say.
+fn compare_approval(
+    row: &Row,
+    events: Option<&Derived>,
+    votes: &HashMap<String, Vec<(String, String)>>,
+) -> Vec<String> {
+    let id = &row.id;
+    let Some(d) = events.filter(|d| d.requester.is_some()) else {
+        return vec![format!(
+            "approval {id}: no `approval.requested` event records this request"
+        )];
+    };
+    let mut found = Vec::new();
+    let same = |what: &str, row: &str, ev: Option<&String>| {
+        (ev.map(String::as_str) != Some(row))
+            .then(|| format!("approval {id}: its {what} differs from the one recorded"))
+    };
+    found.extend(same("requester", &row.requester, d.requester.as_ref()));
+    found.extend(same("tool", &row.tool, d.tool.as_ref()));
+    found.extend(same(
+        "arguments digest",
+        &row.args_digest,
+        d.args_digest.as_ref(),
+    ));
+    let state_ok = match row.state.as_str() {
+        "approved" => d.granted && !d.denied && d.consumed_by.is_none(),
+        "consumed" => d.granted && d.consumed_by == row.consumed_by,
+        "denied" => d.denied,
+        // Undecided: nothing recorded may have decided it (expiry is a matter of time).
+        "pending" | "expired" => !d.granted && !d.denied,
+        _ => false,
+    };
+    if !state_ok {
+        found.push(format!(
+            "approval {id}: the table says `{}`, which the recorded events do not",
+            row.state
+        ));
+    }
+    let recorded_end = d
+        .usable_until
+        .as_ref()
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if d.granted && row.usable_until.map(super::rfc3339) != recorded_end {
+        found.push(format!(
+            "approval {id}: its grant's end differs from the one recorded"
+        ));
+    }
+    for (approver, verdict) in votes.get(id).into_iter().flatten() {
+        if !d.votes.contains(&(approver.clone(), verdict.clone())) {
+            found.push(format!(
+                "approval {id}: a `{verdict}` vote by {approver} was never recorded"
+            ));
+        }
+    }
+    found
+}
+
+/// Revocation rows against `revocation.added` / `revocation.undone` events, by row id.
+fn check_revocations(conn: &Connection, chain_start: Option<i64>) -> rusqlite::Result<Vec<String>> {
+    let mut added: HashMap<i64, (String, String)> = HashMap::new();
+    let mut undone: HashSet<i64> = HashSet::new();
+    let mut stmt = conn.prepare(
+        "SELECT kind, data FROM events WHERE kind IN ('revocation.added', 'revocation.undone') ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (kind, data) = row?;
+        let Ok(data) = serde_json::from_str::<Value>(&data) else {
+            continue;
+        };
+        let Some(id) = data.get("id").and_then(Value::as_i64) else {
+            continue;
+        };
+        if kind == "revocation.added" {
+            let target = text(&data, "target").unwrap_or_default();
+            added.insert(id, (target, text(&data, "value").unwrap_or_default()));
+        } else {
+            undone.insert(id);
+        }
+    }
+    let mut stmt =
+        conn.prepare("SELECT id, kind, value, revoked_at, undone_at IS NOT NULL FROM revocations")?;
+    let rows: Vec<(i64, String, String, String, bool)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut found = Vec::new();
+    let mut present = HashSet::new();
+    for (id, kind, value, revoked_at, is_undone) in &rows {
+        present.insert(*id);
+        let pruned = chain_start.is_some_and(|start| unix(revoked_at).is_some_and(|t| t < start));
+        match added.get(id) {
+            Some((k, v)) if k == kind && v == value => {}
+            Some(_) => found.push(format!(
+                "revocation {id}: its target differs from the one recorded"
+            )),
+            None if pruned => {}
+            None => found.push(format!(
+                "revocation {id}: no `revocation.added` event records it"
+            )),
+        }
+        if *is_undone && !undone.contains(id) && !pruned {
+            found.push(format!(
+                "revocation {id} of {kind} `{value}` was lifted, but no `revocation.undone` event records it"
+            ));
+        }
+    }
+    for (id, (kind, value)) in &added {
+        if !present.contains(id) && !undone.contains(id) {
+            found.push(format!(
+                "revocation {id} of {kind} `{value}` is recorded, but its row is gone: it was lifted outside awsgate"
+            ));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn unix(rfc3339: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.timestamp())
+}
