@@ -56,6 +56,7 @@ fn bench(c: &mut Criterion) {
         groups_claim: Some("groups".into()),
         client_claim: Some("azp".into()),
         leeway: Duration::from_secs(30),
+        max_lifetime: None,
     };
     let auth = Authenticator::new(&dir.path().join("audit.db"), Duration::from_secs(30)).unwrap();
     // A few revocations in force, as a real list would have.

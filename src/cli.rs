@@ -38,6 +38,13 @@ pub enum Command {
     Token(TokenCommand),
     /// Approval requests: list, show, approve or deny them.
     Approvals(ApprovalsArgs),
+    /// A stdio MCP server that forwards to a remote awsgate over HTTP with a token: what an
+    /// agent's client launches when awsgate runs as another user or on another host. It holds
+    /// no AWS credentials.
+    Connect(ConnectArgs),
+    /// Check a deployment for exposures: credentials, policy, database or keys the agent's
+    /// OS user could read or change.
+    Doctor(DoctorArgs),
 }
 
 /// Which recorded calls a command looks at.
@@ -181,6 +188,31 @@ pub struct ServeArgs {
     /// keep-alive every 15 s) before it is closed.
     #[arg(long, value_name = "DURATION", default_value = "120s")]
     pub idle_timeout: humantime::Duration,
+}
+
+/// `awsgate connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The remote awsgate's MCP endpoint, e.g. `https://gate.internal/mcp`.
+    pub url: String,
+    /// A file holding the agent's token (read at start; the token is never an argument, so
+    /// it does not show in process listings).
+    #[arg(long, env = "AWSGATE_TOKEN_FILE", value_name = "FILE")]
+    pub token_file: PathBuf,
+}
+
+/// `awsgate doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The policy file the server uses.
+    #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The audit database the server uses [default: as for `serve`].
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// The OS user the agent's MCP client runs as [default: the user running this command].
+    #[arg(long, value_name = "NAME")]
+    pub agent_user: Option<String>,
 }
 
 /// `awsgate revoke`.

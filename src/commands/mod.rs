@@ -3,6 +3,8 @@
 
 mod approvals;
 mod audit;
+mod connect;
+mod doctor;
 mod policy;
 mod replay;
 mod revoke;
@@ -27,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Revoke(args) => revoke::run(args),
         Command::Token(cmd) => token::run(cmd),
         Command::Approvals(args) => approvals::run(args),
+        Command::Connect(args) => connect::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
     }
 }
 

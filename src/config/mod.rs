@@ -248,6 +248,10 @@ impl Resolver<'_> {
             ("groups_claim", id.groups_claim.as_ref().map(Spanned::span)),
             ("client_claim", id.client_claim.as_ref().map(Spanned::span)),
             ("leeway", id.leeway.as_ref().map(Spanned::span)),
+            (
+                "max_token_lifetime",
+                id.max_token_lifetime.as_ref().map(Spanned::span),
+            ),
         ];
         for (key, span) in jwt_keys {
             if let Some(span) = span {
@@ -396,6 +400,27 @@ impl Resolver<'_> {
                 }
             },
         };
+        let max_lifetime = id.max_token_lifetime.as_ref().and_then(|m| {
+            match humantime::parse_duration(m.get_ref()) {
+                Ok(d) if d >= Duration::from_secs(60) => Some(d),
+                Ok(_) => {
+                    self.error(
+                        m.span(),
+                        "identity.max_token_lifetime",
+                        "`max_token_lifetime` under a minute would refuse every real token",
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.error(
+                        m.span(),
+                        "identity.max_token_lifetime",
+                        format!("`{}` is not a duration ({e}): write e.g. `1h`", m.get_ref()),
+                    );
+                    None
+                }
+            }
+        });
         Some(JwtSettings {
             issuer: issuer?,
             audience: audience?,
@@ -405,6 +430,7 @@ impl Resolver<'_> {
             groups_claim: Some(groups_claim),
             client_claim: Some(client_claim),
             leeway,
+            max_lifetime,
         })
     }
 
@@ -969,6 +995,35 @@ fn shadow_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
     out
 }
 
+/// `confirm` rules on destructive tools: the answer to a confirmation comes from the caller's
+/// own MCP client, so it guards against an agent's mistakes, never against a malicious or
+/// compromised client, which can answer yes itself.
+fn confirm_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.effect == Effect::Confirm)
+        .filter_map(|(i, r)| {
+            let destructive: Vec<&str> = r
+                .tools
+                .iter()
+                .filter(|t| t.spec().destructive)
+                .map(|t| t.name())
+                .collect();
+            (!destructive.is_empty()).then(|| {
+                (
+                    i,
+                    format!(
+                        "rule `{}` relies on `confirm` for destructive tools ({}): the confirmation is answered by the caller's own client, so it guards against mistakes, not against a malicious or compromised client; use `approve` where that matters",
+                        r.id,
+                        destructive.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 /// `sha256:<hex>` over a canonical form of the resolved policy, so reformatting or comments
 /// do not change the version but any change of meaning does.
 fn version_of(
@@ -1090,7 +1145,10 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     if !resolver.errors.is_empty() {
         return Err(resolver.errors);
     }
-    for (i, message) in shadow_warnings(&rules) {
+    for (i, message) in shadow_warnings(&rules)
+        .into_iter()
+        .chain(confirm_warnings(&rules))
+    {
         let span = raw.rules.get(i).map_or(0..0, Spanned::span);
         resolver.warn(span, format!("rule[{i}]"), message);
     }
@@ -1451,6 +1509,16 @@ mod condition_tests {
             "{errs:?}"
         );
         assert!(errs[1].contains("did you mean `allow`?"), "{errs:?}");
+    }
+
+    #[test]
+    fn confirm_on_a_destructive_tool_is_warned_as_no_guard_against_a_malicious_client() {
+        let said = warnings(
+            "[[rule]]\nid = \"ask-first\"\nprincipals = [\"*\"]\ntools = [\"s3_*\"]\neffect = \"confirm\"\n",
+        );
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("rule `ask-first` relies on `confirm` for destructive tools (s3_put_object, s3_delete_object)"), "{said:?}");
+        assert!(warnings("[[rule]]\nid = \"reads\"\nprincipals = [\"*\"]\ntools = [\"s3_list_*\"]\neffect = \"confirm\"\n").is_empty());
     }
 
     #[test]

@@ -162,6 +162,11 @@ pub struct RawIdentity {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub leeway: Option<Spanned<String>>,
+    /// `jwt`: the longest a token may be valid, from `iat` to `exp` (e.g. `1h`); longer-lived
+    /// tokens are refused. Default: no limit.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub max_token_lifetime: Option<Spanned<String>>,
 }
 
 /// Identity modes.

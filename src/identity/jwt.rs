@@ -53,6 +53,17 @@ pub struct JwtSettings {
     /// Clock skew allowed on `exp` and `nbf`.
     #[serde(with = "crate::policy::humantime_serde_secs")]
     pub leeway: Duration,
+    /// The longest a token may be valid, from its `iat` (or from now, without one) to its
+    /// `exp`; `None`: no limit.
+    #[serde(serialize_with = "optional_duration")]
+    pub max_lifetime: Option<Duration>,
+}
+
+fn optional_duration<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 /// What [`inspect`] learnt from a token's header.
@@ -151,7 +162,35 @@ pub fn verify(
     validation.leeway = settings.leeway.as_secs();
     let data = jsonwebtoken::decode::<Value>(token, &key.decoding, &validation)
         .map_err(|e| claim_error(&e, token))?;
+    if let Some(max) = settings.max_lifetime {
+        check_lifetime(&data.claims, max, settings.leeway, crate::audit::unix_now())?;
+    }
     identity_from_claims(settings, &data.claims)
+}
+
+/// Refuses a token valid for longer than `max` (from `iat`, or from `now` when it has none,
+/// to `exp`): a stolen long-lived token is worth more than a short one.
+fn check_lifetime(
+    claims: &Value,
+    max: Duration,
+    leeway: Duration,
+    now: i64,
+) -> Result<(), AuthError> {
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::MAX);
+    let from = claims.get("iat").and_then(Value::as_i64).unwrap_or(now);
+    let lifetime = exp.saturating_sub(from);
+    let allowed = i64::try_from((max + leeway).as_secs()).unwrap_or(i64::MAX);
+    if lifetime > allowed {
+        return Err(AuthError::TooLongLived {
+            lifetime: humantime::format_duration(Duration::from_secs(lifetime.unsigned_abs()))
+                .to_string(),
+            max: humantime::format_duration(max).to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn claim_error(e: &jsonwebtoken::errors::Error, token: &str) -> AuthError {

@@ -20,6 +20,7 @@ fn settings() -> JwtSettings {
         groups_claim: Some("groups".into()),
         client_claim: Some("azp".into()),
         leeway: Duration::from_secs(5),
+        max_lifetime: None,
     }
 }
 
@@ -222,4 +223,30 @@ fn error_messages_never_contain_the_token() {
     for part in token.split('.') {
         assert!(!text.contains(part));
     }
+}
+
+#[test]
+fn a_maximum_lifetime_refuses_long_lived_tokens() {
+    let hour = Duration::from_secs(3600);
+    let now = 1_800_000_000;
+    let claims = |iat: Option<i64>, exp: i64| {
+        let mut c = serde_json::json!({"exp": exp});
+        if let Some(iat) = iat {
+            c["iat"] = iat.into();
+        }
+        c
+    };
+    let leeway = Duration::from_secs(5);
+    assert!(check_lifetime(&claims(Some(now), now + 3600), hour, leeway, now).is_ok());
+    let long =
+        check_lifetime(&claims(Some(now), now + 90 * 86_400), hour, leeway, now).unwrap_err();
+    assert_eq!(long.code(), "lifetime_too_long");
+    assert!(
+        long.to_string()
+            .contains("longer than this awsgate accepts (1h)"),
+        "{long}"
+    );
+    // Without `iat`, what is left of it counts.
+    assert!(check_lifetime(&claims(None, now + 600), hour, leeway, now).is_ok());
+    assert!(check_lifetime(&claims(None, now + 7200), hour, leeway, now).is_err());
 }

@@ -97,6 +97,16 @@ pub enum AuthError {
         /// When.
         at: String,
     },
+    /// The token is valid for longer than `[identity] max_token_lifetime` allows.
+    #[error(
+        "the token is valid for {lifetime} from issue to expiry, longer than this awsgate accepts ({max}): get a shorter-lived token"
+    )]
+    TooLongLived {
+        /// Its lifetime.
+        lifetime: String,
+        /// The most allowed.
+        max: String,
+    },
     /// `nbf` is in the future.
     #[error("the token is not valid before {at}")]
     NotYetValid {
@@ -151,6 +161,7 @@ impl AuthError {
             AuthError::KeyMismatch { .. } => "key_mismatch",
             AuthError::BadSignature => "bad_signature",
             AuthError::Expired { .. } => "expired",
+            AuthError::TooLongLived { .. } => "lifetime_too_long",
             AuthError::NotYetValid { .. } => "not_yet_valid",
             AuthError::WrongIssuer => "wrong_issuer",
             AuthError::WrongAudience => "wrong_audience",

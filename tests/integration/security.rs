@@ -525,3 +525,94 @@ async fn approvals_refuse_a_policy_whose_identity_mode_differs_from_the_servers(
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("pass the approver's token"));
 }
+
+/// `awsgate connect`: the stdio server an agent's client launches when awsgate runs elsewhere.
+/// It holds no AWS credentials and forwards to the remote awsgate with the agent's token.
+#[tokio::test]
+async fn connect_bridges_stdio_to_a_remote_awsgate_without_aws_credentials() {
+    use rmcp::{
+        ServiceExt,
+        transport::{ConfigureCommandExt, TokioChildProcess},
+    };
+    let idp = Idp::new();
+    let gate = support::start_http(&idp.policy(), &[]);
+    let token_file = gate.dir.path().join("agent.token");
+    std::fs::write(&token_file, idp.token("agent", "claude-code")).unwrap();
+    let launch = |token: &std::path::Path| {
+        let cmd = tokio::process::Command::from(support::awsgate()).configure(|c| {
+            c.arg("connect")
+                .arg(format!("{}/mcp", gate.base))
+                .arg("--token-file")
+                .arg(token);
+        });
+        TokioChildProcess::builder(cmd)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+            .0
+    };
+    let client = ().serve(launch(&token_file)).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(tools.iter().any(|t| t.name == "sts_get_caller_identity"));
+    let result = client
+        .call_tool(rmcp::model::CallToolRequestParams::new(
+            "sts_get_caller_identity",
+        ))
+        .await
+        .unwrap();
+    assert!(support::structured(&result).contains_key("Account"));
+    client.cancel().await.unwrap();
+    let calls = events_of_kind(&gate.db, "call.decided");
+    assert_eq!(calls[0]["caller"]["principal"], "user:agent", "{calls:?}");
+
+    // A token the remote awsgate does not accept: the client is told so.
+    let bad = gate.dir.path().join("bad.token");
+    std::fs::write(&bad, "not-a-token").unwrap();
+    let refused = ().serve(launch(&bad)).await.unwrap_err().to_string();
+    assert!(refused.contains("did not accept"), "{refused}");
+}
+
+/// `awsgate doctor` names the ways the agent's user could get around awsgate.
+#[test]
+fn doctor_names_exposures_from_the_agents_side() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[identity]\nmode = \"local\"\n").unwrap();
+    std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let db = dir.path().join("audit.db");
+    std::fs::write(&db, b"").unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let doctor = |agent: Option<&str>| {
+        let mut cmd = support::awsgate();
+        cmd.arg("doctor")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--db")
+            .arg(&db);
+        if let Some(a) = agent {
+            cmd.args(["--agent-user", a]);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // As the agent's own user (stdio mode): exposed, and said so first.
+    let (ok, said) = doctor(None);
+    assert!(!ok, "{said}");
+    assert!(said.contains("the agent's own user"), "{said}");
+    // Another user: only what that user could do.
+    let (_, said) = doctor(Some("nobody"));
+    assert!(said.contains("ok: the audit database"), "{said}");
+    assert!(!said.contains("the agent's own user"), "{said}");
+    std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let (ok, said) = doctor(Some("nobody"));
+    assert!(!ok);
+    assert!(
+        said.contains("the policy") && said.contains("can be changed by `nobody`"),
+        "{said}"
+    );
+}
