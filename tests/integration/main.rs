@@ -16,6 +16,7 @@ mod cli;
 mod clients;
 mod confirm;
 mod identity;
+mod keepalive;
 mod policy;
 mod replay;
 mod schemas;
