@@ -98,7 +98,9 @@ fn digest(prev_hash: &str, event: Linked<'_>) -> [u8; 32] {
         event.data,
     ] {
         h.update([0x1f]);
-        h.update(part.len().to_le_bytes());
+        // Lengths as u64 whatever the platform's word size, so a 32-bit build computes the
+        // same chain (on 64-bit these are the bytes `usize` gave, so old logs still verify).
+        h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_le_bytes());
         h.update(part.as_bytes());
     }
     h.finalize().into()

@@ -42,7 +42,8 @@ impl CheckpointKey {
             KEY_FILE,
             "checkpoint key",
         )?);
-        std::fs::write(dir.join(PUBLIC_KEY_FILE), format!("{}\n", key.public_hex()))?;
+        let public = format!("{}\n", key.public_hex());
+        crate::keyfile::replace(dir, PUBLIC_KEY_FILE, public.as_bytes())?;
         Ok(key)
     }
 

@@ -75,6 +75,9 @@ pub enum AuditError {
     /// The writer thread is gone (it only stops when the server shuts down).
     #[error("the audit log writer has stopped")]
     WriterGone,
+    /// The writer's queue stayed full for longer than a caller may wait.
+    #[error("the audit log is overloaded: {0} events are waiting to be written")]
+    Overloaded(usize),
     /// Reading events failed.
     #[error("cannot read audit log: {0}")]
     Read(String),

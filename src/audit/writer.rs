@@ -51,6 +51,8 @@ pub enum EventKind {
     ApprovalConsumed,
     /// Someone exported or replayed recorded calls (who, with which filters).
     AuditViewed,
+    /// The writer's queue stayed full and events were refused (how many).
+    AuditOverloaded,
 }
 
 impl EventKind {
@@ -73,6 +75,7 @@ impl EventKind {
             EventKind::ApprovalExpired => "approval.expired",
             EventKind::ApprovalConsumed => "approval.consumed",
             EventKind::AuditViewed => "audit.viewed",
+            EventKind::AuditOverloaded => "audit.overloaded",
         }
     }
 }
@@ -101,11 +104,21 @@ enum Message {
     Shutdown(oneshot::Sender<()>),
 }
 
+/// Events waiting for the writer, at most: under a burst callers wait for room (then are
+/// refused) instead of memory growing without bound.
+pub const QUEUE_CAPACITY: usize = 4096;
+
+/// How long a caller waits for room in a full queue before its event is refused.
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Handle to the audit log writer. Cheap to clone; the writer thread stops when the last
 /// handle is dropped, after committing everything already sent.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    sender: mpsc::Sender<Message>,
+    sender: mpsc::SyncSender<Message>,
+    capacity: usize,
+    /// Events refused because the queue stayed full, not yet recorded as `audit.overloaded`.
+    overflowed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn open_error(path: &Path, e: impl std::fmt::Display) -> AuditError {
@@ -152,36 +165,101 @@ impl AuditLog {
         Self::open_with(path, None)
     }
 
+    /// Opens the log with a queue of `capacity` events (tests use a small one).
+    pub fn open_with_capacity(path: &Path, capacity: usize) -> Result<Self, AuditError> {
+        Self::start(path, None, capacity)
+    }
+
     /// Opens the log and, with `checkpoints`, writes signed checkpoints as configured.
     pub fn open_with(
         path: &Path,
         checkpoints: Option<CheckpointConfig>,
     ) -> Result<Self, AuditError> {
+        Self::start(path, checkpoints, QUEUE_CAPACITY)
+    }
+
+    fn start(
+        path: &Path,
+        checkpoints: Option<CheckpointConfig>,
+        capacity: usize,
+    ) -> Result<Self, AuditError> {
         let conn = open_connection(path)?;
         let start = head(&conn).map_err(|e| open_error(path, e))?;
-        let (sender, receiver) = mpsc::channel();
+        let (sender, receiver) = mpsc::sync_channel(capacity.max(1));
         let checkpointer = checkpoints.map(Checkpointer::new);
         thread::Builder::new()
             .name("audit-writer".into())
             .spawn(move || run(conn, receiver, start, checkpointer))
             .map_err(|e| open_error(path, e))?;
-        Ok(Self { sender })
+        Ok(Self {
+            sender,
+            capacity: capacity.max(1),
+            overflowed: std::sync::Arc::default(),
+        })
     }
 
     /// Appends an event and waits until it is committed; returns its sequence number.
     pub async fn append(&self, event: Event) -> Result<i64, AuditError> {
         let (reply, done) = oneshot::channel();
-        self.sender
-            .send(Message::Append(Job { event, reply }))
-            .map_err(|_| AuditError::WriterGone)?;
+        self.enqueue(Message::Append(Job { event, reply })).await?;
+        self.report_overflow();
         done.await.map_err(|_| AuditError::WriterGone)?
+    }
+
+    /// Puts `message` in the queue, waiting up to [`QUEUE_WAIT`] for room.
+    async fn enqueue(&self, mut message: Message) -> Result<(), AuditError> {
+        let deadline = std::time::Instant::now() + QUEUE_WAIT;
+        loop {
+            match self.sender.try_send(message) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::TrySendError::Disconnected(_)) => return Err(AuditError::WriterGone),
+                Err(mpsc::TrySendError::Full(back)) => {
+                    if std::time::Instant::now() >= deadline {
+                        self.overflowed
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        tracing::error!(
+                            capacity = self.capacity,
+                            "the audit queue stayed full: an event was refused"
+                        );
+                        return Err(AuditError::Overloaded(self.capacity));
+                    }
+                    message = back;
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+            }
+        }
+    }
+
+    /// Once there is room again, records how many events the full queue refused.
+    fn report_overflow(&self) {
+        let refused = self
+            .overflowed
+            .swap(0, std::sync::atomic::Ordering::Relaxed);
+        if refused == 0 {
+            return;
+        }
+        let (reply, _ignored) = oneshot::channel();
+        let event = Event {
+            kind: EventKind::AuditOverloaded,
+            session: None,
+            call_id: None,
+            data: serde_json::json!({"refused": refused, "capacity": self.capacity}),
+        };
+        if self
+            .sender
+            .try_send(Message::Append(Job { event, reply }))
+            .is_err()
+        {
+            self.overflowed
+                .fetch_add(refused, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Commits everything queued, writes a final checkpoint (when configured) and stops the
     /// writer; later appends fail (and their calls are refused).
     pub async fn shutdown(&self) {
         let (reply, done) = oneshot::channel();
-        if self.sender.send(Message::Shutdown(reply)).is_ok() {
+        if self.enqueue(Message::Shutdown(reply)).await.is_ok() {
             let _ = done.await;
         }
     }
@@ -302,4 +380,65 @@ fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<(Vec<i64>, (
     }
     tx.commit()?;
     Ok((seqs, (seq, prev)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: u64) -> Event {
+        Event {
+            kind: EventKind::AuditViewed,
+            session: None,
+            call_id: None,
+            data: serde_json::json!({"n": n}),
+        }
+    }
+
+    /// Regression (review finding): the writer's channel was unbounded, so a burst grew memory
+    /// without limit. A full queue makes callers wait, then refuses them, and says so.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_full_queue_makes_callers_wait_then_refuses_and_records_how_many() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        let log = AuditLog::open_with_capacity(&path, 2).unwrap();
+        log.append(event(0)).await.unwrap();
+        // Another process holds the write lock: the writer stalls on its next commit.
+        let blocker = Connection::open(&path).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let burst: Vec<_> = (1..=8)
+            .map(|n| {
+                let log = log.clone();
+                tokio::spawn(async move { log.append(event(n)).await })
+            })
+            .collect();
+        tokio::time::sleep(QUEUE_WAIT + std::time::Duration::from_millis(500)).await;
+        blocker.execute_batch("COMMIT").unwrap();
+        let mut refused = 0;
+        for task in burst {
+            match task.await.unwrap() {
+                Ok(_) => {}
+                Err(AuditError::Overloaded(2)) => refused += 1,
+                Err(e) => panic!("unexpected: {e}"),
+            }
+        }
+        assert!(
+            refused >= 4,
+            "most of the burst waited, then was refused: {refused}"
+        );
+        log.append(event(99)).await.unwrap();
+        log.shutdown().await;
+        let conn = Connection::open(&path).unwrap();
+        let recorded: String = conn
+            .query_row(
+                "SELECT data FROM events WHERE kind = 'audit.overloaded'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            recorded.contains(&format!("\"refused\":{refused}")),
+            "{recorded}"
+        );
+    }
 }

@@ -162,7 +162,7 @@ impl KeyCache {
             .timeout(FETCH_TIMEOUT)
             .send()
             .await
-            .map_err(|e| unavailable(&e))?;
+            .map_err(|e| unavailable(&with_causes(&e)))?;
         if !response.status().is_success() {
             return Err(unavailable(&format!("HTTP {}", response.status())));
         }
@@ -172,12 +172,34 @@ impl KeyCache {
         {
             return Err(unavailable(&"document larger than 1 MiB"));
         }
-        let body = response.bytes().await.map_err(|e| unavailable(&e))?;
-        if body.len() > MAX_DOCUMENT_BYTES {
-            return Err(unavailable(&"document larger than 1 MiB"));
+        // Read in chunks and stop at the cap: a body without a length (or with a false one)
+        // must not be taken whole into memory.
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| unavailable(&e))? {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(unavailable(&"document larger than 1 MiB"));
+            }
+            body.extend_from_slice(&chunk);
         }
-        Ok(body.to_vec())
+        Ok(body)
     }
+}
+
+/// An error with the errors that caused it, `: `-separated (reqwest's own text leaves out
+/// why, e.g. which redirect was refused).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// The OIDC discovery document's address for `issuer`.
@@ -188,26 +210,56 @@ pub fn discovery_url(issuer: &str) -> String {
     )
 }
 
-/// `https` anywhere; plain `http` only to a loopback host (a local IdP, tests).
+/// `https` anywhere; plain `http` only to a literal loopback host (a local IdP, tests). The
+/// URL is parsed as a browser would, so `http://localhost:1@evil.com/` is seen for what it
+/// is (a connection to `evil.com`); user names and passwords in key URLs are refused.
 pub fn check_url(url: &str) -> Result<(), String> {
-    if url.starts_with("https://") {
-        return Ok(());
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "`{url}` carries a user name or password; leave them out"
+        ));
     }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(format!("`{url}` is not an https URL"));
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    if matches!(host, "localhost" | "127.0.0.1" | "::1") {
-        Ok(())
-    } else {
-        Err(format!(
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => Err(format!(
             "`{url}` is plain http to a non-loopback host; use https"
-        ))
+        )),
+        _ => Err(format!("`{url}` is not an https URL")),
     }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Follows at most three redirects, and only those that keep the scheme and host: a key
+/// document must not be fetched from somewhere the policy did not name, nor fall back to http.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        let same = first.scheme() == attempt.url().scheme()
+            && first.host_str() == attempt.url().host_str()
+            && first.port_or_known_default() == attempt.url().port_or_known_default();
+        if attempt.previous().len() > 3 {
+            attempt.error("more than 3 redirects")
+        } else if same {
+            attempt.follow()
+        } else {
+            let to = attempt.url().to_string();
+            attempt.error(format!(
+                "a redirect to `{to}` leaves the key source's scheme or host"
+            ))
+        }
+    })
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, AuthError> {
@@ -302,7 +354,7 @@ impl KeyCaches {
     pub fn new(min_refresh: Duration) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("awsgate/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| format!("cannot set up an HTTP client: {e}"))?;
         Ok(Self {
@@ -341,6 +393,72 @@ mod tests {
         assert!(check_url("http://idp.example.com/jwks").is_err());
         assert!(check_url("http://127.0.0.1.evil.com/jwks").is_err());
         assert!(check_url("ftp://x").is_err());
+        // Regression (review finding): the string split took these for loopback.
+        for sneaky in [
+            "http://localhost:1@evil.com/",
+            "http://127.0.0.1@evil.com/jwks",
+            "http://user:pw@localhost/jwks",
+            "https://user@idp.example.com/jwks",
+        ] {
+            assert!(check_url(sneaky).is_err(), "{sneaky} was accepted");
+        }
+        assert!(
+            check_url("http://127.0.0.2:80/jwks").is_ok(),
+            "all of 127/8 is loopback"
+        );
+        assert!(check_url("http://LOCALHOST/jwks").is_ok());
+    }
+
+    async fn serve(app: axum::Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+
+    /// Regression (review finding): redirects could go anywhere (https to http, another host),
+    /// and a body without a length was read whole before its size was checked.
+    #[tokio::test]
+    async fn redirects_stay_on_the_key_source_and_bodies_are_capped() {
+        use axum::{response::Redirect, routing::get};
+        let (_, key) =
+            crate::identity::devtoken::keygen(crate::identity::devtoken::KeyKind::Ed25519).unwrap();
+        let jwks = serde_json::to_string(&key.jwks()).unwrap();
+        let elsewhere = serve(axum::Router::new().route(
+            "/jwks",
+            get({
+                let jwks = jwks.clone();
+                move || async move { jwks }
+            }),
+        ))
+        .await
+        .replace("127.0.0.1", "localhost");
+        let target = format!("{elsewhere}/jwks");
+        let big = || async {
+            let chunks = (0..40).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024]));
+            axum::body::Body::from_stream(futures_util::stream::iter(chunks))
+        };
+        let base = serve(
+            axum::Router::new()
+                .route("/jwks", get(move || async move { jwks }))
+                .route("/moved", get(|| async { Redirect::temporary("/jwks") }))
+                .route(
+                    "/away",
+                    get(move || async move { Redirect::temporary(&target) }),
+                )
+                .route("/big", get(big)),
+        )
+        .await;
+        let caches = KeyCaches::new(Duration::ZERO).unwrap();
+        let load = |path: &str| {
+            let cache = caches.for_source(&KeySource::Url(format!("{base}{path}")));
+            async move { cache.load().await }
+        };
+        assert_eq!(load("/moved").await.unwrap(), 1, "same host: followed");
+        let away = load("/away").await.unwrap_err().to_string();
+        assert!(away.contains("leaves the key source"), "{away}");
+        let big = load("/big").await.unwrap_err().to_string();
+        assert!(big.contains("larger than 1 MiB"), "{big}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod approvals;
 mod cli;
 mod clients;
 mod confirm;
+mod hardening;
 mod identity;
 mod keepalive;
 mod policy;
