@@ -10,7 +10,8 @@ mod sts;
 use std::{future::Future, time::Duration};
 
 use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
-use aws_sdk_s3::config::ProvideCredentials;
+use aws_credential_types::provider::future::ProvideCredentials as CredentialsFuture;
+use aws_sdk_s3::config::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::date_time::{DateTime, Format};
 use aws_types::request_id::RequestId;
@@ -18,7 +19,10 @@ use serde::Serialize;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::{catalogue::ToolCall, masking::Secret};
+use crate::{
+    catalogue::ToolCall,
+    masking::{Scrubber, Secret},
+};
 
 /// A successful AWS answer, already in the tool's output shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,8 +108,9 @@ pub struct SdkBackend {
 pub struct Loaded {
     /// The backend.
     pub backend: SdkBackend,
-    /// awsgate's own secret access key and session token, when credentials resolved.
-    pub secrets: Vec<Secret>,
+    /// Scrubs awsgate's own secret access key and session token: those resolved at start,
+    /// and every set the SDK resolves later (rotations), which it learns as they come.
+    pub scrubber: Scrubber,
     /// Whether `AWS_ENDPOINT_URL` (or a profile's endpoint) overrides AWS.
     pub endpoint_override: Option<String>,
 }
@@ -126,15 +131,20 @@ impl SdkBackend {
             .await;
         let region = config.region().ok_or(SetupError::NoRegion)?.to_string();
         let endpoint_override = config.endpoint_url().map(str::to_owned);
-        let mut secrets = Vec::new();
+        let scrubber = Scrubber::default();
+        let config = match config.credentials_provider() {
+            Some(inner) => config
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(Learning {
+                    inner,
+                    scrubber: scrubber.clone(),
+                }))
+                .build(),
+            None => config,
+        };
         match config.credentials_provider() {
             Some(provider) => match provider.provide_credentials().await {
-                Ok(creds) => {
-                    secrets.push(Secret::new(creds.secret_access_key()));
-                    if let Some(token) = creds.session_token() {
-                        secrets.push(Secret::new(token));
-                    }
-                }
+                Ok(_) => {}
                 Err(e) => tracing::warn!(
                     "no AWS credentials could be resolved ({}); calls will fail until they can",
                     aws_sdk_s3::error::DisplayErrorContext(&e)
@@ -153,8 +163,31 @@ impl SdkBackend {
                 iam: aws_sdk_iam::Client::new(&config),
                 sts: aws_sdk_sts::Client::new(&config),
             },
-            secrets,
+            scrubber,
             endpoint_override,
+        })
+    }
+}
+
+/// The credentials provider the SDK uses, wrapped so that every set of credentials it
+/// resolves — at start and at each rotation — is added to the scrubber before use.
+#[derive(Debug)]
+struct Learning {
+    inner: SharedCredentialsProvider,
+    scrubber: Scrubber,
+}
+
+impl ProvideCredentials for Learning {
+    fn provide_credentials<'a>(&'a self) -> CredentialsFuture<'a>
+    where
+        Self: 'a,
+    {
+        CredentialsFuture::new(async move {
+            let creds = self.inner.provide_credentials().await?;
+            let mut learnt = vec![Secret::new(creds.secret_access_key())];
+            learnt.extend(creds.session_token().map(Secret::new));
+            self.scrubber.learn(learnt);
+            Ok(creds)
         })
     }
 }

@@ -56,14 +56,25 @@ fn is_loopback_url(url: &str) -> bool {
 }
 
 /// Moves messages both ways until the local client closes stdin or the server goes away.
-/// Sends to the server run in the background (a call held for an approver may take a minute),
-/// so other messages — a cancellation, a second call — are not held up behind it.
+/// Sends to the server are handed, in order, to one task (the MCP lifecycle depends on order:
+/// `initialized` before `tools/list`), so reading from the client never waits on the network.
 async fn forward(url: &str, token: String) -> anyhow::Result<()> {
     let config = StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(token);
     let mut remote = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
     let (stdin, stdout) = rmcp::transport::io::stdio();
     let mut local = AsyncRwTransport::<RoleServer, _, _>::new_server(stdin, stdout);
     let (failed_tx, mut failed) = tokio::sync::mpsc::unbounded_channel::<(RequestId, String)>();
+    let (queue, mut queued) = tokio::sync::mpsc::unbounded_channel::<Sending>();
+    let sender = tokio::spawn(async move {
+        while let Some(Sending { id, sending }) = queued.recv().await {
+            if let Err(e) = sending.await {
+                tracing::warn!(error = %e, "could not forward a message to awsgate");
+                if let Some(id) = id {
+                    let _ = failed_tx.send((id, e.to_string()));
+                }
+            }
+        }
+    });
     loop {
         tokio::select! {
             incoming = Transport::<RoleServer>::receive(&mut local) => {
@@ -72,16 +83,10 @@ async fn forward(url: &str, token: String) -> anyhow::Result<()> {
                     JsonRpcMessage::Request(r) => Some(r.id.clone()),
                     _ => None,
                 };
-                let sending = Transport::<RoleClient>::send(&mut remote, message);
-                let failed_tx = failed_tx.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = sending.await {
-                        tracing::warn!(error = %e, "could not forward a message to awsgate");
-                        if let Some(id) = id {
-                            let _ = failed_tx.send((id, e.to_string()));
-                        }
-                    }
-                });
+                let sending = Box::pin(Transport::<RoleClient>::send(&mut remote, message));
+                if queue.send(Sending { id, sending }).is_err() {
+                    bail!("the connection to awsgate at `{url}` ended");
+                }
             }
             outgoing = Transport::<RoleClient>::receive(&mut remote) => {
                 let Some(message) = outgoing else {
@@ -100,9 +105,21 @@ async fn forward(url: &str, token: String) -> anyhow::Result<()> {
             }
         }
     }
+    drop(queue);
+    let _ = sender.await;
     let _ = Transport::<RoleClient>::close(&mut remote).await;
     Ok(())
 }
+
+/// A message on its way to the server: the request id to answer if it cannot be delivered.
+struct Sending {
+    id: Option<RequestId>,
+    sending: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), SendError>> + Send + 'static>,
+    >,
+}
+
+type SendError = <StreamableHttpClientTransport<reqwest::Client> as Transport<RoleClient>>::Error;
 
 /// The error a request gets when it could not be delivered to the remote awsgate.
 fn unreachable_answer(id: RequestId, url: &str, why: &str) -> ServerJsonRpcMessage {

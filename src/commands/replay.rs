@@ -114,7 +114,7 @@ fn rerun(
         audit::record::CallStatus,
         aws::{Backend, SdkBackend},
         catalogue::{ToolCall, ToolId},
-        masking::{MaskKey, MaskPolicy, Scrubber},
+        masking::{MaskKey, MaskPolicy},
         replay::Rerun,
     };
     if !matches!(args.format, ReplayFormat::Text | ReplayFormat::Json) {
@@ -149,7 +149,7 @@ fn rerun(
         .context("cannot start the async runtime")?;
     let reruns: Vec<Rerun> = runtime.block_on(async {
         let aws = SdkBackend::load().await?;
-        let scrubber = Scrubber::new(aws.secrets);
+        let scrubber = aws.scrubber.clone();
         let mut out = Vec::with_capacity(calls.len());
         for r in calls {
             let skip = |why: &str| Rerun::Skipped {

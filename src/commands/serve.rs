@@ -19,7 +19,7 @@ use crate::{
     config,
     http::{self, HttpOptions},
     identity::{self, Authenticator, TokenSource},
-    masking::{MaskKey, Scrubber},
+    masking::MaskKey,
     mcp::{Credentials, Peers, Server},
     pipeline::Gate,
     policy::IdentityMode,
@@ -137,7 +137,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         if let Some(endpoint) = &aws.endpoint_override {
             tracing::info!(%endpoint, "AWS endpoint overridden");
         }
-        let scrubber = Scrubber::new(aws.secrets);
+        let scrubber = aws.scrubber.clone();
         let audit_handle = audit.clone();
         let gate = Arc::new(
             Gate::new(policy, audit, aws.backend, scrubber, mask_key)
