@@ -11,9 +11,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 /// The signing key's file in the state folder (owner-only).
 pub const KEY_FILE: &str = "checkpoint.key";
@@ -21,7 +20,7 @@ pub const KEY_FILE: &str = "checkpoint.key";
 pub const PUBLIC_KEY_FILE: &str = "checkpoint.pub";
 
 /// The checkpoint signing key. Never printed.
-pub struct CheckpointKey(SigningKey);
+pub struct CheckpointKey(Ed25519KeyPair);
 
 impl std::fmt::Debug for CheckpointKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -31,8 +30,13 @@ impl std::fmt::Debug for CheckpointKey {
 
 impl CheckpointKey {
     /// A key from a 32-byte seed.
-    pub fn from_seed(seed: [u8; 32]) -> Self {
-        Self(SigningKey::from_bytes(&seed))
+    ///
+    /// # Errors
+    /// None in practice: every 32-byte seed is an Ed25519 private key.
+    pub fn from_seed(seed: [u8; 32]) -> std::io::Result<Self> {
+        Ed25519KeyPair::from_seed_unchecked(&seed)
+            .map(Self)
+            .map_err(|e| std::io::Error::other(format!("not an Ed25519 seed: {e}")))
     }
 
     /// Reads `dir/checkpoint.key`, creating it (and `checkpoint.pub`) the first time.
@@ -41,7 +45,7 @@ impl CheckpointKey {
             dir,
             KEY_FILE,
             "checkpoint key",
-        )?);
+        )?)?;
         let public = format!("{}\n", key.public_hex());
         crate::keyfile::replace(dir, PUBLIC_KEY_FILE, public.as_bytes())?;
         Ok(key)
@@ -49,21 +53,19 @@ impl CheckpointKey {
 
     /// The public key, hex.
     pub fn public_hex(&self) -> String {
-        hex::encode(self.0.verifying_key().to_bytes())
+        hex::encode(self.0.public_key().as_ref())
     }
 
     /// A signed checkpoint of the log at `seq` with head hash `head`.
     pub fn sign(&self, seq: i64, head: &str) -> Checkpoint {
-        let ts = OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default();
+        let ts = super::now_rfc3339();
         let sig = self.0.sign(&message(seq, head, &ts));
         Checkpoint {
             seq,
             head: head.to_owned(),
             ts,
             key: self.public_hex(),
-            sig: hex::encode(sig.to_bytes()),
+            sig: hex::encode(sig.as_ref()),
         }
     }
 }
@@ -87,26 +89,25 @@ fn message(seq: i64, head: &str, ts: &str) -> Vec<u8> {
     format!("awsgate-checkpoint-v1\n{seq}\n{head}\n{ts}").into_bytes()
 }
 
+/// An Ed25519 public key that checkpoints are verified with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyingKey([u8; 32]);
+
 /// Parses a hex public key.
 pub fn verifying_key(hex_key: &str) -> Option<VerifyingKey> {
     let bytes = <[u8; 32]>::try_from(hex::decode(hex_key.trim()).ok()?).ok()?;
-    VerifyingKey::from_bytes(&bytes).ok()
+    Some(VerifyingKey(bytes))
 }
 
 impl Checkpoint {
     /// Whether the signature is `key`'s.
     pub fn signed_by(&self, key: &VerifyingKey) -> bool {
-        let Some(sig) = hex::decode(&self.sig)
-            .ok()
-            .and_then(|b| <[u8; 64]>::try_from(b).ok())
-        else {
+        let Some(sig) = hex::decode(&self.sig).ok().filter(|b| b.len() == 64) else {
             return false;
         };
-        key.verify(
-            &message(self.seq, &self.head, &self.ts),
-            &Signature::from_bytes(&sig),
-        )
-        .is_ok()
+        UnparsedPublicKey::new(&ED25519, key.0)
+            .verify(&message(self.seq, &self.head, &self.ts), &sig)
+            .is_ok()
     }
 }
 

@@ -23,7 +23,7 @@ async fn log_with_checkpoints(
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.db");
     let file = dir.path().join("checkpoints.jsonl");
-    let key = CheckpointKey::from_seed([4; 32]);
+    let key = CheckpointKey::from_seed([4; 32]).unwrap();
     let public = key.public_hex();
     let log = AuditLog::open_with(
         &db,
@@ -160,7 +160,7 @@ async fn forged_checkpoints_and_other_keys_are_refused() {
         check(&db, &file, &key).damage,
         Some(CheckpointDamage::BadSignature { line: 1 })
     );
-    let other = CheckpointKey::from_seed([5; 32]).public_hex();
+    let other = CheckpointKey::from_seed([5; 32]).unwrap().public_hex();
     assert_eq!(
         check(&db, &file, &other).damage,
         Some(CheckpointDamage::BadSignature { line: 1 })
@@ -169,7 +169,7 @@ async fn forged_checkpoints_and_other_keys_are_refused() {
 
 #[test]
 fn the_signing_key_never_prints() {
-    let key = CheckpointKey::from_seed([4; 32]);
+    let key = CheckpointKey::from_seed([4; 32]).unwrap();
     let printed = format!("{key:?}");
     assert!(printed.contains(&key.public_hex()) && !printed.contains(&hex::encode([4u8; 32])));
 }

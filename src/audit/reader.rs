@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use ed25519_dalek::VerifyingKey;
+use super::checkpoint::VerifyingKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::{

@@ -261,3 +261,54 @@ pub(crate) fn respond(
 pub(crate) fn text(s: Option<&str>) -> Option<String> {
     s.filter(|s| !s.is_empty()).map(str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    /// Credentials that change at every resolution, as an instance role's do at each rotation.
+    #[derive(Debug, Default)]
+    struct Rotating(AtomicU32);
+
+    impl ProvideCredentials for Rotating {
+        fn provide_credentials<'a>(&'a self) -> CredentialsFuture<'a>
+        where
+            Self: 'a,
+        {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            CredentialsFuture::ready(Ok(aws_sdk_s3::config::Credentials::new(
+                "ASIAROTATINGKEY00001",
+                format!("rotatingSecretNumber{n:04}/abcdefghijklmnopqrst"),
+                Some(format!("IQoJb3JpZ2luX2VjRotatingSessionToken{n:04}")),
+                None,
+                "test",
+            )))
+        }
+    }
+
+    /// Regression (review finding): the scrubber learnt awsgate's credentials once at start,
+    /// so rotated ones were never scrubbed.
+    #[tokio::test]
+    async fn every_credential_the_sdk_resolves_is_learnt_by_the_scrubber() {
+        let scrubber = Scrubber::default();
+        let learning = Learning {
+            inner: SharedCredentialsProvider::new(Rotating::default()),
+            scrubber: scrubber.clone(),
+        };
+        for n in 0..3 {
+            let creds = learning.provide_credentials().await.unwrap();
+            let said = format!(
+                "leaked {} and {}",
+                creds.secret_access_key(),
+                creds.session_token().unwrap()
+            );
+            assert_eq!(
+                scrubber.text(&said),
+                "leaked [MASKED:awsgate-credential] and [MASKED:awsgate-credential]",
+                "rotation {n}"
+            );
+        }
+    }
+}
