@@ -45,6 +45,17 @@ ensure_sdks() {
     export AWSGATE_PYTHON="$VENV/bin/python"
 }
 
+# cargo-deny, which checks the dependency tree against deny.toml; installed from crates.io the
+# first time (a few minutes on two cores).
+CARGO_DENY_VERSION=0.20.2
+ensure_cargo_deny() {
+    if cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+        return 0
+    fi
+    log "installing cargo-deny $CARGO_DENY_VERSION (once)"
+    env -u CARGO_TARGET_DIR cargo install --locked --quiet cargo-deny --version "$CARGO_DENY_VERSION"
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
