@@ -6,7 +6,7 @@
 pub mod listener;
 mod sessions;
 
-pub use listener::Limits;
+pub use listener::{Limits, serve};
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -113,17 +113,6 @@ pub fn router<B: Backend>(
         )
         .layer(middleware::from_fn_with_state(state.clone(), guard::<B>))
         .with_state(state)
-}
-
-/// Serves `router` on `listener` until `stop` is cancelled, every connection bounded by
-/// `limits` (see [`listener`]).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    stop: CancellationToken,
-    limits: Limits,
-) -> std::io::Result<()> {
-    listener::serve(listener, app, stop, limits).await
 }
 
 async fn healthz<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {

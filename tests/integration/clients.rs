@@ -15,7 +15,7 @@ use std::{
 use awsgate::identity::devtoken::{self, KeyKind, SigningKey};
 use serde_json::{Value, json};
 
-use crate::support::{self, ACCESS_KEY, REGION, SECRET, awsgate, object_exists, put, unique};
+use crate::support::{self, ACCESS_KEY, REGION, SECRET, object_exists, put, unique};
 
 const ISSUER: &str = "https://idp.test";
 
@@ -228,16 +228,8 @@ fn run_script(sdk: Sdk, case: &Value) -> Vec<Value> {
 }
 
 fn verify(db: &Path) {
-    let out = awsgate()
-        .args(["audit", "verify", "--db"])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let (ok, said) = support::verify(db);
+    assert!(ok, "{said}");
 }
 
 async fn drive(sdk: Sdk, transport: Transport) {

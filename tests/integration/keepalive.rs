@@ -6,25 +6,17 @@
 
 use std::time::{Duration, Instant};
 
-use awsgate::identity::devtoken::{self, KeyKind};
 use serde_json::json;
 
 use crate::support;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keep_alive_calls_are_not_slower_than_fresh_connections() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_, key) = devtoken::keygen(KeyKind::Ed25519).unwrap();
-    let jwks = dir.path().join("jwks.json");
-    std::fs::write(&jwks, serde_json::to_string(&key.jwks()).unwrap()).unwrap();
-    let now = devtoken::now();
-    let token = key
-        .sign(&json!({"iss": "https://idp.test", "aud": "awsgate", "sub": "agent", "iat": now, "exp": now + 600}))
-        .unwrap();
+    let idp = support::Idp::new();
+    let token = idp.token("agent", "k");
     let policy = format!(
-        "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.test\"\naudience = \"awsgate\"\njwks = \"{}\"\n\n\
-         [[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"sts_get_caller_identity\"]\neffect = \"allow\"\n",
-        jwks.display()
+        "{}\n[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"sts_get_caller_identity\"]\neffect = \"allow\"\n",
+        idp.identity_section()
     );
     let gate = support::start_http(&policy, &[]);
     let url = format!("{}/mcp", gate.base);

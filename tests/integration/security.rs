@@ -1,46 +1,21 @@
 //! Regressions of the attacks on awsgate (issue: close the holes found by attacking it), each
 //! against the real binary: HTTP sessions used by another principal.
 
-use awsgate::identity::devtoken::{self, KeyKind, SigningKey};
 use serde_json::{Value, json};
 
-use crate::support::{self, HttpGate, events_of_kind};
+use crate::support::{self, HttpGate, Idp, events_of_kind, verify};
 
-struct Idp {
-    dir: tempfile::TempDir,
-    key: SigningKey,
+/// A jwt-mode policy trusting `idp` that lets everyone call two read tools.
+fn read_policy(idp: &Idp) -> String {
+    format!(
+        "{}\n[[rule]]\nid = \"everyone\"\nprincipals = [\"*\"]\ntools = [\"sts_get_caller_identity\", \"iam_list_users\"]\neffect = \"allow\"\n",
+        idp.identity_section()
+    )
 }
 
-impl Idp {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let (_, key) = devtoken::keygen(KeyKind::Ed25519).unwrap();
-        std::fs::write(
-            dir.path().join("jwks.json"),
-            serde_json::to_string(&key.jwks()).unwrap(),
-        )
-        .unwrap();
-        Self { dir, key }
-    }
-
-    fn token(&self, sub: &str, client: &str) -> String {
-        let now = devtoken::now();
-        self.key
-            .sign(
-                &json!({"iss": "https://idp.test", "aud": "awsgate", "sub": sub,
-                "azp": client, "iat": now, "exp": now + 600}),
-            )
-            .unwrap()
-    }
-
-    fn policy(&self) -> String {
-        format!(
-            "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.test\"\naudience = \"awsgate\"\njwks = \"{}\"\n\n\
-             [[rule]]\nid = \"everyone\"\nprincipals = [\"*\"]\ntools = [\"sts_get_caller_identity\", \"iam_list_users\"]\neffect = \"allow\"\n",
-            self.dir.path().join("jwks.json").display()
-        )
-    }
-}
+/// A local-mode policy where alice's deletes wait for bob.
+const LOCAL_APPROVALS: &str = "[identity]\nmode = \"local\"\n\n[approvals]\nwait = \"1s\"\n\n\
+     [[rule]]\nid = \"deletes\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n";
 
 /// One raw streamable-HTTP exchange: the status, the session header and the body.
 async fn post(
@@ -91,7 +66,7 @@ fn call(id: u64) -> Value {
 #[tokio::test]
 async fn an_mcp_session_belongs_to_the_principal_that_opened_it() {
     let idp = Idp::new();
-    let gate = support::start_http(&idp.policy(), &[]);
+    let gate = support::start_http(&read_policy(&idp), &[]);
     let alice = idp.token("alice", "claude-code");
     let mallory = idp.token("mallory", "claude-code");
     let alice_elsewhere = idp.token("alice", "cursor");
@@ -154,7 +129,7 @@ async fn reasons_are_masked_and_requests_readable_only_by_requester_and_approver
         "{}\n[approvals]\nwait = \"1s\"\n\n\
          [[rule]]\nid = \"deletes\"\nprincipals = [\"user:agent\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n\n\
          [[mask]]\nid = \"people\"\ntools = [\"*\"]\ndetectors = [\"email\"]\n",
-        idp.policy()
+        read_policy(&idp)
     );
     let gate = support::start_http(&policy, &[]);
     let agent = gate.client(&idp.token("agent", "claude-code")).await;
@@ -222,10 +197,8 @@ async fn reasons_are_masked_and_requests_readable_only_by_requester_and_approver
 /// or approver's terminal.
 #[tokio::test]
 async fn names_and_reasons_cannot_forge_lines_or_drive_a_terminal() {
-    let policy = "[identity]\nmode = \"local\"\n\n[approvals]\nwait = \"1s\"\n\n\
-         [[rule]]\nid = \"deletes\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n";
     let gate = support::start(support::GateOptions {
-        policy,
+        policy: LOCAL_APPROVALS,
         ..Default::default()
     })
     .await;
@@ -299,7 +272,7 @@ async fn slow_and_idle_connections_are_cut_and_connections_are_capped() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let idp = Idp::new();
     let gate = support::start_http_with(
-        &idp.policy(),
+        &read_policy(&idp),
         &[],
         &[
             "--header-read-timeout",
@@ -369,26 +342,12 @@ where
     out
 }
 
-fn verify(db: &std::path::Path) -> (bool, String) {
-    let out = support::awsgate()
-        .args(["audit", "verify", "--db"])
-        .arg(db)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
 /// Regression (attack finding): approval decisions and revocations lived in tables that a
 /// person with write access to the database could edit without `audit verify` noticing.
 #[tokio::test]
 async fn verify_checks_approvals_and_revocations_against_the_chain() {
-    let policy = "[identity]\nmode = \"local\"\n\n[approvals]\nwait = \"1s\"\n\n\
-         [[rule]]\nid = \"deletes\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n";
     let gate = support::start(support::GateOptions {
-        policy,
+        policy: LOCAL_APPROVALS,
         ..Default::default()
     })
     .await;
@@ -487,7 +446,7 @@ async fn verify_checks_approvals_and_revocations_against_the_chain() {
 #[tokio::test]
 async fn approvals_refuse_a_policy_whose_identity_mode_differs_from_the_servers() {
     let idp = Idp::new();
-    let gate = support::start_http(&idp.policy(), &[]);
+    let gate = support::start_http(&read_policy(&idp), &[]);
     let local = gate.dir.path().join("local.toml");
     std::fs::write(
         &local,
@@ -535,7 +494,7 @@ async fn connect_bridges_stdio_to_a_remote_awsgate_without_aws_credentials() {
         transport::{ConfigureCommandExt, TokioChildProcess},
     };
     let idp = Idp::new();
-    let gate = support::start_http(&idp.policy(), &[]);
+    let gate = support::start_http(&read_policy(&idp), &[]);
     let token_file = gate.dir.path().join("agent.token");
     std::fs::write(&token_file, idp.token("agent", "claude-code")).unwrap();
     let launch = |token: &std::path::Path| {

@@ -395,3 +395,56 @@ pub fn events_of_kind(db: &Path, kind: &str) -> Vec<Value> {
         .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
         .collect()
 }
+
+/// An identity provider for tests: an Ed25519 key made by `devtoken`, its JWKS in a file, and
+/// tokens for the issuer `https://idp.test` and audience `awsgate`.
+pub struct Idp {
+    pub dir: tempfile::TempDir,
+    pub key: awsgate::identity::devtoken::SigningKey,
+}
+
+impl Idp {
+    pub fn new() -> Self {
+        use awsgate::identity::devtoken::{self, KeyKind};
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+        std::fs::write(
+            dir.path().join("jwks.json"),
+            serde_json::to_string(&key.jwks()).unwrap(),
+        )
+        .unwrap();
+        Self { dir, key }
+    }
+
+    /// A ten-minute token for `sub` through `client` (the `azp` claim).
+    pub fn token(&self, sub: &str, client: &str) -> String {
+        let now = awsgate::identity::devtoken::now();
+        self.key
+            .sign(
+                &serde_json::json!({"iss": "https://idp.test", "aud": "awsgate", "sub": sub,
+                "azp": client, "iat": now, "exp": now + 600}),
+            )
+            .unwrap()
+    }
+
+    /// The `[identity]` section of a jwt-mode policy that trusts this provider.
+    pub fn identity_section(&self) -> String {
+        format!(
+            "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.test\"\naudience = \"awsgate\"\njwks = \"{}\"\n",
+            self.dir.path().join("jwks.json").display()
+        )
+    }
+}
+
+/// `awsgate audit verify --db DB`: whether it passed, and what it said.
+pub fn verify(db: &Path) -> (bool, String) {
+    let out = awsgate()
+        .args(["audit", "verify", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
