@@ -53,6 +53,14 @@ function connect(token) {
     transport = new StreamableHTTPClientTransport(new URL(spec.url), {
       requestInit: { headers: { Authorization: `Bearer ${token}` } },
     });
+  } else if (spec.transport === 'connect') {
+    // The stdio bridge to a remote awsgate: no AWS settings in its environment at all.
+    transport = new StdioClientTransport({
+      command: spec.bin,
+      args: ['connect', spec.url, '--token-file', spec.token_files[token]],
+      env: { AWSGATE_LOG: 'error' },
+      stderr: 'inherit',
+    });
   } else {
     transport = new StdioClientTransport({
       command: spec.bin,
@@ -155,14 +163,15 @@ async function main() {
   await client.close();
 
   await check('token_refused', async () => {
-    if (spec.transport === 'http') {
-      // Over HTTP the bearer token is checked before MCP: 401, which the SDK raises.
+    if (spec.transport !== 'stdio') {
+      // Over HTTP the bearer token is checked before MCP: 401, which the SDK raises (through
+      // the bridge: a JSON-RPC error answering `initialize`).
       try {
         const refused = await connect(spec.bad_token);
         await refused.close();
         return [false, 'a bad token was accepted'];
       } catch (e) {
-        return [/did not accept your identity/.test(String(e)), String(e)];
+        return [/did not accept (your identity|the token)/.test(String(e)), String(e)];
       }
     }
     const refused = await connect(spec.bad_token);

@@ -29,6 +29,8 @@ enum Sdk {
 enum Transport {
     Stdio,
     Http,
+    /// stdio to `awsgate connect`, which forwards to an awsgate over HTTP.
+    Connect,
 }
 
 /// The seeded bucket, the keys each check uses, the tokens and the policy of one run.
@@ -122,13 +124,28 @@ reason = "secrets are off limits"
         let bad_token = stranger
             .sign(&json!({"iss": ISSUER, "aud": "awsgate", "sub": "agent", "iat": now, "exp": now + 900}))
             .unwrap();
+        let agent = self.token("agent");
+        let token_files: serde_json::Map<String, Value> = [agent.clone(), bad_token.clone()]
+            .into_iter()
+            .enumerate()
+            .map(|(i, token)| {
+                let path = self.dir.path().join(format!("token-{i}"));
+                std::fs::write(&path, &token).unwrap();
+                (token, json!(path))
+            })
+            .collect();
         json!({
-            "transport": if transport == Transport::Http { "http" } else { "stdio" },
+            "transport": match transport {
+                Transport::Http => "http",
+                Transport::Stdio => "stdio",
+                Transport::Connect => "connect",
+            },
+            "token_files": token_files,
             "bin": env!("CARGO_BIN_EXE_awsgate"),
             "policy": policy,
             "db": db,
             "url": url,
-            "agent_token": self.token("agent"),
+            "agent_token": agent,
             "approver_token": self.token("approver"),
             "bad_token": bad_token,
             "server_env": {
@@ -244,7 +261,7 @@ async fn drive(sdk: Sdk, transport: Transport) {
             verify(&db);
             checks
         }
-        Transport::Http => {
+        Transport::Http | Transport::Connect => {
             let gate = support::start_http(&policy, &[]);
             let case = setup.case(
                 transport,
@@ -327,4 +344,14 @@ async fn python_sdk_over_stdio() {
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_over_http() {
     drive(Sdk::Python, Transport::Http).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typescript_sdk_through_awsgate_connect() {
+    drive(Sdk::TypeScript, Transport::Connect).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_through_awsgate_connect() {
+    drive(Sdk::Python, Transport::Connect).await;
 }
