@@ -16,7 +16,6 @@ use std::{
 
 use serde_json::{Map, Value, json};
 
-use crate::printable::bounded;
 use crate::{
     approvals,
     audit::{
@@ -33,6 +32,7 @@ use crate::{
     policy::{
         self, ApprovalRequirement, ConfirmFallback, Effect, IdentityMode, Policy, Request, explain,
     },
+    printable::bounded,
 };
 
 /// How the caller reached awsgate.
