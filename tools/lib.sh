@@ -26,7 +26,9 @@ ensure_sdks() {
     ensure_moto
     local want
     want="$(grep -v '^#' tests/clients/requirements.txt | tr -d '[:space:]')"
-    if ! "$VENV/bin/python" -m pip show --disable-pip-version-check mcp 2>/dev/null | grep -qx "Version: ${want#*==}"; then
+    local have
+    have="$("$VENV/bin/python" -m pip show --disable-pip-version-check mcp 2>/dev/null | sed -n 's/^Version: //p')"
+    if [ "$have" != "${want#*==}" ]; then
         log "installing the MCP Python SDK ($want) into $VENV"
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
     fi

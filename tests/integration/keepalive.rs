@@ -49,39 +49,28 @@ async fn keep_alive_calls_are_not_slower_than_fresh_connections() {
         json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": {"name": "sts_get_caller_identity", "arguments": {}}})
     };
-    async fn twenty<F, Fut>(mut one: F) -> Duration
-    where
-        F: FnMut(u64) -> Fut,
-        Fut: std::future::Future<Output = String>,
-    {
-        let started = Instant::now();
-        for i in 0..20 {
-            let body = one(100 + i).await;
-            assert!(body.contains("Account"), "{body}");
-        }
-        started.elapsed()
-    }
-    // Warm both paths once.
-    let _ = post(&kept, Some(&session), call(2))
-        .await
-        .unwrap()
-        .text()
-        .await;
-    let keep_alive = twenty(|i| {
-        let r = post(&kept, Some(&session), call(i));
-        async move { r.await.unwrap().text().await.unwrap() }
-    })
-    .await;
-    // No idle connection is kept: every request opens a new one.
+    // No idle connection is kept by this client: every request opens a new one.
     let unpooled = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let fresh = twenty(|i| {
-        let r = post(&unpooled, Some(&session), call(i));
-        async move { r.await.unwrap().text().await.unwrap() }
-    })
-    .await;
+    let timed = |client: &reqwest::Client, id: u64| {
+        let request = post(client, Some(&session), call(id));
+        async move {
+            let started = Instant::now();
+            let body = request.await.unwrap().text().await.unwrap();
+            assert!(body.contains("Account"), "{body}");
+            started.elapsed()
+        }
+    };
+    // Warm both paths once, then alternate, so a burst of load elsewhere weighs on both.
+    timed(&kept, 2).await;
+    timed(&unpooled, 3).await;
+    let (mut keep_alive, mut fresh) = (Duration::ZERO, Duration::ZERO);
+    for i in 0..20 {
+        keep_alive += timed(&kept, 100 + 2 * i).await;
+        fresh += timed(&unpooled, 101 + 2 * i).await;
+    }
     eprintln!("20 calls: keep-alive {keep_alive:?}, fresh connections {fresh:?}");
     assert!(
         keep_alive <= fresh * 2,
