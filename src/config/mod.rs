@@ -400,27 +400,7 @@ impl Resolver<'_> {
                 }
             },
         };
-        let max_lifetime = id.max_token_lifetime.as_ref().and_then(|m| {
-            match humantime::parse_duration(m.get_ref()) {
-                Ok(d) if d >= Duration::from_secs(60) => Some(d),
-                Ok(_) => {
-                    self.error(
-                        m.span(),
-                        "identity.max_token_lifetime",
-                        "`max_token_lifetime` under a minute would refuse every real token",
-                    );
-                    None
-                }
-                Err(e) => {
-                    self.error(
-                        m.span(),
-                        "identity.max_token_lifetime",
-                        format!("`{}` is not a duration ({e}): write e.g. `1h`", m.get_ref()),
-                    );
-                    None
-                }
-            }
-        });
+        let max_lifetime = self.max_token_lifetime(id.max_token_lifetime.as_ref());
         Some(JwtSettings {
             issuer: issuer?,
             audience: audience?,
@@ -432,6 +412,30 @@ impl Resolver<'_> {
             leeway,
             max_lifetime,
         })
+    }
+
+    /// `[identity] max_token_lifetime`: a duration of a minute or more.
+    fn max_token_lifetime(&mut self, raw: Option<&Spanned<String>>) -> Option<Duration> {
+        let m = raw?;
+        match humantime::parse_duration(m.get_ref()) {
+            Ok(d) if d >= Duration::from_secs(60) => Some(d),
+            Ok(_) => {
+                self.error(
+                    m.span(),
+                    "identity.max_token_lifetime",
+                    "`max_token_lifetime` under a minute would refuse every real token",
+                );
+                None
+            }
+            Err(e) => {
+                self.error(
+                    m.span(),
+                    "identity.max_token_lifetime",
+                    format!("`{}` is not a duration ({e}): write e.g. `1h`", m.get_ref()),
+                );
+                None
+            }
+        }
     }
 
     /// Checks an id's syntax and that no other of its kind (`what`) has it.
@@ -1327,6 +1331,14 @@ effect = "maybe"
         );
         assert!(errs("jwks = \"http://keys.example.com/jwks\"\n")[0].contains("use https"));
         assert!(errs("jwks = \"k.json\"\nleeway = \"2h\"\n")[0].contains("over 10 minutes"));
+        assert!(
+            errs("jwks = \"k.json\"\nmax_token_lifetime = \"30s\"\n")[0]
+                .contains("under a minute would refuse every real token")
+        );
+        assert!(
+            errs("jwks = \"k.json\"\nmax_token_lifetime = \"soon\"\n")[0]
+                .contains("`soon` is not a duration")
+        );
         assert!(
             errs("jwks = \"k.json\"\ngroups = [\"eng\"]\n")[0]
                 .contains("groups come from the token")
