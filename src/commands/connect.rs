@@ -44,15 +44,8 @@ pub(super) fn run(args: &ConnectArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn is_loopback_url(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|u| {
-        u.scheme() == "http"
-            && match u.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d == "localhost",
-                None => false,
-            }
-    })
+    reqwest::Url::parse(url)
+        .is_ok_and(|u| u.scheme() == "http" && crate::identity::jwks::is_loopback(&u))
 }
 
 /// Moves messages both ways until the local client closes stdin or the server goes away.

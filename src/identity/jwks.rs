@@ -230,7 +230,8 @@ pub fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+/// Whether `url` names a literal loopback host (`localhost`, `127.0.0.0/8`, `::1`).
+pub fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),

@@ -12,12 +12,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use awsgate::identity::devtoken::{self, KeyKind, SigningKey};
 use serde_json::{Value, json};
 
-use crate::support::{self, ACCESS_KEY, REGION, SECRET, object_exists, put, unique};
-
-const ISSUER: &str = "https://idp.test";
+use crate::support::{self, ACCESS_KEY, Idp, REGION, SECRET, object_exists, put, unique};
 
 #[derive(Clone, Copy, Debug)]
 enum Sdk {
@@ -35,9 +32,8 @@ enum Transport {
 
 /// The seeded bucket, the keys each check uses, the tokens and the policy of one run.
 struct Setup {
-    dir: tempfile::TempDir,
+    idp: Idp,
     bucket: String,
-    key: SigningKey,
     s3: aws_sdk_s3::Client,
 }
 
@@ -49,38 +45,16 @@ impl Setup {
         for key in ["hello.txt", "approve-me.txt", "deny-me.txt", "secret/x.txt"] {
             put(&s3, &bucket, key, format!("seeded {key}")).await;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let (_, key) = devtoken::keygen(KeyKind::Ed25519).unwrap();
-        std::fs::write(
-            dir.path().join("jwks.json"),
-            serde_json::to_string(&key.jwks()).unwrap(),
-        )
-        .unwrap();
         Self {
-            dir,
+            idp: Idp::new(),
             bucket,
-            key,
             s3,
         }
     }
 
-    fn token(&self, sub: &str) -> String {
-        let now = devtoken::now();
-        self.key
-            .sign(
-                &json!({"iss": ISSUER, "aud": "awsgate", "sub": sub, "iat": now, "exp": now + 900}),
-            )
-            .unwrap()
-    }
-
     fn policy(&self) -> String {
         format!(
-            r#"[identity]
-mode = "jwt"
-issuer = "{ISSUER}"
-audience = "awsgate"
-jwks = "{jwks}"
-
+            r#"{identity}
 [approvals]
 wait = "1s"
 
@@ -112,24 +86,21 @@ resources = ["arn:aws:s3:::{bucket}/secret/*"]
 effect = "deny"
 reason = "secrets are off limits"
 "#,
-            jwks = self.dir.path().join("jwks.json").display(),
+            identity = self.idp.identity_section(),
             bucket = self.bucket,
         )
     }
 
     /// The scenario the client script runs, as `AWSGATE_CLIENT_CASE`.
     fn case(&self, transport: Transport, policy: &Path, db: &Path, url: Option<String>) -> Value {
-        let (_, stranger) = devtoken::keygen(KeyKind::Ed25519).unwrap();
-        let now = devtoken::now();
-        let bad_token = stranger
-            .sign(&json!({"iss": ISSUER, "aud": "awsgate", "sub": "agent", "iat": now, "exp": now + 900}))
-            .unwrap();
-        let agent = self.token("agent");
+        // Signed by a key the policy does not trust.
+        let bad_token = Idp::new().token("agent", "sdk-test");
+        let agent = self.idp.token("agent", "sdk-test");
         let token_files: serde_json::Map<String, Value> = [agent.clone(), bad_token.clone()]
             .into_iter()
             .enumerate()
             .map(|(i, token)| {
-                let path = self.dir.path().join(format!("token-{i}"));
+                let path = self.idp.dir.path().join(format!("token-{i}"));
                 std::fs::write(&path, &token).unwrap();
                 (token, json!(path))
             })
@@ -146,7 +117,7 @@ reason = "secrets are off limits"
             "db": db,
             "url": url,
             "agent_token": agent,
-            "approver_token": self.token("approver"),
+            "approver_token": self.idp.token("approver", "sdk-test"),
             "bad_token": bad_token,
             "server_env": {
                 "AWS_ENDPOINT_URL": support::endpoint(),
@@ -254,9 +225,9 @@ async fn drive(sdk: Sdk, transport: Transport) {
     let policy = setup.policy();
     let checks = match transport {
         Transport::Stdio => {
-            let policy_path = setup.dir.path().join("policy.toml");
+            let policy_path = setup.idp.dir.path().join("policy.toml");
             std::fs::write(&policy_path, &policy).unwrap();
-            let db: PathBuf = setup.dir.path().join("audit.db");
+            let db: PathBuf = setup.idp.dir.path().join("audit.db");
             let checks = run_script(sdk, &setup.case(transport, &policy_path, &db, None));
             verify(&db);
             checks

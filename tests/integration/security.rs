@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{self, HttpGate, Idp, events_of_kind, verify};
+use crate::support::{self, HttpGate, Idp, events_of_kind, stdout_of, verify};
 
 /// A jwt-mode policy trusting `idp` that lets everyone call two read tools.
 fn read_policy(idp: &Idp) -> String {
@@ -217,20 +217,7 @@ async fn names_and_reasons_cannot_forge_lines_or_drive_a_terminal() {
         .unwrap()
         .to_owned();
     let db = gate.db.clone();
-    let run = |args: &[&str]| {
-        let out = support::awsgate()
-            .args(args)
-            .arg("--db")
-            .arg(&db)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = |args: &[&str]| stdout_of(support::awsgate().args(args).arg("--db").arg(&db));
     let show = run(&["approvals", "show", &id]);
     let list = run(&["approvals", "list"]);
     let transcript = run(&["replay"]);
@@ -370,19 +357,15 @@ async fn verify_checks_approvals_and_revocations_against_the_chain() {
     let forged = held("b").await;
     let db = gate.db.clone();
     let cli = |args: &[&str]| {
-        let out = support::awsgate()
-            .args(args)
-            .arg("--db")
-            .arg(&db)
-            .arg("--policy")
-            .arg(gate.policy_path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let policy = gate.policy_path();
+        stdout_of(
+            support::awsgate()
+                .args(args)
+                .arg("--db")
+                .arg(&db)
+                .arg("--policy")
+                .arg(policy),
+        )
     };
     cli(&[
         "approvals",
@@ -394,18 +377,13 @@ async fn verify_checks_approvals_and_revocations_against_the_chain() {
         "fine",
     ]);
     let revoke = |args: &[&str]| {
-        let out = support::awsgate()
-            .arg("revoke")
-            .args(args)
-            .arg("--db")
-            .arg(&db)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        stdout_of(
+            support::awsgate()
+                .arg("revoke")
+                .args(args)
+                .arg("--db")
+                .arg(&db),
+        )
     };
     revoke(&["--subject", "mallory", "--reason", "compromised"]);
     revoke(&["--subject", "eve"]);
