@@ -21,10 +21,10 @@ use std::{sync::Arc, time::Instant};
 use awsgate::{
     audit::{AuditLog, Reader},
     config::parse_policy,
+    gate::{Caller, Gate, Transport},
     identity::Principal,
     ids::SessionId,
     masking::{MaskKey, Scrubber},
-    pipeline::{Caller, Gate, Transport},
     replay,
 };
 use serde_json::json;

@@ -27,10 +27,10 @@ use std::{
 use awsgate::{
     audit::AuditLog,
     config::parse_policy,
+    gate::{Caller, Gate, Transport},
     identity::Principal,
     ids::SessionId,
     masking::{MaskKey, Scrubber, Secret},
-    pipeline::{Caller, Gate, Transport},
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
@@ -103,7 +103,10 @@ fn report_latencies(rt: &tokio::runtime::Runtime) {
     rt.block_on(async {
         for _ in 0..n {
             let t = Instant::now();
-            gate.call(&caller, "s3_list_objects", call()).await.unwrap();
+            gate.call(&caller, "s3_list_objects", call())
+                .await
+                .into_done()
+                .unwrap();
             samples.push(t.elapsed());
         }
     });
@@ -127,6 +130,7 @@ fn report_latencies(rt: &tokio::runtime::Runtime) {
                     for _ in 0..per_task {
                         gate.call(&caller, "s3_list_objects", args(json!({"bucket": "logs"})))
                             .await
+                            .into_done()
                             .unwrap();
                     }
                 })
@@ -203,10 +207,10 @@ fn report_approval_latency(rt: &tokio::runtime::Runtime) {
             }],
             reason: None,
         };
-        let now = awsgate::audit::unix_now();
+        let now = awsgate::clock::unix_now();
         let (r, _) = admin.pending_or_create(new, now).unwrap();
         admin
-            .decide(r.id.as_str(), &bob, Verdict::Approve, None, now)
+            .decide(&r.id, &bob, Verdict::Approve, None, now)
             .unwrap();
         a
     };
@@ -219,11 +223,13 @@ fn report_approval_latency(rt: &tokio::runtime::Runtime) {
             let t = Instant::now();
             gate.call(&caller, "s3_delete_object", args(a))
                 .await
+                .into_done()
                 .unwrap();
             approved.push(t.elapsed());
             let t = Instant::now();
             gate.call(&caller, "s3_list_objects", args(json!({"bucket": "logs"})))
                 .await
+                .into_done()
                 .unwrap();
             allowed.push(t.elapsed());
         }

@@ -12,8 +12,9 @@ use serde_json::Value;
 use crate::printable::printable;
 use crate::{
     audit::record::{CallRecord, CallStatus},
-    catalogue::{ArnScope, ToolCall, ToolId},
-    policy::{self, Effect, Policy, Request},
+    catalogue::{ArnScope, ToolId},
+    gate::decide,
+    policy::{Effect, Policy},
 };
 
 /// How a call's decision would change under another policy.
@@ -68,33 +69,30 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
         return out;
     };
     let principal = r.caller();
-    if !policy::is_visible(&principal, tool, policy) {
-        out.after = "deny".into();
-        out.rules = policy::hidden_by(&principal, tool, policy)
-            .map(|r| r.id.to_string())
+    if let Some(hidden) = decide::hidden(&principal, tool, policy) {
+        out.after = Effect::Deny.as_str().into();
+        out.rules = hidden
+            .by
+            .map(|(rule, _)| rule.to_string())
             .into_iter()
             .collect();
     } else {
-        let Ok(call) = ToolCall::parse(tool, r.args.as_object().cloned()) else {
+        let scope = ArnScope {
+            region: r.region.clone(),
+        };
+        let at = chrono::DateTime::parse_from_rfc3339(&r.ts)
+            .map_or_else(|_| chrono::Utc::now(), |t| t.to_utc());
+        let args = r.args.as_object().cloned();
+        let Ok(judged) = decide::judge(&principal, tool, args, policy, &scope, at) else {
             return out;
         };
-        let args = call.args_json();
-        let resources = call.resources(&ArnScope {
-            region: r.region.clone(),
-        });
-        let now = chrono::DateTime::parse_from_rfc3339(&r.ts)
-            .map_or_else(|_| chrono::Utc::now(), |t| t.to_utc());
-        let req = Request {
-            principal: &principal,
-            tool,
-            args: &args,
-            resources: &resources,
-            region: &r.region,
-            now,
-        };
-        let d = policy::evaluate(&req, policy);
-        out.after = d.effect.as_str().into();
-        out.rules = d.rules.iter().map(ToString::to_string).collect();
+        out.after = judged.decision.effect.as_str().into();
+        out.rules = judged
+            .decision
+            .rules
+            .iter()
+            .map(ToString::to_string)
+            .collect();
     }
     out.change = classify(&out.before, &out.after);
     out

@@ -41,6 +41,14 @@ fn store() -> (tempfile::TempDir, Store) {
 
 const NOW: i64 = 1_800_000_000;
 
+fn key<'a>(requester: &'a str, args_digest: &'a str, policy_version: &'a str) -> CallKey<'a> {
+    CallKey {
+        requester,
+        args_digest,
+        policy_version,
+    }
+}
+
 #[test]
 fn the_digest_binds_requester_tool_and_arguments_but_not_the_reason() {
     let a = json!({"bucket": "bkt", "key": "k", "reason": "x"});
@@ -71,7 +79,7 @@ fn identical_calls_share_one_pending_request() {
 fn only_someone_else_in_the_approver_set_may_decide() {
     let (_dir, store) = store();
     let (r, _) = store.pending_or_create(new_request(1, 900), NOW).unwrap();
-    let id = r.id.as_str();
+    let id = &r.id;
     let err = store
         .decide(
             id,
@@ -98,7 +106,7 @@ fn only_someone_else_in_the_approver_set_may_decide() {
     );
     assert!(matches!(
         store.decide(
-            "apr_nope",
+            &ApprovalId::new("apr_nope"),
             &principal("bob", &[]),
             Verdict::Approve,
             None,
@@ -115,7 +123,7 @@ fn only_someone_else_in_the_approver_set_may_decide() {
             NOW,
         )
         .unwrap();
-    assert!(matches!(granted, Outcome::Granted(_)));
+    assert!(matches!(granted, Voted::Granted(_)));
     assert_eq!(granted.request().approved_by(), vec!["user:bob"]);
     let err = store
         .decide(id, &principal("dave", &["sre"]), Verdict::Deny, None, NOW)
@@ -127,11 +135,11 @@ fn only_someone_else_in_the_approver_set_may_decide() {
 fn a_quorum_needs_distinct_approvers_and_any_deny_ends_it() {
     let (_dir, store) = store();
     let (r, _) = store.pending_or_create(new_request(2, 900), NOW).unwrap();
-    let id = r.id.as_str();
+    let id = &r.id;
     let first = store
         .decide(id, &principal("bob", &[]), Verdict::Approve, None, NOW)
         .unwrap();
-    assert!(matches!(first, Outcome::Recorded(_)));
+    assert!(matches!(first, Voted::Recorded(_)));
     assert!(matches!(
         store.decide(id, &principal("bob", &[]), Verdict::Approve, None, NOW),
         Err(DecideError::AlreadyVoted(..))
@@ -145,31 +153,25 @@ fn a_quorum_needs_distinct_approvers_and_any_deny_ends_it() {
             NOW,
         )
         .unwrap();
-    assert!(matches!(second, Outcome::Granted(_)));
+    assert!(matches!(second, Voted::Granted(_)));
 
     let mut other = new_request(2, 900);
     other.args = json!({"bucket": "bkt", "key": "other"});
     other.args_digest = digest("alice", "s3_delete_object", &other.args);
     let (r, _) = store.pending_or_create(other, NOW).unwrap();
     store
-        .decide(
-            r.id.as_str(),
-            &principal("bob", &[]),
-            Verdict::Approve,
-            None,
-            NOW,
-        )
+        .decide(&r.id, &principal("bob", &[]), Verdict::Approve, None, NOW)
         .unwrap();
     let denied = store
         .decide(
-            r.id.as_str(),
+            &r.id,
             &principal("erin", &["sre"]),
             Verdict::Deny,
             Some("not during the freeze"),
             NOW,
         )
         .unwrap();
-    assert!(matches!(denied, Outcome::Denied(_)));
+    assert!(matches!(denied, Voted::Denied(_)));
     assert_eq!(
         denied.request().denial().unwrap().reason.as_deref(),
         Some("not during the freeze")
@@ -183,13 +185,7 @@ fn a_grant_is_used_once_by_the_identical_call_only() {
     let digest = new.args_digest.clone();
     let (r, _) = store.pending_or_create(new, NOW).unwrap();
     store
-        .decide(
-            r.id.as_str(),
-            &principal("bob", &[]),
-            Verdict::Approve,
-            None,
-            NOW,
-        )
+        .decide(&r.id, &principal("bob", &[]), Verdict::Approve, None, NOW)
         .unwrap();
     let other_digest = super::digest(
         "alice",
@@ -199,32 +195,32 @@ fn a_grant_is_used_once_by_the_identical_call_only() {
     let call = CallId::generate();
     assert!(
         store
-            .consume_granted("alice", &other_digest, "sha256:v1", &call, NOW)
+            .consume_granted(key("alice", &other_digest, "sha256:v1"), &call, NOW)
             .unwrap()
             .is_none()
     );
     assert!(
         store
-            .consume_granted("alice", &digest, "sha256:v2", &call, NOW)
+            .consume_granted(key("alice", &digest, "sha256:v2"), &call, NOW)
             .unwrap()
             .is_none(),
         "another policy version does not use it"
     );
     assert!(
         store
-            .consume_granted("mallory", &digest, "sha256:v1", &call, NOW)
+            .consume_granted(key("mallory", &digest, "sha256:v1"), &call, NOW)
             .unwrap()
             .is_none()
     );
     let used = store
-        .consume_granted("alice", &digest, "sha256:v1", &call, NOW)
+        .consume_granted(key("alice", &digest, "sha256:v1"), &call, NOW)
         .unwrap()
         .unwrap();
     assert_eq!(used.state, State::Consumed);
     assert_eq!(used.consumed_by.as_deref(), Some(call.as_str()));
     assert!(
         store
-            .consume_granted("alice", &digest, "sha256:v1", &CallId::generate(), NOW)
+            .consume_granted(key("alice", &digest, "sha256:v1"), &CallId::generate(), NOW)
             .unwrap()
             .is_none(),
         "single use"
@@ -240,13 +236,7 @@ fn concurrent_identical_calls_cannot_both_use_one_grant() {
     let digest = new.args_digest.clone();
     let (r, _) = store.pending_or_create(new, NOW).unwrap();
     store
-        .decide(
-            r.id.as_str(),
-            &principal("bob", &[]),
-            Verdict::Approve,
-            None,
-            NOW,
-        )
+        .decide(&r.id, &principal("bob", &[]), Verdict::Approve, None, NOW)
         .unwrap();
     // Separate connections, as separate processes or server threads would have.
     let digest = Arc::new(digest);
@@ -256,7 +246,7 @@ fn concurrent_identical_calls_cannot_both_use_one_grant() {
             std::thread::spawn(move || {
                 let store = Store::open(&db).unwrap();
                 store
-                    .consume_granted("alice", &digest, "sha256:v1", &CallId::generate(), NOW)
+                    .consume_granted(key("alice", &digest, "sha256:v1"), &CallId::generate(), NOW)
                     .unwrap()
                     .is_some()
             })
@@ -272,7 +262,7 @@ fn time_runs_out_for_pending_requests_and_unused_grants() {
     let (r, _) = store.pending_or_create(new_request(1, 60), NOW).unwrap();
     let err = store
         .decide(
-            r.id.as_str(),
+            &r.id,
             &principal("bob", &[]),
             Verdict::Approve,
             None,
@@ -281,7 +271,7 @@ fn time_runs_out_for_pending_requests_and_unused_grants() {
         .unwrap_err();
     assert!(matches!(err, DecideError::Expired(..)), "{err}");
     assert_eq!(
-        store.get(r.id.as_str(), NOW + 61).unwrap().unwrap().state,
+        store.get(&r.id, NOW + 61).unwrap().unwrap().state,
         State::Expired
     );
 
@@ -292,7 +282,7 @@ fn time_runs_out_for_pending_requests_and_unused_grants() {
     let (r, _) = store.pending_or_create(second, NOW).unwrap();
     store
         .decide(
-            r.id.as_str(),
+            &r.id,
             &principal("bob", &[]),
             Verdict::Approve,
             None,
@@ -301,7 +291,7 @@ fn time_runs_out_for_pending_requests_and_unused_grants() {
         .unwrap();
     assert!(
         store
-            .consume_granted("alice", &d, "sha256:v1", &CallId::generate(), NOW + 71)
+            .consume_granted(key("alice", &d, "sha256:v1"), &CallId::generate(), NOW + 71)
             .unwrap()
             .is_none(),
         "a grant is usable for its ttl only"

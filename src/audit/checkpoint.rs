@@ -58,7 +58,7 @@ impl CheckpointKey {
 
     /// A signed checkpoint of the log at `seq` with head hash `head`.
     pub fn sign(&self, seq: i64, head: &str) -> Checkpoint {
-        let ts = super::now_rfc3339();
+        let ts = crate::clock::now_rfc3339();
         let sig = self.0.sign(&message(seq, head, &ts));
         Checkpoint {
             seq,

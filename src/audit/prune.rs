@@ -7,11 +7,13 @@ use std::path::Path;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
+use crate::store::StoreError;
+
 use super::{
-    AuditError,
     chain::{self, Linked},
-    schema, write_error,
+    schema,
 };
+use crate::store::write_error;
 
 /// The kind of the event a prune leaves.
 pub const PRUNED: &str = "audit.pruned";
@@ -30,8 +32,8 @@ pub struct Pruned {
 /// Removes every event recorded before `before` (RFC 3339, compared as recorded), except the
 /// newest event, and records the prune as `by`. One transaction: a running server's writer
 /// waits for it and continues the chain after the `audit.pruned` event.
-pub fn prune(db: &Path, before: &str, by: &str) -> Result<Pruned, AuditError> {
-    let mut conn = super::connect(db)?;
+pub fn prune(db: &Path, before: &str, by: &str) -> Result<Pruned, StoreError> {
+    let mut conn = crate::store::open(db)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(write_error)?;
@@ -65,8 +67,9 @@ pub fn prune(db: &Path, before: &str, by: &str) -> Result<Pruned, AuditError> {
     let removed = tx
         .execute("DELETE FROM events WHERE seq <= ?1", [through])
         .map_err(write_error)?;
-    tx.execute_batch(schema::CREATE).map_err(write_error)?;
-    let ts = super::now_rfc3339();
+    tx.execute_batch(crate::store::schema::CREATE)
+        .map_err(write_error)?;
+    let ts = crate::clock::now_rfc3339();
     let data = chain::canonical_json(&json!({
         "before": before,
         "by": by,

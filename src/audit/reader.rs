@@ -5,8 +5,9 @@ use std::path::Path;
 use super::checkpoint::VerifyingKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use crate::store::StoreError;
+
 use super::{
-    AuditError,
     chain::{self, GENESIS, Linked},
     checkpoint::Checkpoint,
     record::{CallRecord, Completed, Decided},
@@ -146,19 +147,19 @@ pub struct VerifyReport {
     pub pruned_through: Option<i64>,
 }
 
-fn read_error(e: impl std::fmt::Display) -> AuditError {
-    AuditError::Read(e.to_string())
+fn read_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Read(e.to_string())
 }
 
 impl Reader {
     /// Opens an existing audit database read-only.
-    pub fn open(path: &Path) -> Result<Self, AuditError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
-            return Err(AuditError::Missing(path.display().to_string()));
+            return Err(StoreError::Missing(path.display().to_string()));
         }
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
-                AuditError::Open {
+                StoreError::Open {
                     path: path.display().to_string(),
                     detail: e.to_string(),
                 }
@@ -167,7 +168,7 @@ impl Reader {
     }
 
     /// Every call, oldest first; only those of `session` when given.
-    pub fn calls(&self, session: Option<&str>) -> Result<Vec<CallRecord>, AuditError> {
+    pub fn calls(&self, session: Option<&str>) -> Result<Vec<CallRecord>, StoreError> {
         let sql = if session.is_some() {
             schema::CALLS_OF_SESSION
         } else {
@@ -197,7 +198,7 @@ impl Reader {
     }
 
     /// Every session, oldest first.
-    pub fn sessions(&self) -> Result<Vec<SessionSummary>, AuditError> {
+    pub fn sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
         let mut stmt = self.conn.prepare(schema::SESSIONS).map_err(read_error)?;
         let rows = stmt
             .query_map([], |r| {
@@ -221,7 +222,7 @@ impl Reader {
         &self,
         checkpoints: &[Checkpoint],
         key: &VerifyingKey,
-    ) -> Result<CheckpointReport, AuditError> {
+    ) -> Result<CheckpointReport, StoreError> {
         let last_seq: i64 = self
             .conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
@@ -271,7 +272,7 @@ impl Reader {
     /// Where the chain starts: event 1 after the genesis hash, or — after `audit prune` — the
     /// first remaining event, after the hash of the last pruned one, as the newest
     /// `audit.pruned` event naming exactly that event says.
-    fn chain_start(&self) -> Result<(i64, String, Option<i64>), AuditError> {
+    fn chain_start(&self) -> Result<(i64, String, Option<i64>), StoreError> {
         let first: Option<(i64, String)> = self
             .conn
             .query_row(
@@ -309,7 +310,7 @@ impl Reader {
 }
 
 /// A text column of `r`, borrowed from SQLite's row buffer (`None` for NULL).
-fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, AuditError> {
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, StoreError> {
     match r.get_ref(i).map_err(read_error)? {
         rusqlite::types::ValueRef::Null => Ok(None),
         v => v.as_str().map(Some).map_err(read_error),
@@ -319,7 +320,7 @@ fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, Audit
 impl Reader {
     /// The approval and revocation tables checked against the chained events that record
     /// every change of them (see [`super::state`]): one line per row that disagrees.
-    pub fn verify_state(&self) -> Result<Vec<String>, AuditError> {
+    pub fn verify_state(&self) -> Result<Vec<String>, StoreError> {
         let (_, _, pruned_through) = self.chain_start()?;
         let chain_start = match pruned_through {
             None => None,
@@ -336,7 +337,7 @@ impl Reader {
     }
 
     /// Walks the whole chain and reports the first damaged event.
-    pub fn verify(&self) -> Result<VerifyReport, AuditError> {
+    pub fn verify(&self) -> Result<VerifyReport, StoreError> {
         let (mut expected_seq, mut prev, pruned_through) = self.chain_start()?;
         let mut stmt = self.conn.prepare(schema::ALL_EVENTS).map_err(read_error)?;
         let mut rows = stmt.query([]).map_err(read_error)?;

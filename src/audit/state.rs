@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::Connection;
 use serde_json::Value;
 
-use super::AuditError;
+use crate::store::StoreError;
 
 /// What the events say about one approval request.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -39,8 +39,8 @@ struct Row {
 }
 
 /// What `verify` found wrong with the state tables, one line per finding.
-pub fn check(conn: &Connection, chain_start: Option<i64>) -> Result<Vec<String>, AuditError> {
-    let read = |e: rusqlite::Error| AuditError::Read(e.to_string());
+pub fn check(conn: &Connection, chain_start: Option<i64>) -> Result<Vec<String>, StoreError> {
+    let read = |e: rusqlite::Error| StoreError::Read(e.to_string());
     let derived = approvals_from_events(conn).map_err(read)?;
     let rows = approval_rows(conn).map_err(read)?;
     let votes = vote_rows(conn).map_err(read)?;
@@ -180,7 +180,7 @@ fn compare_approval(
         .as_ref()
         .and_then(Value::as_str)
         .map(str::to_owned);
-    if d.granted && row.usable_until.map(super::rfc3339) != recorded_end {
+    if d.granted && row.usable_until.map(crate::clock::rfc3339) != recorded_end {
         found.push(format!(
             "approval {id}: its grant's end differs from the one recorded"
         ));

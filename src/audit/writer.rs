@@ -8,8 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use crate::store::StoreError;
+
 use super::{
-    AuditError,
     chain::{self, GENESIS, Linked},
     checkpoint::{CheckpointConfig, Checkpointer},
     schema,
@@ -95,7 +96,7 @@ pub struct Event {
 
 struct Job {
     event: Event,
-    reply: oneshot::Sender<Result<i64, AuditError>>,
+    reply: oneshot::Sender<Result<i64, StoreError>>,
 }
 
 enum Message {
@@ -121,37 +122,6 @@ pub struct AuditLog {
     overflowed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-fn open_error(path: &Path, e: impl std::fmt::Display) -> AuditError {
-    AuditError::Open {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    }
-}
-
-/// Opens (creating if needed, with its folder) the audit database and prepares its schema.
-pub(super) fn open_connection(path: &Path) -> Result<Connection, AuditError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| open_error(path, e))?;
-    }
-    let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
-    conn.execute_batch(schema::PRAGMAS)
-        .map_err(|e| open_error(path, e))?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| open_error(path, e))?;
-    if version > schema::SCHEMA_VERSION {
-        return Err(open_error(
-            path,
-            format!("it was written by a newer awsgate (schema {version}); upgrade awsgate"),
-        ));
-    }
-    conn.execute_batch(schema::CREATE)
-        .map_err(|e| open_error(path, e))?;
-    conn.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
-        .map_err(|e| open_error(path, e))?;
-    Ok(conn)
-}
-
 fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
     Ok(conn
         .query_row(schema::HEAD, [], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -161,12 +131,12 @@ fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
 
 impl AuditLog {
     /// Opens the log at `path` and starts its writer thread.
-    pub fn open(path: &Path) -> Result<Self, AuditError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         Self::open_with(path, None)
     }
 
     /// Opens the log with a queue of `capacity` events (tests use a small one).
-    pub fn open_with_capacity(path: &Path, capacity: usize) -> Result<Self, AuditError> {
+    pub fn open_with_capacity(path: &Path, capacity: usize) -> Result<Self, StoreError> {
         Self::start(path, None, capacity)
     }
 
@@ -174,7 +144,7 @@ impl AuditLog {
     pub fn open_with(
         path: &Path,
         checkpoints: Option<CheckpointConfig>,
-    ) -> Result<Self, AuditError> {
+    ) -> Result<Self, StoreError> {
         Self::start(path, checkpoints, QUEUE_CAPACITY)
     }
 
@@ -182,15 +152,21 @@ impl AuditLog {
         path: &Path,
         checkpoints: Option<CheckpointConfig>,
         capacity: usize,
-    ) -> Result<Self, AuditError> {
-        let conn = open_connection(path)?;
-        let start = head(&conn).map_err(|e| open_error(path, e))?;
+    ) -> Result<Self, StoreError> {
+        let conn = crate::store::open(path)?;
+        let start = head(&conn).map_err(|e| crate::store::StoreError::Open {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
         let (sender, receiver) = mpsc::sync_channel(capacity.max(1));
         let checkpointer = checkpoints.map(Checkpointer::new);
         thread::Builder::new()
             .name("audit-writer".into())
             .spawn(move || run(conn, receiver, start, checkpointer))
-            .map_err(|e| open_error(path, e))?;
+            .map_err(|e| crate::store::StoreError::Open {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
         Ok(Self {
             sender,
             capacity: capacity.max(1),
@@ -199,20 +175,20 @@ impl AuditLog {
     }
 
     /// Appends an event and waits until it is committed; returns its sequence number.
-    pub async fn append(&self, event: Event) -> Result<i64, AuditError> {
+    pub async fn append(&self, event: Event) -> Result<i64, StoreError> {
         let (reply, done) = oneshot::channel();
         self.enqueue(Message::Append(Job { event, reply })).await?;
         self.report_overflow();
-        done.await.map_err(|_| AuditError::WriterGone)?
+        done.await.map_err(|_| StoreError::WriterGone)?
     }
 
     /// Puts `message` in the queue, waiting up to [`QUEUE_WAIT`] for room.
-    async fn enqueue(&self, mut message: Message) -> Result<(), AuditError> {
+    async fn enqueue(&self, mut message: Message) -> Result<(), StoreError> {
         let deadline = std::time::Instant::now() + QUEUE_WAIT;
         loop {
             match self.sender.try_send(message) {
                 Ok(()) => return Ok(()),
-                Err(mpsc::TrySendError::Disconnected(_)) => return Err(AuditError::WriterGone),
+                Err(mpsc::TrySendError::Disconnected(_)) => return Err(StoreError::WriterGone),
                 Err(mpsc::TrySendError::Full(back)) => {
                     if std::time::Instant::now() >= deadline {
                         self.overflowed
@@ -221,7 +197,7 @@ impl AuditLog {
                             capacity = self.capacity,
                             "the audit queue stayed full: an event was refused"
                         );
-                        return Err(AuditError::Overloaded(self.capacity));
+                        return Err(StoreError::Overloaded(self.capacity));
                     }
                     message = back;
                     tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -318,7 +294,7 @@ fn run(
                 Err(e) => {
                     tracing::error!(error = %e, "audit log write failed; the calls waiting on it are refused");
                     for job in batch {
-                        let _ = job.reply.send(Err(super::write_error(&e)));
+                        let _ = job.reply.send(Err(crate::store::write_error(&e)));
                     }
                 }
             }
@@ -348,7 +324,7 @@ fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<(Vec<i64>, (
         let mut insert = tx.prepare_cached(schema::INSERT)?;
         for job in batch {
             seq += 1;
-            let ts = super::now_rfc3339();
+            let ts = crate::clock::now_rfc3339();
             let e = &job.event;
             let data = chain::canonical_json(&e.data);
             let session = e.session.as_ref().map(SessionId::as_str);
@@ -418,7 +394,7 @@ mod tests {
         for task in burst {
             match task.await.unwrap() {
                 Ok(_) => {}
-                Err(AuditError::Overloaded(2)) => refused += 1,
+                Err(StoreError::Overloaded(2)) => refused += 1,
                 Err(e) => panic!("unexpected: {e}"),
             }
         }

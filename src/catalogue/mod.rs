@@ -68,6 +68,11 @@ impl ToolId {
         }
     }
 
+    /// This tool's position in the catalogue.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// This tool's catalogue entry.
     #[expect(
         clippy::indexing_slicing,

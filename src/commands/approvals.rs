@@ -7,11 +7,17 @@ use std::{io::Write as _, process::ExitCode};
 use anyhow::{Context, bail};
 
 use crate::{
-    approvals::{self, Request, Store, Verdict},
+    approvals::{Request, Store, Verdict, Voted},
     audit::AuditLog,
     cli::{ApprovalsArgs, ApprovalsCommand},
     config,
+    gate::{
+        approval::{VerdictSinks, record_verdict},
+        record::Recorder,
+    },
     identity::{self, Authenticator, Principal},
+    ids::ApprovalId,
+    masking::{MaskKey, Scrubber},
     policy::{IdentityMode, Policy},
     printable::printable,
 };
@@ -19,7 +25,7 @@ use crate::{
 pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
     let db = super::db_path(args.db.clone())?;
     let store = Store::open(&db)?;
-    let now = crate::audit::unix_now();
+    let now = crate::clock::unix_now();
     let mut out = std::io::stdout().lock();
     match &args.command {
         ApprovalsCommand::List { all, json } => {
@@ -41,7 +47,7 @@ pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
         }
         ApprovalsCommand::Show { id, json } => {
             let r = store
-                .get(id, now)?
+                .get(&ApprovalId::new(id.as_str()), now)?
                 .with_context(|| format!("no approval request `{id}`"))?;
             if *json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
@@ -64,22 +70,29 @@ pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
+            let state_dir = db.parent().unwrap_or(std::path::Path::new("."));
+            let mask_key = MaskKey::load_or_create(state_dir).with_context(|| {
+                format!("cannot read the masking key in `{}`", state_dir.display())
+            })?;
             let outcome = runtime.block_on(async {
                 let approver = approver(&args, &policy, &db).await?;
-                let audit = AuditLog::open(&db)?;
+                let recorder = Recorder::new(AuditLog::open(&db)?, Scrubber::default(), mask_key);
                 let http = reqwest::Client::new();
-                let decided = approvals::decide_recorded(
-                    &store,
-                    &audit,
-                    &http,
-                    &policy.approvals.webhooks,
-                    id,
+                let sinks = VerdictSinks {
+                    store: &store,
+                    recorder: &recorder,
+                    http: &http,
+                    webhooks: &policy.approvals.webhooks,
+                };
+                let decided = record_verdict(
+                    &sinks,
+                    &ApprovalId::new(id.as_str()),
                     &approver,
                     verdict,
                     reason.as_deref(),
                 )
                 .await;
-                audit.shutdown().await;
+                recorder.audit().shutdown().await;
                 if decided.is_ok() && !policy.approvals.webhooks.is_empty() {
                     // Webhook deliveries run in the background; give them a moment.
                     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
@@ -88,16 +101,16 @@ pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
             })?;
             let r = outcome.request();
             let said = match &outcome {
-                approvals::Outcome::Granted(_) => format!(
+                Voted::Granted(_) => format!(
                     "approved: {} may now run `{}` once, until {}",
                     r.requester,
                     r.tool,
                     r.usable_until.as_deref().unwrap_or("?")
                 ),
-                approvals::Outcome::Denied(_) => {
+                Voted::Denied(_) => {
                     format!("denied: {} will not run `{}`", r.requester, r.tool)
                 }
-                approvals::Outcome::Recorded(_) => {
+                Voted::Recorded(_) => {
                     format!("recorded; {} still needs {}", r.id, r.who_must_approve())
                 }
             };
@@ -245,7 +258,7 @@ fn details(r: &Request) -> String {
 /// The identity mode the server writing `db` last started (or reloaded its policy) with, as
 /// its chained `server.started` / `policy.reloaded` events say; `None` before any server ran.
 fn server_identity_mode(db: &std::path::Path) -> anyhow::Result<Option<String>> {
-    let conn = crate::audit::connect(db)?;
+    let conn = crate::store::open(db)?;
     let data: Option<String> = conn
         .query_row(
             "SELECT data FROM events WHERE kind IN ('server.started', 'policy.reloaded')

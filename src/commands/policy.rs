@@ -6,11 +6,12 @@ use std::{io::Write, process::ExitCode};
 use anyhow::{Context, anyhow, bail};
 
 use crate::{
-    catalogue::{self, ArnScope, ToolCall, ToolId},
+    catalogue::{self, ArnScope, ToolId},
     cli::{ExplainArgs, PolicyCommand},
     config::{self, PolicyError},
+    gate::decide,
     identity::Principal,
-    policy::{self, IdentityMode, Request},
+    policy::{self, IdentityMode},
 };
 
 pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
@@ -59,22 +60,20 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let serde_json::Value::Object(map) = raw_args else {
         bail!("`--args` must be a JSON object, e.g. '{{\"bucket\": \"logs\"}}'");
     };
-    let call = ToolCall::parse(tool, Some(map))
-        .map_err(|e| anyhow!("invalid arguments for `{tool}`: {e}"))?;
-    let call_args = call.args_json();
-    let resources = call.resources(&ArnScope {
+    let scope = ArnScope {
         region: args.region.clone(),
-    });
-    let req = Request {
-        principal: &principal,
-        tool,
-        args: &call_args,
-        resources: &resources,
-        region: &args.region,
-        now: chrono::Utc::now(),
     };
-    let decision = policy::evaluate(&req, &policy);
-    let mut explanation = policy::explain::explain(&decision, &req, &policy);
+    let judged = decide::judge(
+        &principal,
+        tool,
+        Some(map),
+        &policy,
+        &scope,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| anyhow!("invalid arguments for `{tool}`: {e}"))?;
+    let decision = &judged.decision;
+    let mut explanation = policy::explain::explain(decision, &judged.request(&principal), &policy);
     let visible = policy::is_visible(&principal, tool, &policy);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -17,11 +17,11 @@ use crate::{
     aws::SdkBackend,
     cli::{ServeArgs, TransportArg},
     config,
+    gate::Gate,
     http::{self, HttpOptions},
     identity::{self, Authenticator, TokenSource},
     masking::MaskKey,
     mcp::{Credentials, Peers, Server},
-    pipeline::Gate,
     policy::IdentityMode,
     reload::{self, Watcher},
 };
@@ -151,8 +151,8 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             Err(e) => tracing::warn!("{e}; calls are refused until the keys can be fetched"),
         }
         let recorded_transport = match transport {
-            TransportArg::Stdio => crate::pipeline::Transport::Stdio,
-            TransportArg::Http => crate::pipeline::Transport::Http,
+            TransportArg::Stdio => crate::gate::Transport::Stdio,
+            TransportArg::Http => crate::gate::Transport::Http,
         };
         gate.server_started(recorded_transport)
             .await

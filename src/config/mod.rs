@@ -987,7 +987,7 @@ fn shadow_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
         let shadow = rules.iter().find(|d| {
             d.effect == Effect::Deny
                 && d.is_unconditional()
-                && d.tools.covers(r.tools)
+                && d.tools.covers(&r.tools)
                 && r.principals
                     .iter()
                     .all(|p| d.principals.iter().any(|dp| p.within(dp)))

@@ -25,11 +25,16 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    approvals::{self, DecideError, Verdict},
+    approvals::{DecideError, Verdict, Voted},
     aws::Backend,
+    gate::{
+        AuthAttempt, Gate, Transport,
+        approval::{VerdictSinks, record_verdict},
+    },
     identity::{AuthError, Identity},
+    ids::ApprovalId,
+    limits::RefusalLimiter,
     mcp::{Credentials, Peers, Server},
-    pipeline::{AuthAttempt, Gate, Transport},
     policy::IdentityMode,
 };
 
@@ -67,7 +72,12 @@ struct AppState<B> {
     gate: Arc<Gate<B>>,
     options: HttpOptions,
     sessions: sessions::SessionOwners,
+    /// How many refused authentications each peer may have recorded per minute.
+    refusals: RefusalLimiter,
 }
+
+/// Refused authentications recorded per peer and minute, at most.
+pub const REFUSALS_PER_MINUTE: u32 = 30;
 
 /// The whole HTTP application.
 pub fn router<B: Backend>(
@@ -95,6 +105,7 @@ pub fn router<B: Backend>(
         gate,
         options,
         sessions: sessions::SessionOwners::default(),
+        refusals: RefusalLimiter::new(REFUSALS_PER_MINUTE),
     });
     Router::new()
         .route_service(MCP_PATH, mcp)
@@ -173,7 +184,7 @@ async fn authenticate<B: Backend>(
     };
     let token = bearer(request.headers());
     let jsonrpc = request.uri().path() == MCP_PATH;
-    match state.gate.authenticate(token, &attempt).await {
+    match state.gate.authenticate(token).await {
         Ok(identity) if jsonrpc => {
             on_own_session(&state, identity, session, &attempt, request, next).await
         }
@@ -181,7 +192,28 @@ async fn authenticate<B: Backend>(
             request.extensions_mut().insert(identity);
             next.run(request).await
         }
-        Err(e) => refused(&state.options, &e, jsonrpc),
+        Err(e) => {
+            record_refusal(&state, e.code(), &e.to_string(), &attempt).await;
+            refused(&state.options, &e, jsonrpc)
+        }
+    }
+}
+
+/// Records a refused attempt, unless its peer is over its per-minute share of the log (then
+/// it is counted into the peer's next recorded refusal). Peers are counted by address
+/// without the port, an IPv6 peer by its /64.
+async fn record_refusal<B: Backend>(
+    state: &AppState<B>,
+    code: &str,
+    reason: &str,
+    attempt: &AuthAttempt,
+) {
+    let peer = attempt.remote.as_deref().map(crate::peer::peer_key);
+    if let Some(unrecorded_before) = state.refusals.admit(peer.as_deref()) {
+        state
+            .gate
+            .auth_refused(code, reason, attempt, unrecorded_before)
+            .await;
     }
 }
 
@@ -205,10 +237,7 @@ async fn on_own_session<B: Backend>(
             "user:{} used an MCP session opened by another principal",
             identity.principal.user
         );
-        state
-            .gate
-            .refused("session_not_owned", &reason, attempt)
-            .await;
+        record_refusal(state, "session_not_owned", &reason, attempt).await;
         let nobody = HeaderValue::from_static("awsgate-no-such-session");
         request.headers_mut().insert(SESSION_HEADER, nobody);
     }
@@ -250,7 +279,7 @@ async fn list_approvals<B: Backend>(
     let Some(store) = state.gate.approval_store() else {
         return no_approvals();
     };
-    match store.list(true, crate::audit::unix_now()) {
+    match store.list(true, crate::clock::unix_now()) {
         Ok(list) => {
             let mine: Vec<_> = list
                 .into_iter()
@@ -271,7 +300,7 @@ async fn show_approval<B: Backend>(
     let Some(store) = state.gate.approval_store() else {
         return no_approvals();
     };
-    match store.get(&id, crate::audit::unix_now()) {
+    match store.get(&ApprovalId::new(id.as_str()), crate::clock::unix_now()) {
         Ok(Some(r)) if r.readable_by(&identity.principal) => Json(r).into_response(),
         Ok(_) => problem(
             StatusCode::NOT_FOUND,
@@ -325,12 +354,16 @@ async fn decide_approval<B: Backend>(
         return no_approvals();
     };
     let policy = state.gate.policy();
-    let decided = approvals::decide_recorded(
+    let http = state.gate.webhook_client();
+    let sinks = VerdictSinks {
         store,
-        state.gate.audit(),
-        &state.gate.webhook_client(),
-        &policy.approvals.webhooks,
-        &id,
+        recorder: state.gate.recorder(),
+        http: &http,
+        webhooks: &policy.approvals.webhooks,
+    };
+    let decided = record_verdict(
+        &sinks,
+        &ApprovalId::new(id),
         &identity.principal,
         verdict,
         body.reason.as_deref(),
@@ -339,9 +372,9 @@ async fn decide_approval<B: Backend>(
     match decided {
         Ok(outcome) => {
             let what = match &outcome {
-                approvals::Outcome::Granted(_) => "granted",
-                approvals::Outcome::Denied(_) => "denied",
-                approvals::Outcome::Recorded(_) => "recorded",
+                Voted::Granted(_) => "granted",
+                Voted::Denied(_) => "denied",
+                Voted::Recorded(_) => "recorded",
             };
             Json(json!({"outcome": what, "approval": outcome.request()})).into_response()
         }

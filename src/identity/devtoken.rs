@@ -161,7 +161,7 @@ impl Claims {
 }
 
 /// Seconds since the epoch, now (for the `iat`/`nbf`/`exp` claims).
-pub use crate::audit::unix_now as now;
+pub use crate::clock::unix_now as now;
 
 #[cfg(test)]
 mod tests {

@@ -51,7 +51,7 @@ pub struct JwtSettings {
     /// The claim naming the agent / OAuth client.
     pub client_claim: Option<String>,
     /// Clock skew allowed on `exp` and `nbf`.
-    #[serde(with = "crate::policy::humantime_serde_secs")]
+    #[serde(with = "crate::clock::human_duration")]
     pub leeway: Duration,
     /// The longest a token may be valid, from its `iat` (or from now, without one) to its
     /// `exp`; `None`: no limit.
@@ -163,7 +163,7 @@ pub fn verify(
     let data = jsonwebtoken::decode::<Value>(token, &key.decoding, &validation)
         .map_err(|e| claim_error(&e, token))?;
     if let Some(max) = settings.max_lifetime {
-        check_lifetime(&data.claims, max, settings.leeway, crate::audit::unix_now())?;
+        check_lifetime(&data.claims, max, settings.leeway, crate::clock::unix_now())?;
     }
     identity_from_claims(settings, &data.claims)
 }
@@ -230,7 +230,7 @@ fn unverified_time(token: &str, claim: &str) -> String {
         })
         .and_then(|p| serde_json::from_slice::<Value>(&p).ok())
         .and_then(|c| c.get(claim).and_then(Value::as_i64))
-        .map(crate::audit::rfc3339)
+        .map(crate::clock::rfc3339)
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "?".to_owned())
 }

@@ -15,7 +15,10 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::{AuthError, Identity};
-use crate::audit::{AuditError, now_rfc3339, write_error};
+use crate::{
+    clock::now_rfc3339,
+    store::{StoreError, write_error},
+};
 
 /// What a revocation names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,7 +114,7 @@ pub fn revoke(
     value: &str,
     reason: Option<&str>,
     by: &str,
-) -> Result<Revocation, AuditError> {
+) -> Result<Revocation, StoreError> {
     conn.execute(
         "INSERT INTO revocations (kind, value, reason, revoked_by, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![target.as_str(), value, reason, by, now_rfc3339()],
@@ -128,7 +131,7 @@ pub fn undo(
     target: Target,
     value: &str,
     by: &str,
-) -> Result<Vec<Revocation>, AuditError> {
+) -> Result<Vec<Revocation>, StoreError> {
     let lifted = in_force(conn)?
         .into_iter()
         .filter(|r| r.target == target && r.value == value)
@@ -142,12 +145,12 @@ pub fn undo(
 }
 
 /// Every revocation in force, oldest first.
-pub fn in_force(conn: &Connection) -> Result<Vec<Revocation>, AuditError> {
+pub fn in_force(conn: &Connection) -> Result<Vec<Revocation>, StoreError> {
     list(conn, true)
 }
 
 /// Every revocation, with `in_force_only` those not undone.
-pub fn list(conn: &Connection, in_force_only: bool) -> Result<Vec<Revocation>, AuditError> {
+pub fn list(conn: &Connection, in_force_only: bool) -> Result<Vec<Revocation>, StoreError> {
     let filter = if in_force_only {
         " WHERE undone_at IS NULL"
     } else {
@@ -173,8 +176,8 @@ impl fmt::Debug for RevocationList {
 
 impl RevocationList {
     /// Opens the list in the audit database at `path`.
-    pub fn open(path: &Path) -> Result<Self, AuditError> {
-        let conn = crate::audit::connect(path)?;
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = crate::store::open(path)?;
         Ok(Self {
             conn: Mutex::new((conn, None, Vec::new())),
         })
@@ -234,7 +237,7 @@ mod tests {
         let alice = identity("alice", Some("t-1"), Some("ci-bot"));
         assert!(list.check(&alice).is_ok());
 
-        let admin = crate::audit::connect(&db).unwrap();
+        let admin = crate::store::open(&db).unwrap();
         revoke(&admin, Target::TokenId, "t-1", Some("leaked"), "user:root").unwrap();
         let err = list.check(&alice).unwrap_err();
         assert_eq!(err.to_string(), "token t-1 was revoked: leaked");

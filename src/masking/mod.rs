@@ -26,7 +26,7 @@ pub use scrub::{SCRUBBED, Scrubber, Secret};
 use crate::{
     catalogue::ToolId,
     identity::Principal,
-    policy::{PrincipalPattern, ToolSet},
+    selector::{PrincipalPattern, ToolSet},
 };
 use path::Step;
 

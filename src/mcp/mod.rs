@@ -1,8 +1,9 @@
 //! The MCP face of awsgate: an rmcp [`ServerHandler`] whose `tools/list` shows each caller
-//! only the tools its policy allows, and whose `tools/call` runs the [`Gate`] pipeline.
-//!
-//! [`agent_message`] is the one place that decides what an agent reads when a call is
-//! refused or fails: short, actionable, never a credential or awsgate's internals.
+//! only the tools its policy allows, and whose `tools/call` runs the [`Gate`] pipeline. It
+//! only translates: what the agent reads is decided by [`crate::gate::outcome`]; this module
+//! puts that [`Reply`] into MCP's shapes ([`tool_result`]).
+
+mod confirmations;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -20,127 +21,15 @@ use rmcp::{
 use serde_json::Value;
 
 use crate::{
-    aws::{Backend, CallError},
-    catalogue::{
-        ToolSpec,
-        output::{Held, HeldCall, HeldStatus},
-    },
+    aws::Backend,
+    catalogue::ToolSpec,
+    gate::{AuthAttempt, CallContext, Caller, ConfirmAnswer, Confirmer, Gate, Reply, Transport},
     identity::{AuthError, Identity, Principal, TokenSource},
     ids::SessionId,
-    masking::Scrubber,
-    pipeline::{
-        AuthAttempt, CallContext, Caller, ConfirmAnswer, Confirmer, Gate, Refusal, Transport,
-    },
     policy::IdentityMode,
 };
 
-/// What the agent reads for a refused or failed call.
-pub fn agent_message(refusal: &Refusal, scrubber: &Scrubber) -> String {
-    let message = match refusal {
-        Refusal::UnknownTool {
-            name,
-            denied_by: None,
-        } => format!("unknown tool `{name}`"),
-        Refusal::UnknownTool {
-            name,
-            denied_by: Some((rule, reason)),
-        } => match reason {
-            Some(reason) => {
-                format!("unknown tool `{name}`: denied by policy rule `{rule}`: {reason}")
-            }
-            None => format!("unknown tool `{name}`: denied by policy rule `{rule}`"),
-        },
-        Refusal::Denied { explanation, .. } => explanation.clone(),
-        Refusal::NeedsApproval { tool, requirements } => {
-            let who: Vec<String> = requirements
-                .iter()
-                .map(|r| {
-                    format!(
-                        "rule `{}`: {} of {}",
-                        r.rule,
-                        r.quorum,
-                        r.approvers.join(", ")
-                    )
-                })
-                .collect();
-            format!(
-                "`{tool}` needs a human approver ({}), but this awsgate has no approval workflow set up, so the call was not made",
-                who.join("; ")
-            )
-        }
-        Refusal::ApprovalPending {
-            tool,
-            id,
-            who,
-            expires_at,
-        } => format!(
-            "`{tool}` is waiting for a human approver: request {id} needs {who} (it expires at {expires_at}). \
-             Nothing was done yet. Call the same tool with the same arguments again once approved."
-        ),
-        Refusal::ApprovalDenied {
-            tool,
-            id,
-            by,
-            reason,
-        } => match reason {
-            Some(reason) => format!("`{tool}` was denied by {by} (request {id}): {reason}"),
-            None => format!("`{tool}` was denied by {by} (request {id})"),
-        },
-        Refusal::ApprovalGone { tool, id, what } => {
-            format!("`{tool}` was not made: approval request {id} {what}")
-        }
-        Refusal::NeedsConfirmation {
-            tool,
-            rules,
-            escalated,
-        } => {
-            let rules: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
-            let why = if *escalated {
-                "and the rule names no approvers to ask instead"
-            } else {
-                "and the policy says to deny then (`confirm_fallback`)"
-            };
-            format!(
-                "`{tool}` needs confirmation by your user (rule {}), but your MCP client cannot ask (no elicitation support), {why}; the call was not made",
-                rules.join(", ")
-            )
-        }
-        Refusal::ConfirmationRequired { tool, message, .. } => {
-            format!("`{tool}` needs your user's confirmation: {message}")
-        }
-        Refusal::ConfirmDeclined { tool } => {
-            format!("`{tool}` was not made: your user did not confirm it")
-        }
-        Refusal::InvalidArguments { tool, detail } => {
-            format!("invalid arguments for `{tool}`: {detail}; see the tool's input schema")
-        }
-        Refusal::AuditUnavailable => {
-            "refused: awsgate cannot write its audit log, so it makes no calls; \
-             nothing was sent to AWS. Ask the awsgate operator to check the audit database"
-                .to_owned()
-        }
-        Refusal::OutcomeUnrecorded { tool } => format!(
-            "`{tool}` reached AWS, but awsgate could not record its outcome, so the result is withheld; \
-             ask the awsgate operator to check the audit database before retrying"
-        ),
-        Refusal::Failed { tool, error } => match error {
-            CallError::Aws {
-                code,
-                message,
-                request_id,
-            } => {
-                let id = request_id
-                    .as_deref()
-                    .map(|id| format!(" (request id {id})"))
-                    .unwrap_or_default();
-                format!("AWS refused `{tool}`: {code}: {message}{id}")
-            }
-            CallError::Unreachable(m) => format!("`{tool}` failed: {m}; try again later"),
-            CallError::Unsupported(m) => format!("`{tool}` failed: {m}"),
-        },
-    };
-    scrubber.text(&message).into_owned()
-}
+pub use confirmations::Confirmations;
 
 /// The MCP tool definition of a catalogue entry.
 pub fn mcp_tool(spec: &ToolSpec) -> Tool {
@@ -156,14 +45,17 @@ pub fn mcp_tool(spec: &ToolSpec) -> Tool {
         )
 }
 
-/// The MCP peers connected to this server, so a policy reload can tell each of them that its
-/// tool list changed.
+/// What the sessions of one server share: the MCP peers connected (so a policy reload can
+/// tell each of them that its tool list changed) and the confirmation handles given out.
 #[derive(Debug, Clone, Default)]
-pub struct Peers(Arc<Mutex<Vec<Peer<RoleServer>>>>);
+pub struct Peers {
+    connected: Arc<Mutex<Vec<Peer<RoleServer>>>>,
+    confirmations: Arc<Confirmations>,
+}
 
 impl Peers {
     fn add(&self, peer: Peer<RoleServer>) {
-        self.0
+        self.connected
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(peer);
@@ -172,7 +64,10 @@ impl Peers {
     /// Sends `notifications/tools/list_changed` to every connected peer, forgetting closed ones.
     pub async fn tools_changed(&self) {
         let peers: Vec<Peer<RoleServer>> = {
-            let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut all = self
+                .connected
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             all.retain(|p| !p.is_transport_closed());
             all.clone()
         };
@@ -248,8 +143,8 @@ impl<B: Backend> Server<B> {
         if !stateless {
             return Some(Box::new(Elicit(ctx.peer.clone())));
         }
-        Some(Box::new(Brought {
-            gate: self.gate.clone(),
+        Some(Box::new(BroughtBack {
+            confirmations: self.peers.confirmations.clone(),
             answer: request
                 .request_state
                 .clone()
@@ -271,12 +166,12 @@ impl<B: Backend> Server<B> {
         };
         let ask = ElicitRequest::new(ElicitRequestParams::FormElicitationParams {
             meta: None,
-            message: self.gate.scrubber().text(&message).into_owned(),
+            message,
             requested_schema: schema,
         });
         let mut requests = InputRequests::new();
         requests.insert("confirm".to_owned(), InputRequest::Elicitation(ask));
-        let handle = self.gate.remember_confirmation(binding);
+        let handle = self.peers.confirmations.remember(binding);
         InputRequiredResult::new(Some(requests), Some(handle)).into()
     }
 
@@ -317,7 +212,14 @@ impl<B: Backend> Server<B> {
                         remote: None,
                         what: what.to_owned(),
                     };
-                    self.gate.authenticate(token.current(), &attempt).await?
+                    match self.gate.authenticate(token.current()).await {
+                        Ok(identity) => identity,
+                        Err(e) => {
+                            // One process, one client: every refusal is recorded.
+                            self.gate.auth_refused(e.code(), &e.to_string(), &attempt, 0).await;
+                            return Err(e);
+                        }
+                    }
                 }
             },
         };
@@ -362,17 +264,17 @@ impl Confirmer for Elicit {
 
 /// Protocol 2026-07-28: the answer a client brought back with the handle it was given for
 /// this very call, or else "ask in the result".
-struct Brought<B> {
-    gate: Arc<Gate<B>>,
+struct BroughtBack {
+    confirmations: Arc<Confirmations>,
     /// The handle (`requestState`) and the answer in `inputResponses`, when sent.
     answer: Option<(String, ConfirmAnswer)>,
 }
 
 #[async_trait::async_trait]
-impl<B: Backend> Confirmer for Brought<B> {
+impl Confirmer for BroughtBack {
     async fn confirm(&self, _message: &str, binding: &str) -> ConfirmAnswer {
         match &self.answer {
-            Some((handle, answer)) if self.gate.take_confirmation(handle, binding) => *answer,
+            Some((handle, answer)) if self.confirmations.take(handle, binding) => *answer,
             _ => ConfirmAnswer::Ask,
         }
     }
@@ -485,99 +387,64 @@ impl<B: Backend> ServerHandler for Server<B> {
             progress: progress.as_ref(),
             confirmer: confirmer.as_deref(),
         };
-        match self
+        let outcome = self
             .gate
             .call_with(&caller, &request.name, request.arguments, &call_ctx)
-            .await
-        {
+            .await;
+        Ok(match outcome.reply(self.gate.scrubber()) {
             // Protocol 2026-07-28: ask in the result; the client comes back with the answer.
-            Err(Refusal::ConfirmationRequired {
-                message, binding, ..
-            }) => Ok(self.ask_in_result(message, binding)),
-            outcome => Ok(tool_result(outcome, self.gate.scrubber()).into()),
-        }
+            Reply::Ask { message, binding } => self.ask_in_result(message, binding),
+            reply => tool_result(reply).into(),
+        })
     }
 }
 
-/// The `tools/call` result for a call's outcome, valid for the official MCP SDKs: AWS's
-/// answer as `structuredContent`; a held call as a non-error result whose `structuredContent`
-/// is a [`Held`] (which every tool's output schema admits); every refusal or failure as an
-/// error result with text only (clients validate no schema on errors).
-pub fn tool_result(outcome: Result<Value, Refusal>, scrubber: &Scrubber) -> CallToolResult {
-    match outcome {
-        Ok(body) => CallToolResult::structured(body),
-        Err(pending @ Refusal::ApprovalPending { .. }) => held_result(&pending, scrubber),
-        Err(refusal) => {
-            CallToolResult::error(vec![ContentBlock::text(agent_message(&refusal, scrubber))])
+/// The `tools/call` result of a [`Reply`], valid for the official MCP SDKs: an answer as
+/// `structuredContent` (AWS's, or a held call's, which every tool's output schema admits),
+/// with its words as text; an error as an error result with text only (clients validate no
+/// schema on errors).
+pub fn tool_result(reply: Reply) -> CallToolResult {
+    match reply {
+        Reply::Answer {
+            structured,
+            text: None,
+        } => CallToolResult::structured(structured),
+        Reply::Answer {
+            structured,
+            text: Some(text),
+        } => {
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+            result.structured_content = Some(structured);
+            result
         }
+        Reply::Error(text) => CallToolResult::error(vec![ContentBlock::text(text)]),
+        Reply::Ask { message, .. } => CallToolResult::error(vec![ContentBlock::text(format!(
+            "this call needs your user's confirmation, but your MCP client cannot be asked in a result: {message}"
+        ))]),
     }
-}
-
-/// A call waiting for an approver: not a failure — the agent reads what it waits for, in
-/// words and as data.
-fn held_result(pending: &Refusal, scrubber: &Scrubber) -> CallToolResult {
-    let message = agent_message(pending, scrubber);
-    let Refusal::ApprovalPending {
-        tool,
-        id,
-        who,
-        expires_at,
-    } = pending
-    else {
-        return CallToolResult::error(vec![ContentBlock::text(message)]);
-    };
-    let held = Held {
-        awsgate: HeldCall {
-            status: HeldStatus::WaitingForApproval,
-            request_id: id.clone(),
-            tool: tool.name().to_owned(),
-            approvers: scrubber.text(who).into_owned(),
-            expires_at: expires_at.clone(),
-            next_step: format!(
-                "call `{tool}` again with the same arguments once request {id} is approved"
-            ),
-        },
-    };
-    let mut result = CallToolResult::success(vec![ContentBlock::text(message)]);
-    result.structured_content = serde_json::to_value(held).ok();
-    result
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{catalogue, ids::RuleId};
+    use crate::{
+        aws::CallError,
+        catalogue::{
+            self,
+            output::{Held, HeldStatus},
+        },
+        gate::{
+            Outcome, Refusal,
+            outcome::{Ask, Pending},
+        },
+        ids::{ApprovalId, RuleId},
+        masking::Scrubber,
+    };
 
     #[test]
     fn tool_definitions_as_agents_see_them() {
         let tools: Vec<Tool> = catalogue::all().iter().map(mcp_tool).collect();
         insta::assert_json_snapshot!("tool_definitions", tools);
-    }
-
-    #[test]
-    fn refusal_messages_are_short_and_scrubbed() {
-        let scrubber = Scrubber::new([crate::masking::Secret::new("s3cr3t-value-123")]);
-        let denied = Refusal::UnknownTool {
-            name: "s3_delete_object".into(),
-            denied_by: Some((RuleId::new("no-deletes"), None)),
-        };
-        assert_eq!(
-            agent_message(&denied, &scrubber),
-            "unknown tool `s3_delete_object`: denied by policy rule `no-deletes`"
-        );
-        let unreachable = Refusal::Failed {
-            tool: catalogue::ToolId::IamListUsers,
-            error: CallError::Unreachable("AWS did not answer in time".into()),
-        };
-        assert_eq!(
-            agent_message(&unreachable, &scrubber),
-            "`iam_list_users` failed: AWS did not answer in time; try again later"
-        );
-        let leaky = Refusal::InvalidArguments {
-            tool: catalogue::ToolId::S3GetObject,
-            detail: "unknown field `s3cr3t-value-123`".into(),
-        };
-        assert!(!agent_message(&leaky, &scrubber).contains("s3cr3t-value-123"));
     }
 
     /// What the official TypeScript and Python SDKs check on a `tools/call` result: a
@@ -595,8 +462,8 @@ mod tests {
         validator.validate(content).map_err(|e| e.to_string())
     }
 
-    fn every_refusal(tool: catalogue::ToolId) -> Vec<Refusal> {
-        vec![
+    fn every_outcome(tool: catalogue::ToolId) -> Vec<Outcome> {
+        let refusals = vec![
             Refusal::UnknownTool {
                 name: tool.name().into(),
                 denied_by: None,
@@ -609,21 +476,15 @@ mod tests {
                 tool,
                 requirements: Vec::new(),
             },
-            Refusal::ApprovalPending {
-                tool,
-                id: "apr_0123".into(),
-                who: "1 of group:sre".into(),
-                expires_at: "2026-12-01T10:00:00Z".into(),
-            },
             Refusal::ApprovalDenied {
                 tool,
-                id: "apr_0123".into(),
+                id: ApprovalId::new("apr_0123"),
                 by: "user:bob".into(),
                 reason: Some("not now".into()),
             },
-            Refusal::ApprovalGone {
+            Refusal::ApprovalUnusable {
                 tool,
-                id: "apr_0123".into(),
+                id: ApprovalId::new("apr_0123"),
                 what: "expired".into(),
             },
             Refusal::NeedsConfirmation {
@@ -650,16 +511,29 @@ mod tests {
                 tool,
                 error: CallError::Unreachable("timeout".into()),
             },
-        ]
+        ];
+        let mut outcomes: Vec<Outcome> = refusals.into_iter().map(Outcome::Refused).collect();
+        outcomes.push(Outcome::Pending(Pending {
+            tool,
+            id: ApprovalId::new("apr_0123"),
+            who: "1 of group:sre".into(),
+            expires_at: "2026-12-01T10:00:00Z".into(),
+        }));
+        outcomes.push(Outcome::Ask(Ask {
+            tool,
+            message: "allow it?".into(),
+            binding: "sha256:x".into(),
+        }));
+        outcomes
     }
 
     #[test]
     fn every_outcome_of_every_tool_is_accepted_by_the_official_sdks() {
         let scrubber = Scrubber::new(Vec::new());
         for spec in catalogue::all() {
-            for refusal in every_refusal(spec.id) {
-                let what = format!("{} / {refusal:?}", spec.id);
-                let result = tool_result(Err(refusal), &scrubber);
+            for outcome in every_outcome(spec.id) {
+                let what = format!("{} / {outcome:?}", spec.id);
+                let result = tool_result(outcome.reply(&scrubber));
                 sdk_accepts(spec, &result).unwrap_or_else(|e| panic!("{what}: {e}"));
             }
         }
@@ -668,13 +542,13 @@ mod tests {
     #[test]
     fn a_held_call_is_not_an_error_and_says_what_it_waits_for() {
         let scrubber = Scrubber::new(Vec::new());
-        let pending = Refusal::ApprovalPending {
+        let pending = Outcome::Pending(Pending {
             tool: catalogue::ToolId::S3DeleteObject,
-            id: "apr_42".into(),
+            id: ApprovalId::new("apr_42"),
             who: "1 of user:bob".into(),
             expires_at: "2026-12-01T10:00:00Z".into(),
-        };
-        let result = tool_result(Err(pending), &scrubber);
+        });
+        let result = tool_result(pending.reply(&scrubber));
         assert_eq!(result.is_error, Some(false));
         let held: Held = serde_json::from_value(result.structured_content.unwrap()).unwrap();
         assert_eq!(held.awsgate.status, HeldStatus::WaitingForApproval);
@@ -685,12 +559,10 @@ mod tests {
         let text = result.content[0].as_text().unwrap().text.clone();
         assert!(text.contains("waiting for a human approver"), "{text}");
         // A failure looks different: an error, and no data to mistake for an answer.
-        let denied = tool_result(
-            Err(Refusal::ConfirmDeclined {
-                tool: catalogue::ToolId::S3DeleteObject,
-            }),
-            &scrubber,
-        );
+        let declined = Outcome::Refused(Refusal::ConfirmDeclined {
+            tool: catalogue::ToolId::S3DeleteObject,
+        });
+        let denied = tool_result(declined.reply(&scrubber));
         assert_eq!(denied.is_error, Some(true));
         assert!(denied.structured_content.is_none());
     }

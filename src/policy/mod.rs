@@ -15,6 +15,7 @@ use std::{fmt, time::Duration};
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::selector::{PrincipalPattern, ToolSet};
 use crate::{catalogue::ToolId, identity::Principal, ids::RuleId};
 pub use condition::Condition;
 
@@ -37,7 +38,7 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApprovalSettings {
     /// How long a call waits for a decision before answering "pending".
-    #[serde(with = "humantime_serde_secs")]
+    #[serde(with = "crate::clock::human_duration")]
     pub wait: Duration,
     /// Where request and decision events are posted.
     pub webhooks: Vec<String>,
@@ -88,47 +89,6 @@ impl IdentityMode {
     }
 }
 
-/// A set of catalogue tools.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ToolSet(u32);
-
-impl ToolSet {
-    /// Adds a tool.
-    pub fn insert(&mut self, tool: ToolId) {
-        self.0 |= 1 << (tool as u32);
-    }
-
-    /// Whether the tool is in the set.
-    pub fn contains(self, tool: ToolId) -> bool {
-        self.0 & (1 << (tool as u32)) != 0
-    }
-
-    /// Whether every tool of `other` is in this set.
-    pub fn covers(self, other: ToolSet) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// The tools, in catalogue order.
-    pub fn iter(self) -> impl Iterator<Item = ToolId> {
-        ToolId::ALL.into_iter().filter(move |t| self.contains(*t))
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
-
-impl FromIterator<ToolId> for ToolSet {
-    fn from_iter<I: IntoIterator<Item = ToolId>>(iter: I) -> Self {
-        let mut set = ToolSet::default();
-        for t in iter {
-            set.insert(t);
-        }
-        set
-    }
-}
-
 /// An ARN pattern of a rule's `resources`, with IAM's wildcards (`*`, `?`) and nothing else.
 pub type ResourcePattern = arn::ArnPattern;
 
@@ -142,18 +102,8 @@ pub struct ApprovalRequirement {
     /// How many distinct approvers must approve.
     pub quorum: u32,
     /// How long a granted approval stays usable.
-    #[serde(with = "humantime_serde_secs")]
+    #[serde(with = "crate::clock::human_duration")]
     pub ttl: Duration,
-}
-
-/// Serializes a duration as humantime text (`15m`).
-pub(crate) mod humantime_serde_secs {
-    pub fn serialize<S: serde::Serializer>(
-        d: &std::time::Duration,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&humantime::format_duration(*d).to_string())
-    }
 }
 
 /// One rule.
@@ -190,64 +140,6 @@ impl Rule {
 
     fn applies_to(&self, principal: &Principal, tool: ToolId) -> bool {
         self.tools.contains(tool) && self.principals.iter().any(|p| p.matches(principal))
-    }
-}
-
-/// A principal pattern in a rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrincipalPattern {
-    /// `*`: everybody.
-    Any,
-    /// `user:NAME`.
-    User(String),
-    /// `group:NAME`.
-    Group(String),
-    /// `client:NAME`.
-    Client(String),
-}
-
-impl PrincipalPattern {
-    /// Parses `*`, `user:NAME`, `group:NAME` or `client:NAME`.
-    pub fn parse(text: &str) -> Option<Self> {
-        if text == "*" {
-            return Some(Self::Any);
-        }
-        let (kind, name) = text.split_once(':')?;
-        if name.is_empty() || name.chars().any(char::is_whitespace) {
-            return None;
-        }
-        match kind {
-            "user" => Some(Self::User(name.to_owned())),
-            "group" => Some(Self::Group(name.to_owned())),
-            "client" => Some(Self::Client(name.to_owned())),
-            _ => None,
-        }
-    }
-
-    /// Whether the principal matches.
-    pub fn matches(&self, p: &Principal) -> bool {
-        match self {
-            Self::Any => true,
-            Self::User(u) => *u == p.user,
-            Self::Group(g) => p.groups.iter().any(|x| x == g),
-            Self::Client(c) => p.client.as_deref() == Some(c.as_str()),
-        }
-    }
-
-    /// Whether every principal this pattern matches is also matched by `other`.
-    pub fn within(&self, other: &PrincipalPattern) -> bool {
-        *other == PrincipalPattern::Any || self == other
-    }
-}
-
-impl fmt::Display for PrincipalPattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Any => f.write_str("*"),
-            Self::User(n) => write!(f, "user:{n}"),
-            Self::Group(n) => write!(f, "group:{n}"),
-            Self::Client(n) => write!(f, "client:{n}"),
-        }
     }
 }
 

@@ -10,10 +10,36 @@ use serde_json::json;
 use super::*;
 use crate::{
     audit::{Reader, record::CallRecord},
-    aws::AwsResponse,
+    catalogue::ToolCall,
     config::parse_policy,
-    masking::{MaskKey, Secret},
+    identity::Principal,
+    ids::{RuleId, SessionId},
+    masking::Secret,
 };
+
+/// What a test expects a call to have come to.
+trait Expect {
+    /// AWS's answer.
+    fn done(self) -> Value;
+    /// A refusal.
+    fn refused(self) -> Refusal;
+}
+
+impl Expect for Outcome {
+    fn done(self) -> Value {
+        match self {
+            Outcome::Done(body) => body,
+            other => panic!("expected AWS's answer, got {other:?}"),
+        }
+    }
+
+    fn refused(self) -> Refusal {
+        match self {
+            Outcome::Refused(refusal) => refusal,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}
 
 const SECRET: &str = "fake/Secret+Access/Key0123456789abcdefXYZ";
 
@@ -148,7 +174,7 @@ async fn an_allowed_call_is_recorded_before_and_after_aws_with_secrets_scrubbed(
             args(json!({"bucket": "logs", "key": "a.txt"})),
         )
         .await
-        .unwrap();
+        .done();
     assert_eq!(out["Tool"], "s3_get_object");
     assert_eq!(out["Leak"], "key=[MASKED:awsgate-credential]");
     assert_eq!(f.aws.calls.load(Ordering::SeqCst), 1);
@@ -182,7 +208,7 @@ async fn a_denied_call_never_reaches_aws_and_names_its_rule() {
             args(json!({"bucket": "bkt", "key": "k"})),
         )
         .await
-        .unwrap_err();
+        .refused();
     assert_eq!(
         err,
         Refusal::UnknownTool {
@@ -214,13 +240,13 @@ async fn default_deny_and_unknown_tools_look_the_same() {
         .gate
         .call(&f.caller, "iam_list_users", None)
         .await
-        .unwrap_err();
+        .refused();
     let unknown = f
         .gate
         .call(&f.caller, "iam_list_userz", None)
         .await
-        .unwrap_err();
-    let msg = |r: &Refusal| crate::mcp::agent_message(r, f.gate.scrubber());
+        .refused();
+    let msg = |r: &Refusal| r.words(f.gate.scrubber());
     assert_eq!(msg(&hidden), "unknown tool `iam_list_users`");
     assert_eq!(msg(&unknown), "unknown tool `iam_list_userz`");
     assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
@@ -239,7 +265,7 @@ async fn bad_arguments_are_refused_and_recorded_with_what_was_sent() {
             args(json!({"bucket": "bkt", "max_keys": "many", "x": SECRET})),
         )
         .await
-        .unwrap_err();
+        .refused();
     assert!(
         matches!(
             err,
@@ -273,8 +299,8 @@ async fn aws_errors_are_returned_and_recorded() {
             args(json!({"bucket": "nope"})),
         )
         .await
-        .unwrap_err();
-    let msg = crate::mcp::agent_message(&err, f.gate.scrubber());
+        .refused();
+    let msg = err.words(f.gate.scrubber());
     assert_eq!(
         msg,
         "AWS refused `s3_list_objects`: NoSuchBucket: The specified bucket does not exist [MASKED:awsgate-credential] (request id req-9)"
@@ -302,7 +328,7 @@ async fn an_unwritable_audit_log_refuses_the_call_before_aws() {
             args(json!({"bucket": "bkt", "key": "k", "body": "x"})),
         )
         .await
-        .unwrap_err();
+        .refused();
     assert_eq!(err, Refusal::AuditUnavailable);
     assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
 }
@@ -350,7 +376,7 @@ async fn concurrent_calls_all_land_in_one_intact_chain() {
         }));
     }
     for t in tasks {
-        t.await.unwrap().unwrap();
+        t.await.unwrap().done();
     }
     assert_eq!(f.records().len(), 40);
     let report = Reader::open(&f.dir.path().join("audit.db"))
@@ -371,7 +397,7 @@ async fn regression_resource_arns_built_from_a_secret_key_are_scrubbed_in_the_lo
             args(json!({"bucket": "bkt", "key": SECRET})),
         )
         .await
-        .unwrap();
+        .done();
     let r = &f.records()[0];
     assert_eq!(
         r.resources,
@@ -391,7 +417,7 @@ async fn masking_hides_values_from_the_agent_and_the_log_but_not_from_aws() {
             args(json!({"bucket": "bkt", "key": "k", "body": body})),
         )
         .await
-        .unwrap();
+        .done();
     let sent = f.aws.last_args.lock().unwrap().clone().unwrap();
     assert_eq!(sent["body"], body, "AWS stores the real body");
     let put = f.records().pop().unwrap();
@@ -411,7 +437,7 @@ async fn masking_hides_values_from_the_agent_and_the_log_but_not_from_aws() {
             args(json!({"bucket": "bkt", "key": "dana@example.com.txt"})),
         )
         .await
-        .unwrap();
+        .done();
     assert_eq!(out["Owner"], "[MASKED:email]");
     let sent = f.aws.last_args.lock().unwrap().clone().unwrap();
     assert_eq!(
@@ -444,7 +470,7 @@ async fn regression_a_denial_quoting_an_arn_is_masked_in_the_log_and_for_the_age
             args(json!({"bucket": "secret-x", "key": "dana@example.com"})),
         )
         .await
-        .unwrap_err();
+        .refused();
     let Refusal::Denied { explanation, .. } = &err else {
         panic!("{err:?}")
     };
@@ -453,53 +479,6 @@ async fn regression_a_denial_quoting_an_arn_is_masked_in_the_log_and_for_the_age
         "{explanation}"
     );
     assert!(!contains(&f.db_bytes(), "dana@example.com"));
-}
-
-#[test]
-fn refused_authentications_of_one_peer_are_recorded_up_to_a_limit_then_counted() {
-    let limiter = RefusalLimiter::new(REFUSALS_PER_MINUTE);
-    let peer = |remote: &str| Some(crate::peer::peer_key(remote));
-    let start = std::time::Instant::now();
-    for _ in 0..REFUSALS_PER_MINUTE {
-        assert_eq!(
-            limiter.admit_at(peer("10.0.0.9:5000").as_deref(), start),
-            Some(0)
-        );
-    }
-    assert_eq!(
-        limiter.admit_at(peer("10.0.0.9:5001").as_deref(), start),
-        None,
-        "same peer, other port"
-    );
-    assert_eq!(
-        limiter.admit_at(peer("10.0.0.9:5002").as_deref(), start),
-        None
-    );
-    assert_eq!(
-        limiter.admit_at(peer("10.0.0.10:5000").as_deref(), start),
-        Some(0),
-        "another peer"
-    );
-    assert_eq!(limiter.admit(None), Some(0), "stdio is always recorded");
-    // An IPv6 peer is one /64, whichever address of it it uses.
-    for host in 0..REFUSALS_PER_MINUTE {
-        let remote = format!("[2001:db8:7:7::{host:x}]:4000");
-        assert_eq!(limiter.admit_at(peer(&remote).as_deref(), start), Some(0));
-    }
-    assert_eq!(
-        limiter.admit_at(peer("[2001:db8:7:7:ffff::1]:1").as_deref(), start),
-        None
-    );
-    // A minute later the next one is recorded, with the count of those that were not.
-    let later = start + std::time::Duration::from_secs(61);
-    assert_eq!(
-        limiter.admit_at(peer("10.0.0.9:5003").as_deref(), later),
-        Some(2)
-    );
-    assert_eq!(
-        limiter.admit_at(peer("10.0.0.9:5003").as_deref(), later),
-        Some(0)
-    );
 }
 
 /// Regression (attack finding): a principal with no tools added ~150 MB to the log in seconds
@@ -520,8 +499,8 @@ async fn refused_calls_record_bounded_names_and_arguments_at_a_bounded_rate() {
             .gate
             .call(&f.caller, name, args(huge_args.clone()))
             .await
-            .unwrap_err();
-        let said = crate::mcp::agent_message(&refusal, f.gate.scrubber());
+            .refused();
+        let said = refusal.words(f.gate.scrubber());
         assert!(
             said.len() < 400,
             "the agent is not sent the megabyte back: {}",

@@ -1,0 +1,247 @@
+//! The one place the gate's audit events are built: every event passes [`Recorder`], which
+//! masks what the policy says to mask and scrubs awsgate's own credentials from everything
+//! else — arguments, resource ARNs (which carry user-chosen keys), responses, error texts,
+//! approval steps and refusals alike. It also keeps a caller with no rights from filling
+//! the log: refused calls are recorded up to a rate per principal, with bounded arguments.
+
+use serde_json::{Value, json};
+
+use super::{Caller, decide::Judged};
+use crate::{
+    approvals,
+    audit::{
+        AuditLog, Event, EventKind,
+        record::{CallStatus, CallerRecord, Decided, Refused},
+    },
+    aws::CallError,
+    ids::{CallId, SessionId},
+    limits::RefusalLimiter,
+    masking::{Finding, MaskKey, Plan, Scrubber},
+    policy::{Effect, Policy},
+    printable::bounded,
+    store::StoreError,
+};
+
+/// Refused calls (unknown tools, bad arguments, policy denials) recorded per principal and
+/// minute, at most.
+pub const REFUSED_CALLS_PER_MINUTE: u32 = 60;
+
+/// The most argument bytes a refused call records; larger arguments are recorded as their
+/// size and digest.
+pub const MAX_REFUSED_ARGS_BYTES: usize = 4096;
+
+/// The longest tool name recorded or repeated to the agent, in characters.
+pub const MAX_TOOL_NAME_CHARS: usize = 128;
+
+/// Builds, masks, scrubs and appends the gate's audit events.
+#[derive(Debug)]
+pub struct Recorder {
+    audit: AuditLog,
+    scrubber: Scrubber,
+    mask_key: MaskKey,
+    refused_calls: RefusalLimiter,
+}
+
+impl Recorder {
+    /// Records to `audit`, masking with `mask_key` and scrubbing what `scrubber` knows.
+    pub fn new(audit: AuditLog, scrubber: Scrubber, mask_key: MaskKey) -> Self {
+        Self {
+            audit,
+            scrubber,
+            mask_key,
+            refused_calls: RefusalLimiter::new(REFUSED_CALLS_PER_MINUTE),
+        }
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// The scrubber for everything leaving awsgate.
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    /// Appends an event, its data scrubbed.
+    pub async fn append(
+        &self,
+        kind: EventKind,
+        session: Option<&SessionId>,
+        call_id: Option<&CallId>,
+        data: &impl serde::Serialize,
+    ) -> Result<i64, StoreError> {
+        let mut data = serde_json::to_value(data).unwrap_or(Value::Null);
+        self.scrubber.value(&mut data);
+        self.audit
+            .append(Event {
+                kind,
+                session: session.cloned(),
+                call_id: call_id.cloned(),
+                data,
+            })
+            .await
+    }
+
+    /// Masks by the plan, then scrubs awsgate's own credentials.
+    pub fn masked(&self, plan: &Plan<'_>, mut value: Value) -> (Value, Vec<Finding>) {
+        let findings = plan.value(&mut value, &self.mask_key);
+        self.scrubber.value(&mut value);
+        (value, findings)
+    }
+
+    /// [`Recorder::masked`] for a text.
+    pub fn masked_text(&self, plan: &Plan<'_>, text: &str) -> String {
+        let (masked, _) = plan.text(text, &self.mask_key);
+        self.scrubber.text(&masked).into_owned()
+    }
+
+    /// An AWS error with every text in it masked and scrubbed.
+    pub fn masked_error(&self, plan: &Plan<'_>, error: CallError) -> CallError {
+        let m = |t: String| self.masked_text(plan, &t);
+        match error {
+            CallError::Aws {
+                code,
+                message,
+                request_id,
+            } => CallError::Aws {
+                code: m(code),
+                message: m(message),
+                request_id,
+            },
+            CallError::Unreachable(t) => CallError::Unreachable(m(t)),
+            CallError::Unsupported(t) => CallError::Unsupported(m(t)),
+        }
+    }
+
+    /// The record of a new call (with a fresh call id) as it starts: who, which name, the arguments as sent (masked by
+    /// the plan, so even an unknown tool's arguments get the always-on protection), denied
+    /// until the policy says otherwise.
+    pub fn draft(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: Value,
+        plan: &Plan<'_>,
+        policy: &Policy,
+        region: &str,
+    ) -> Decided {
+        let (args, masked) = self.masked(plan, args);
+        Decided {
+            call_id: CallId::generate(),
+            session: caller.session.clone(),
+            transport: caller.transport.as_str().to_owned(),
+            caller: caller_record(caller),
+            tool: bounded(name, MAX_TOOL_NAME_CHARS).into_owned(),
+            args,
+            masked,
+            decision: Effect::Deny.to_string(),
+            rules: Vec::new(),
+            reason: None,
+            policy_version: policy.version.clone(),
+            iam_action: None,
+            resources: Vec::new(),
+            region: region.to_owned(),
+            refused: None,
+            approval: None,
+            confirmation: None,
+        }
+    }
+
+    /// Fills in what the policy decided. The ARNs embed argument values (object keys):
+    /// recorded masked, though they were evaluated as they are.
+    pub fn judged(&self, decided: &mut Decided, judged: &Judged, plan: &Plan<'_>) {
+        let decision = &judged.decision;
+        decided.decision = decision.effect.as_str().to_owned();
+        decided.rules.clone_from(&decision.rules);
+        decided.reason.clone_from(&decision.reason);
+        (decided.args, decided.masked) = self.masked(plan, judged.args.clone());
+        decided.resources = judged
+            .resources
+            .iter()
+            .map(|arn| self.masked_text(plan, arn))
+            .collect();
+    }
+
+    /// Records a call that never reached AWS, with what the agent was told — within the
+    /// per-principal rate (the rest counted into the next one recorded).
+    pub async fn refused_call(&self, mut decided: Decided, status: CallStatus, told: String) {
+        let principal = decided.caller.principal.clone();
+        let Some(unrecorded_before) = self.refused_calls.admit(Some(&principal)) else {
+            return;
+        };
+        decided.args = bounded_args(std::mem::take(&mut decided.args));
+        decided.refused = Some(Refused {
+            status,
+            error: told,
+            unrecorded_before,
+        });
+        let (session, call_id) = (decided.session.clone(), decided.call_id.clone());
+        let recorded = self
+            .append(
+                EventKind::CallDecided,
+                Some(&session),
+                Some(&call_id),
+                &decided,
+            )
+            .await;
+        if let Err(e) = recorded {
+            // The call is refused either way; nothing reached AWS.
+            tracing::error!(call = %call_id, error = %e, "could not record a refused call");
+        }
+    }
+
+    /// Records one step of approval request `r`, linked to `call_id`; a failure is logged
+    /// (the request itself is stored either way).
+    pub async fn approval_step(&self, kind: EventKind, r: &approvals::Request, call_id: &CallId) {
+        if let Err(e) = self.try_approval_step(kind, r, call_id, json!({})).await {
+            tracing::error!(error = %e, approval = %r.id, "could not record an approval step");
+        }
+    }
+
+    /// Records one step of approval request `r`, with `extra` data beside what every step
+    /// records.
+    pub async fn try_approval_step(
+        &self,
+        kind: EventKind,
+        r: &approvals::Request,
+        call_id: &CallId,
+        extra: Value,
+    ) -> Result<i64, StoreError> {
+        let extra = match kind {
+            EventKind::ApprovalRequested => json!({
+                "policy_version": r.policy_version,
+                "requirements": r.requirements,
+                "reason": r.reason,
+                "args": r.args,
+                "expires_at": r.expires_at,
+            }),
+            EventKind::ApprovalConsumed => {
+                json!({"consumed_by": call_id, "approved_by": r.approved_by()})
+            }
+            _ => extra,
+        };
+        let data = approvals::event_data(r, extra);
+        self.append(kind, None, Some(call_id), &data).await
+    }
+}
+
+/// The caller, as recorded.
+pub fn caller_record(c: &Caller) -> CallerRecord {
+    CallerRecord {
+        principal: c.principal.to_string(),
+        groups: c.principal.groups.clone(),
+        client: c.principal.client.clone(),
+        token_id: c.token_id.clone(),
+    }
+}
+
+/// A refused call's (masked) arguments, or their size and digest when they are large.
+fn bounded_args(args: Value) -> Value {
+    let text = args.to_string();
+    if text.len() <= MAX_REFUSED_ARGS_BYTES {
+        return args;
+    }
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+    json!({"awsgate_omitted": {"bytes": text.len(), "sha256": digest}})
+}

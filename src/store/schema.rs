@@ -1,0 +1,77 @@
+//! The database's schema, in one place: every table of the audit database (events,
+//! checkpoints, approvals, revocations), the pragmas and the schema version. The statements
+//! each part runs live beside it (`audit/schema.rs`, `approvals/sqlite.rs`,
+//! `identity/revocation.rs`).
+
+/// Connection settings: WAL so readers never block the writer; `synchronous = FULL` so a
+/// committed event survives a crash or power loss (the write-ahead guarantee depends on it).
+pub const PRAGMAS: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA busy_timeout = 5000;
+";
+
+/// Schema version stored in `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The event table: append-only (triggers refuse UPDATE and DELETE), hash-chained; and the
+/// revocation list (its changes are also events).
+pub const CREATE: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq       INTEGER PRIMARY KEY,
+    ts        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    session   TEXT,
+    call_id   TEXT,
+    data      TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_call ON events (call_id, kind);
+CREATE INDEX IF NOT EXISTS events_by_session_kind ON events (session, kind, seq);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
+CREATE TRIGGER IF NOT EXISTS events_are_not_updated BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_are_not_deleted BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TABLE IF NOT EXISTS revocations (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('subject', 'token_id', 'client')),
+    value      TEXT NOT NULL,
+    reason     TEXT,
+    revoked_by TEXT NOT NULL,
+    revoked_at TEXT NOT NULL,
+    undone_by  TEXT,
+    undone_at  TEXT
+);
+CREATE INDEX IF NOT EXISTS revocations_in_force ON revocations (kind, value) WHERE undone_at IS NULL;
+CREATE TABLE IF NOT EXISTS approvals (
+    id             TEXT PRIMARY KEY,
+    call_id        TEXT NOT NULL,
+    requester_user TEXT NOT NULL,
+    requester      TEXT NOT NULL,
+    tool           TEXT NOT NULL,
+    args           TEXT NOT NULL,
+    args_digest    TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    requirements   TEXT NOT NULL,
+    reason         TEXT,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired', 'consumed')),
+    decided_at     INTEGER,
+    usable_until   INTEGER,
+    consumed_by    TEXT,
+    consumed_at    INTEGER
+);
+CREATE INDEX IF NOT EXISTS approvals_by_call ON approvals (requester_user, args_digest, policy_version, state);
+CREATE TABLE IF NOT EXISTS approval_votes (
+    approval_id TEXT NOT NULL REFERENCES approvals (id),
+    approver    TEXT NOT NULL,
+    groups      TEXT NOT NULL,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('approve', 'deny')),
+    reason      TEXT,
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (approval_id, approver)
+);
+";
