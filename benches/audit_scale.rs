@@ -25,7 +25,7 @@ use awsgate::{
     identity::Principal,
     ids::SessionId,
     masking::{MaskKey, Scrubber},
-    replay,
+    review,
 };
 use serde_json::json;
 
@@ -99,7 +99,7 @@ fn main() {
     let session = format!("ses_{:06}", sessions / 2);
     let t = Instant::now();
     let records = reader.calls(Some(&session)).unwrap();
-    let transcript = replay::text(&session, &records, replay::Detail::Summary, None);
+    let transcript = review::text(&session, &records, review::Detail::Summary, None);
     let one_session = t.elapsed();
 
     let stricter = parse_policy("s.toml", STRICTER).unwrap().policy;
@@ -109,7 +109,7 @@ fn main() {
     let t = Instant::now();
     let changes: Vec<_> = sample
         .iter()
-        .map(|r| replay::reevaluate(r, &stricter))
+        .map(|r| review::reevaluate(r, &stricter))
         .collect();
     let reeval = t.elapsed();
 
@@ -141,7 +141,7 @@ fn main() {
         reeval.as_secs_f64() * 1e3,
         changes
             .iter()
-            .filter(|c| c.change != replay::Change::Unchanged)
+            .filter(|c| c.change != review::Change::Unchanged)
             .count()
     );
 }

@@ -15,7 +15,7 @@ use awsgate::{
     catalogue::ToolId,
     config::parse_policy,
     identity::Principal,
-    policy::{Effect, Policy, Request, evaluate},
+    policy::{CallFacts, Effect, Policy, evaluate},
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
@@ -71,7 +71,7 @@ fn request_parts() -> (Principal, serde_json::Value, Vec<String>) {
 
 fn percentiles(p: &Policy, label: &str) {
     let (principal, args, resources) = request_parts();
-    let req = Request {
+    let req = CallFacts {
         principal: &principal,
         tool: ToolId::S3GetObject,
         args: &args,
@@ -101,7 +101,7 @@ fn bench(c: &mut Criterion) {
     percentiles(&plain, "without_cel");
     percentiles(&with_cel, "with_cel");
     let (principal, args, resources) = request_parts();
-    let req = Request {
+    let req = CallFacts {
         principal: &principal,
         tool: ToolId::S3GetObject,
         args: &args,

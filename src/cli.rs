@@ -64,7 +64,7 @@ pub struct CallFilter {
     pub tool: Option<String>,
     /// Only this decision (`allow`, `deny`, `approve`, `confirm`, `none`).
     #[arg(long)]
-    pub decision: Option<String>,
+    pub decision: Option<crate::audit::record::CallDecision>,
 }
 
 /// Transcript formats.

@@ -32,7 +32,7 @@ pub fn poll_interval(setting: Option<&str>) -> Result<Option<Duration>, String> 
 
 /// What one check of the policy file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Reload {
     /// The file's bytes did not change.
     Unchanged,
     /// The file changed but means the same (same policy version).
@@ -71,13 +71,13 @@ impl<B: Backend> Watcher<B> {
     }
 
     /// Checks the file once; `force` reloads even when its bytes did not change (SIGHUP).
-    pub async fn check(&mut self, force: bool) -> Outcome {
+    pub async fn check(&mut self, force: bool) -> Reload {
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
             Err(e) => {
                 let digest = None;
                 if digest == self.last_digest && !force {
-                    return Outcome::Unchanged;
+                    return Reload::Unchanged;
                 }
                 self.last_digest = digest;
                 return self
@@ -90,7 +90,7 @@ impl<B: Backend> Watcher<B> {
         };
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
         if Some(digest) == self.last_digest && !force {
-            return Outcome::Unchanged;
+            return Reload::Unchanged;
         }
         self.last_digest = Some(digest);
         let text = String::from_utf8_lossy(&bytes);
@@ -101,19 +101,19 @@ impl<B: Backend> Watcher<B> {
                 }
                 let version = loaded.policy.version.clone();
                 if version == self.gate.policy().version {
-                    return Outcome::SameVersion;
+                    return Reload::SameVersion;
                 }
                 if let Err(e) = self.gate.replace_policy(loaded.policy, &self.path).await {
                     // Unrecorded switches do not happen; try again at the next change or SIGHUP.
                     tracing::error!(error = %e, "keeping the old policy: the switch could not be recorded");
                     self.last_digest = None;
-                    return Outcome::Rejected {
+                    return Reload::Rejected {
                         errors: vec![e.to_string()],
                     };
                 }
                 tracing::info!(%version, path = %self.path.display(), "policy reloaded");
                 self.peers.tools_changed().await;
-                Outcome::Reloaded { version }
+                Reload::Reloaded { version }
             }
             Err(diagnostics) => {
                 self.reject(diagnostics.iter().map(ToString::to_string).collect())
@@ -122,7 +122,7 @@ impl<B: Backend> Watcher<B> {
         }
     }
 
-    async fn reject(&self, errors: Vec<String>) -> Outcome {
+    async fn reject(&self, errors: Vec<String>) -> Reload {
         tracing::error!(path = %self.path.display(), "the changed policy is invalid; the previous policy stays in force");
         for e in &errors {
             tracing::error!("{e}");
@@ -130,7 +130,7 @@ impl<B: Backend> Watcher<B> {
         if let Err(e) = self.gate.policy_rejected(&self.path, &errors).await {
             tracing::error!(error = %e, "could not record the rejected policy");
         }
-        Outcome::Rejected { errors }
+        Reload::Rejected { errors }
     }
 
     /// Checks every `interval` (never, if `None`) and on SIGHUP, until the task is dropped.

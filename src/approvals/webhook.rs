@@ -82,7 +82,7 @@ fn message(event: Event, request: &Request) -> String {
 
 /// Posts `body` to every URL in the background, retried with backoff.
 pub fn deliver(http: &reqwest::Client, urls: &[String], body: Value) {
-    crate::webhook::deliver(http, urls, body);
+    crate::delivery::deliver(http, urls, body);
 }
 
 #[cfg(test)]

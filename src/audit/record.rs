@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    ids::{CallId, RuleId, SessionId},
+    ids::{ApprovalId, CallId, RuleId, SessionId},
     masking::Finding,
+    policy::Effect,
 };
 
 /// How a call ended, as recorded.
@@ -30,6 +31,53 @@ pub enum CallStatus {
     NeedsConfirmation,
     /// Recorded as allowed, but no outcome was ever recorded (awsgate stopped mid-call).
     Incomplete,
+}
+
+/// What the policy decided for a call, as recorded: an effect, or `none` when the arguments
+/// were invalid, so the policy could not decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum CallDecision {
+    /// The call may proceed.
+    Allow,
+    /// The caller's own human must confirm.
+    Confirm,
+    /// A human approver must approve.
+    Approve,
+    /// Refused.
+    Deny,
+    /// Not evaluated: the arguments did not fit the tool.
+    None,
+}
+
+impl CallDecision {
+    /// The recorded name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CallDecision::Allow => "allow",
+            CallDecision::Confirm => "confirm",
+            CallDecision::Approve => "approve",
+            CallDecision::Deny => "deny",
+            CallDecision::None => "none",
+        }
+    }
+}
+
+impl From<Effect> for CallDecision {
+    fn from(effect: Effect) -> Self {
+        match effect {
+            Effect::Allow => CallDecision::Allow,
+            Effect::Confirm => CallDecision::Confirm,
+            Effect::Approve => CallDecision::Approve,
+            Effect::Deny => CallDecision::Deny,
+        }
+    }
+}
+
+impl std::fmt::Display for CallDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The caller, as recorded.
@@ -64,9 +112,8 @@ pub struct Decided {
     /// What masking hid in the arguments.
     #[serde(default)]
     pub masked: Vec<Finding>,
-    /// `allow`, `deny`, `approve` or `confirm`; `none` when the arguments were invalid, so the
-    /// policy could not decide.
-    pub decision: String,
+    /// What the policy decided.
+    pub decision: CallDecision,
     /// The rules that decided.
     pub rules: Vec<RuleId>,
     /// The deciding rule's reason.
@@ -113,8 +160,8 @@ fn is_zero(n: &u64) -> bool {
 /// The approval behind a call, as recorded with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalRef {
-    /// `apr_…`.
-    pub id: String,
+    /// The request.
+    pub id: ApprovalId,
     /// `pending`, `approved` (and now used by this call), `denied`, `expired`.
     pub state: String,
     /// Who approved.
@@ -189,8 +236,8 @@ pub struct CallRecord {
     pub args: Value,
     /// What masking hid in the arguments (rule, field or detector, path, count).
     pub masked_args: Vec<Finding>,
-    /// `allow` or `deny`.
-    pub decision: String,
+    /// What the policy decided.
+    pub decision: CallDecision,
     /// The deciding rules.
     pub rules: Vec<RuleId>,
     /// The deny reason, if any.

@@ -105,7 +105,7 @@ pub struct SdkBackend {
 
 /// The loaded backend and the credential values the scrubber must hide.
 #[derive(Debug)]
-pub struct Loaded {
+pub struct Configured {
     /// The backend.
     pub backend: SdkBackend,
     /// Scrubs awsgate's own secret access key and session token: those resolved at start,
@@ -117,7 +117,7 @@ pub struct Loaded {
 
 impl SdkBackend {
     /// Loads the standard AWS configuration chain and builds the clients.
-    pub async fn load() -> Result<Loaded, SetupError> {
+    pub async fn load() -> Result<Configured, SetupError> {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(
                 TimeoutConfig::builder()
@@ -155,7 +155,7 @@ impl SdkBackend {
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(endpoint_override.is_some())
             .build();
-        Ok(Loaded {
+        Ok(Configured {
             backend: SdkBackend {
                 region,
                 s3: aws_sdk_s3::Client::from_conf(s3_config),

@@ -128,7 +128,7 @@ fn filtered_calls(
             ((since.is_none() && until.is_none()) || in_window())
                 && filter.principal.as_deref().is_none_or(|p| c.principal == p)
                 && filter.tool.as_deref().is_none_or(|t| c.tool == t)
-                && filter.decision.as_deref().is_none_or(|d| c.decision == d)
+                && filter.decision.is_none_or(|d| c.decision == d)
         })
         .collect())
 }

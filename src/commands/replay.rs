@@ -10,7 +10,7 @@ use crate::{
     audit::Reader,
     cli::{ReplayArgs, ReplayFormat},
     config,
-    replay::{self, Detail, Reevaluation},
+    review::{self, Detail, Reevaluation},
 };
 
 pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
@@ -35,7 +35,7 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             Some(
                 calls
                     .iter()
-                    .map(|c| replay::reevaluate(c, &policy))
+                    .map(|c| review::reevaluate(c, &policy))
                     .collect(),
             )
         }
@@ -66,7 +66,7 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             write!(
                 out,
                 "{}",
-                replay::text(&label, &calls, detail, changes.as_deref())
+                review::text(&label, &calls, detail, changes.as_deref())
             )?;
             if let Some(changes) = &changes {
                 writeln!(
@@ -76,7 +76,7 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
                         .as_ref()
                         .map_or(String::new(), |p| p.display().to_string())
                 )?;
-                for (kind, n) in replay::summarize(changes)
+                for (kind, n) in review::summarize(changes)
                     .into_iter()
                     .filter(|(_, n)| *n > 0)
                 {
@@ -91,12 +91,12 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         ReplayFormat::Json => {
             serde_json::to_writer_pretty(
                 &mut out,
-                &replay::json(&label, &calls, detail, changes.as_deref()),
+                &review::json(&label, &calls, detail, changes.as_deref()),
             )?;
             writeln!(out)?;
         }
-        ReplayFormat::Markdown => write!(out, "{}", replay::markdown(&label, &calls, detail))?,
-        ReplayFormat::Html => write!(out, "{}", replay::html(&label, &calls, detail))?,
+        ReplayFormat::Markdown => write!(out, "{}", review::markdown(&label, &calls, detail))?,
+        ReplayFormat::Html => write!(out, "{}", review::html(&label, &calls, detail))?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -114,8 +114,8 @@ fn rerun(
         audit::record::CallStatus,
         aws::{Backend, SdkBackend},
         catalogue::{ToolCall, ToolId},
-        masking::{MaskKey, MaskPolicy},
-        replay::Rerun,
+        masking::{MaskKey, MaskPolicy, Masker},
+        review::Rerun,
     };
     if !matches!(args.format, ReplayFormat::Text | ReplayFormat::Json) {
         anyhow::bail!("`--execute-read-only` writes text or json");
@@ -149,7 +149,7 @@ fn rerun(
         .context("cannot start the async runtime")?;
     let reruns: Vec<Rerun> = runtime.block_on(async {
         let aws = SdkBackend::load().await?;
-        let scrubber = aws.scrubber.clone();
+        let masker = Masker::new(key, aws.scrubber.clone());
         let mut out = Vec::with_capacity(calls.len());
         for r in calls {
             let skip = |why: &str| Rerun::Skipped {
@@ -185,19 +185,14 @@ fn rerun(
             let plan = masking.plan(&r.caller(), Some(tool));
             out.push(match aws.backend.execute(&call).await {
                 Ok(response) => {
-                    let mut body = response.body;
-                    plan.value(&mut body, &key);
-                    scrubber.value(&mut body);
+                    let (body, _) = masker.value(&plan, response.body);
                     Rerun::Ran {
-                        differences: crate::replay::diff(&r.response, &body),
+                        differences: crate::review::diff(&r.response, &body),
                     }
                 }
-                Err(e) => {
-                    let (text, _) = plan.text(&e.to_string(), &key);
-                    Rerun::Failed {
-                        error: scrubber.text(&text).into_owned(),
-                    }
-                }
+                Err(e) => Rerun::Failed {
+                    error: masker.text(&plan, &e.to_string()),
+                },
             });
         }
         anyhow::Ok(out)
@@ -216,7 +211,7 @@ fn rerun(
             )?;
             writeln!(out)?;
         }
-        _ => write!(out, "{}", crate::replay::rerun_text(calls, &reruns))?,
+        _ => write!(out, "{}", crate::review::rerun_text(calls, &reruns))?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,7 @@ use crate::{
     approvals,
     audit::{
         AuditLog,
-        checkpoint::{CheckpointConfig, CheckpointKey},
+        checkpoint::{Checkpoint, CheckpointConfig, CheckpointKey},
     },
     aws::SdkBackend,
     cli::{ServeArgs, TransportArg},
@@ -22,7 +22,7 @@ use crate::{
     identity::{self, Authenticator, TokenSource},
     masking::MaskKey,
     mcp::{Credentials, Peers, Server},
-    policy::IdentityMode,
+    policy::{IdentityMode, Policy},
     reload::{self, Watcher},
 };
 
@@ -40,67 +40,13 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::warn!("{w}");
     }
     let policy = loaded.policy;
-    let local_groups = match &policy.identity {
-        IdentityMode::Local { groups } => Some(groups.clone()),
-        IdentityMode::Jwt(_) => None,
-    };
-    // The OS user matters in local mode only; there, not knowing it is fatal.
-    let local_user =
-        identity::local_principal(args.as_user.as_deref(), &[], identity::os_user_name());
-    let local_user = match (&local_groups, local_user) {
-        (Some(_), Err(e)) => return Err(e.into()),
-        (_, user) => user.ok().map(|p| p.user),
-    };
-    if local_groups.is_none() && args.as_user.is_some() {
-        bail!(
-            "`--as` is for local identity mode; in jwt mode the caller is the subject of its token"
-        );
-    }
-    let transport = args.transport;
-    if transport == TransportArg::Http && local_groups.is_some() {
-        bail!(
-            "`--transport http` needs `[identity] mode = \"jwt\"` in the policy: over HTTP every \
-             request must prove who sends it (local mode trusts the OS user, which HTTP cannot show)"
-        );
-    }
-    if transport == TransportArg::Http && args.token_file.is_some() {
-        bail!("`--token-file` is for stdio; over HTTP each request brings its own bearer token");
-    }
-    let token = match (&args.token_file, std::env::var("AWSGATE_TOKEN")) {
-        (Some(file), _) => TokenSource::file(file.clone()),
-        (None, Ok(token)) if !token.trim().is_empty() => {
-            TokenSource::Fixed(token.trim().to_owned())
-        }
-        _ => TokenSource::None,
-    };
+    let (local_user, token) = callers(&args, &policy)?;
     let db = super::db_path(args.db.clone())?;
     let state_dir = db
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    let (notify, checkpoint_posts) = match &args.checkpoint_webhook {
-        Some(url) => {
-            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-            (Some(sender), Some((url.clone(), receiver)))
-        }
-        None => (None, None),
-    };
-    let checkpoints = match &args.checkpoints {
-        Some(file) => Some(CheckpointConfig {
-            notify,
-            file: file.clone(),
-            every: args.checkpoint_every.max(1),
-            interval: *args.checkpoint_interval,
-            key: CheckpointKey::load_or_create(&state_dir).with_context(|| {
-                format!(
-                    "cannot read or create the checkpoint key in `{}`",
-                    state_dir.display()
-                )
-            })?,
-        }),
-        None => None,
-    };
-    let audit = AuditLog::open_with(&db, checkpoints)?;
+    let (audit, checkpoint_posts) = open_audit(&args, &db, &state_dir)?;
     let mask_key = MaskKey::load_or_create(&state_dir).with_context(|| {
         format!(
             "cannot read or create the masking key in `{}`",
@@ -117,75 +63,24 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let authenticator = Authenticator::new(&db, min_refresh).map_err(anyhow::Error::msg)?;
     let approval_store = approvals::Store::open(&db)?;
-
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         // Checkpoints go to the webhook in order; the final one is delivered before exit.
-        let poster = checkpoint_posts.map(|(url, mut checkpoints)| {
-            tokio::spawn(async move {
-                let http = reqwest::Client::new();
-                while let Some(cp) = checkpoints.recv().await {
-                    let body = serde_json::to_value(&cp).unwrap_or_default();
-                    crate::webhook::post(&http, &url, &body).await;
-                }
-            })
-        });
+        let poster = checkpoint_posts.map(post_checkpoints);
         let aws = SdkBackend::load().await?;
         if let Some(endpoint) = &aws.endpoint_override {
             tracing::info!(%endpoint, "AWS endpoint overridden");
         }
-        let scrubber = aws.scrubber.clone();
         let audit_handle = audit.clone();
         let gate = Arc::new(
-            Gate::new(policy, audit, aws.backend, scrubber, mask_key)
+            Gate::new(policy, audit, aws.backend, aws.scrubber, mask_key)
                 .with_authenticator(authenticator)
                 .with_approvals(approval_store),
         );
-        match gate.preload_keys().await {
-            Ok(Some(n)) => tracing::info!(keys = n, "identity provider keys loaded"),
-            Ok(None) => {}
-            // The IdP may come back; until it does, calls are refused (fail closed).
-            Err(e) => tracing::warn!("{e}; calls are refused until the keys can be fetched"),
-        }
-        let recorded_transport = match transport {
-            TransportArg::Stdio => crate::gate::Transport::Stdio,
-            TransportArg::Http => crate::gate::Transport::Http,
-        };
-        gate.server_started(recorded_transport)
-            .await
-            .context("cannot write the audit log, so awsgate does not start")?;
-        let sweeper = {
-            let gate = gate.clone();
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
-                loop {
-                    every.tick().await;
-                    gate.sweep_expired().await;
-                }
-            })
-        };
-        let peers = Peers::default();
-        let watcher =
-            tokio::spawn(Watcher::new(policy_path.clone(), gate.clone(), peers.clone()).run(poll));
-        let stop = CancellationToken::new();
-        let signals = {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                termination().await;
-                tracing::info!("stopping on signal");
-                stop.cancel();
-            })
-        };
-        let served = match transport {
-            TransportArg::Stdio => serve_stdio(gate, local_user, token, peers, &stop).await,
-            TransportArg::Http => serve_http(gate, &args, peers, &stop).await,
-        };
-        signals.abort();
-        watcher.abort();
-        sweeper.abort();
+        let served = serve(gate, &args, local_user, token, (policy_path, poll)).await;
         // Commit what is queued and write the final checkpoint before exiting.
         audit_handle.shutdown().await;
         drop(audit_handle);
@@ -199,6 +94,139 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         served?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Who calls, as the policy's identity mode and the options say: the OS user (local mode)
+/// and the token source (jwt mode over stdio). Refuses options that do not fit the mode.
+fn callers(args: &ServeArgs, policy: &Policy) -> anyhow::Result<(Option<String>, TokenSource)> {
+    let local = matches!(policy.identity, IdentityMode::Local { .. });
+    // The OS user matters in local mode only; there, not knowing it is fatal.
+    let local_user =
+        identity::local_principal(args.as_user.as_deref(), &[], identity::os_user_name());
+    let local_user = match (local, local_user) {
+        (true, Err(e)) => return Err(e.into()),
+        (_, user) => user.ok().map(|p| p.user),
+    };
+    if !local && args.as_user.is_some() {
+        bail!(
+            "`--as` is for local identity mode; in jwt mode the caller is the subject of its token"
+        );
+    }
+    if args.transport == TransportArg::Http && local {
+        bail!(
+            "`--transport http` needs `[identity] mode = \"jwt\"` in the policy: over HTTP every \
+             request must prove who sends it (local mode trusts the OS user, which HTTP cannot show)"
+        );
+    }
+    if args.transport == TransportArg::Http && args.token_file.is_some() {
+        bail!("`--token-file` is for stdio; over HTTP each request brings its own bearer token");
+    }
+    let token = match (&args.token_file, std::env::var("AWSGATE_TOKEN")) {
+        (Some(file), _) => TokenSource::file(file.clone()),
+        (None, Ok(token)) if !token.trim().is_empty() => {
+            TokenSource::Fixed(token.trim().to_owned())
+        }
+        _ => TokenSource::None,
+    };
+    Ok((local_user, token))
+}
+
+/// Where checkpoints are posted, and the queue they arrive on.
+type CheckpointPosts = (String, tokio::sync::mpsc::UnboundedReceiver<Checkpoint>);
+
+/// The audit log, with checkpoints when asked for (and the queue of those to post).
+fn open_audit(
+    args: &ServeArgs,
+    db: &std::path::Path,
+    state_dir: &std::path::Path,
+) -> anyhow::Result<(AuditLog, Option<CheckpointPosts>)> {
+    let (notify, checkpoint_posts) = match &args.checkpoint_webhook {
+        Some(url) => {
+            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+            (Some(sender), Some((url.clone(), receiver)))
+        }
+        None => (None, None),
+    };
+    let checkpoints = match &args.checkpoints {
+        Some(file) => Some(CheckpointConfig {
+            notify,
+            file: file.clone(),
+            every: args.checkpoint_every.max(1),
+            interval: *args.checkpoint_interval,
+            key: CheckpointKey::load_or_create(state_dir).with_context(|| {
+                format!(
+                    "cannot read or create the checkpoint key in `{}`",
+                    state_dir.display()
+                )
+            })?,
+        }),
+        None => None,
+    };
+    Ok((AuditLog::open_with(db, checkpoints)?, checkpoint_posts))
+}
+
+/// Posts each checkpoint to the webhook, in order.
+fn post_checkpoints((url, mut checkpoints): CheckpointPosts) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        while let Some(cp) = checkpoints.recv().await {
+            let body = serde_json::to_value(&cp).unwrap_or_default();
+            crate::delivery::post(&http, &url, &body).await;
+        }
+    })
+}
+
+/// Serves MCP on the chosen transport until it ends or a signal stops it, with the policy
+/// watcher and the approval sweeper running beside it.
+async fn serve(
+    gate: Arc<Gate<SdkBackend>>,
+    args: &ServeArgs,
+    local_user: Option<String>,
+    token: TokenSource,
+    (policy_path, poll): (std::path::PathBuf, Option<std::time::Duration>),
+) -> anyhow::Result<()> {
+    match gate.preload_keys().await {
+        Ok(Some(n)) => tracing::info!(keys = n, "identity provider keys loaded"),
+        Ok(None) => {}
+        // The IdP may come back; until it does, calls are refused (fail closed).
+        Err(e) => tracing::warn!("{e}; calls are refused until the keys can be fetched"),
+    }
+    let recorded_transport = match args.transport {
+        TransportArg::Stdio => crate::gate::Transport::Stdio,
+        TransportArg::Http => crate::gate::Transport::Http,
+    };
+    gate.server_started(recorded_transport)
+        .await
+        .context("cannot write the audit log, so awsgate does not start")?;
+    let sweeper = {
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                every.tick().await;
+                gate.sweep_expired().await;
+            }
+        })
+    };
+    let peers = Peers::default();
+    let watcher = tokio::spawn(Watcher::new(policy_path, gate.clone(), peers.clone()).run(poll));
+    let stop = CancellationToken::new();
+    let signals = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            termination().await;
+            tracing::info!("stopping on signal");
+            stop.cancel();
+        })
+    };
+    let served = match args.transport {
+        TransportArg::Stdio => serve_stdio(gate, local_user, token, peers, &stop).await,
+        TransportArg::Http => serve_http(gate, args, peers, &stop).await,
+    };
+    signals.abort();
+    watcher.abort();
+    sweeper.abort();
+    served
 }
 
 async fn serve_stdio(

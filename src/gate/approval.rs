@@ -275,7 +275,7 @@ fn unusable(tool: ToolId, r: &approvals::Request, what: &str) -> NotYet {
 
 fn approval_ref(r: &approvals::Request, state: &str) -> ApprovalRef {
     ApprovalRef {
-        id: r.id.as_str().to_owned(),
+        id: r.id.clone(),
         state: state.to_owned(),
         approved_by: r.approved_by(),
         decided_at: r.decided_at.clone(),

@@ -9,7 +9,7 @@ use crate::{
     catalogue::{ArnScope, ToolCall, ToolId},
     identity::Principal,
     ids::RuleId,
-    policy::{self, Decision, Policy, Request},
+    policy::{self, CallFacts, Decision, Policy},
 };
 
 /// Why a tool is absent from a caller's `tools/list`: the unconditional deny rule that hides
@@ -47,8 +47,8 @@ pub struct Judged {
 
 impl Judged {
     /// The facts the decision was made on, for explanations.
-    pub fn request<'a>(&'a self, principal: &'a Principal) -> Request<'a> {
-        Request {
+    pub fn request<'a>(&'a self, principal: &'a Principal) -> CallFacts<'a> {
+        CallFacts {
             principal,
             tool: self.call.tool(),
             args: &self.args,
@@ -73,7 +73,7 @@ pub fn judge(
     let args = call.args_json();
     let resources = call.resources(scope);
     let decision = policy::evaluate(
-        &Request {
+        &CallFacts {
             principal,
             tool,
             args: &args,

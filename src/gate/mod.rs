@@ -43,7 +43,7 @@ use crate::{
     approvals,
     audit::{
         AuditLog, EventKind,
-        record::{CallStatus, Completed, Decided},
+        record::{CallDecision, CallStatus, Completed, Decided},
     },
     aws::{AwsResponse, Backend, CallError},
     catalogue::{ArnScope, ToolId, ToolSpec},
@@ -314,7 +314,7 @@ impl<B: Backend> Gate<B> {
             Ok(judged) => judged,
             Err(detail) => {
                 // The tool is listed, but without valid arguments the policy cannot decide.
-                "none".clone_into(&mut decided.decision);
+                decided.decision = CallDecision::None;
                 let detail = self.recorder.masked_text(&plan, &detail);
                 let refusal = Refusal::InvalidArguments { tool, detail };
                 return self

@@ -11,13 +11,13 @@ use crate::{
     approvals,
     audit::{
         AuditLog, Event, EventKind,
-        record::{CallStatus, CallerRecord, Decided, Refused},
+        record::{CallDecision, CallStatus, CallerRecord, Decided, Refused},
     },
     aws::CallError,
     ids::{CallId, SessionId},
     limits::RefusalLimiter,
-    masking::{Finding, MaskKey, Plan, Scrubber},
-    policy::{Effect, Policy},
+    masking::{Finding, MaskKey, Masker, Plan, Scrubber},
+    policy::Policy,
     printable::bounded,
     store::StoreError,
 };
@@ -37,8 +37,7 @@ pub const MAX_TOOL_NAME_CHARS: usize = 128;
 #[derive(Debug)]
 pub struct Recorder {
     audit: AuditLog,
-    scrubber: Scrubber,
-    mask_key: MaskKey,
+    masker: Masker,
     refused_calls: RefusalLimiter,
 }
 
@@ -47,8 +46,7 @@ impl Recorder {
     pub fn new(audit: AuditLog, scrubber: Scrubber, mask_key: MaskKey) -> Self {
         Self {
             audit,
-            scrubber,
-            mask_key,
+            masker: Masker::new(mask_key, scrubber),
             refused_calls: RefusalLimiter::new(REFUSED_CALLS_PER_MINUTE),
         }
     }
@@ -60,7 +58,7 @@ impl Recorder {
 
     /// The scrubber for everything leaving awsgate.
     pub fn scrubber(&self) -> &Scrubber {
-        &self.scrubber
+        self.masker.scrubber()
     }
 
     /// Appends an event, its data scrubbed.
@@ -72,7 +70,7 @@ impl Recorder {
         data: &impl serde::Serialize,
     ) -> Result<i64, StoreError> {
         let mut data = serde_json::to_value(data).unwrap_or(Value::Null);
-        self.scrubber.value(&mut data);
+        self.scrubber().value(&mut data);
         self.audit
             .append(Event {
                 kind,
@@ -84,16 +82,13 @@ impl Recorder {
     }
 
     /// Masks by the plan, then scrubs awsgate's own credentials.
-    pub fn masked(&self, plan: &Plan<'_>, mut value: Value) -> (Value, Vec<Finding>) {
-        let findings = plan.value(&mut value, &self.mask_key);
-        self.scrubber.value(&mut value);
-        (value, findings)
+    pub fn masked(&self, plan: &Plan<'_>, value: Value) -> (Value, Vec<Finding>) {
+        self.masker.value(plan, value)
     }
 
     /// [`Recorder::masked`] for a text.
     pub fn masked_text(&self, plan: &Plan<'_>, text: &str) -> String {
-        let (masked, _) = plan.text(text, &self.mask_key);
-        self.scrubber.text(&masked).into_owned()
+        self.masker.text(plan, text)
     }
 
     /// An AWS error with every text in it masked and scrubbed.
@@ -135,7 +130,7 @@ impl Recorder {
             tool: bounded(name, MAX_TOOL_NAME_CHARS).into_owned(),
             args,
             masked,
-            decision: Effect::Deny.to_string(),
+            decision: CallDecision::Deny,
             rules: Vec::new(),
             reason: None,
             policy_version: policy.version.clone(),
@@ -152,7 +147,7 @@ impl Recorder {
     /// recorded masked, though they were evaluated as they are.
     pub fn judged(&self, decided: &mut Decided, judged: &Judged, plan: &Plan<'_>) {
         let decision = &judged.decision;
-        decided.decision = decision.effect.as_str().to_owned();
+        decided.decision = decision.effect.into();
         decided.rules.clone_from(&decision.rules);
         decided.reason.clone_from(&decision.reason);
         (decided.args, decided.masked) = self.masked(plan, judged.args.clone());

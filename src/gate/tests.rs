@@ -186,7 +186,7 @@ async fn an_allowed_call_is_recorded_before_and_after_aws_with_secrets_scrubbed(
     assert_eq!(r.client.as_deref(), Some("test"));
     assert_eq!(r.tool, "s3_get_object");
     assert_eq!(r.args, json!({"bucket": "logs", "key": "a.txt"}));
-    assert_eq!(r.decision, "allow");
+    assert_eq!(r.decision, CallDecision::Allow);
     assert_eq!(r.rules, vec![RuleId::new("eng-read")]);
     assert_eq!(r.status, CallStatus::Ok);
     assert_eq!(r.aws_request_id.as_deref(), Some("req-1"));
@@ -222,8 +222,8 @@ async fn a_denied_call_never_reaches_aws_and_names_its_rule() {
     assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
     let r = &f.records()[0];
     assert_eq!(
-        (r.decision.as_str(), r.status),
-        ("deny", CallStatus::Denied)
+        (r.decision, r.status),
+        (CallDecision::Deny, CallStatus::Denied)
     );
     assert_eq!(
         r.error.as_deref(),
@@ -279,7 +279,7 @@ async fn bad_arguments_are_refused_and_recorded_with_what_was_sent() {
     assert_eq!(f.aws.calls.load(Ordering::SeqCst), 0);
     let r = &f.records()[0];
     assert_eq!(r.status, CallStatus::InvalidArgs);
-    assert_eq!(r.decision, "none");
+    assert_eq!(r.decision, CallDecision::None);
     assert_eq!(r.args["max_keys"], "many");
     assert_eq!(r.args["x"], "[MASKED:awsgate-credential]");
 }

@@ -9,6 +9,7 @@
 //! [`Scrubber`] separately removes awsgate's own credential values from everything.
 
 pub mod detectors;
+mod masker;
 pub mod path;
 mod scrub;
 
@@ -20,6 +21,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 pub use detectors::{ALWAYS_ON, Detector, DetectorSet};
+pub use masker::Masker;
 pub use path::JsonPath;
 pub use scrub::{SCRUBBED, Scrubber, Secret};
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::{Value, json};
 
-use super::Request;
+use super::CallFacts;
 
 /// The standard CEL environment, built once: building it registers every standard function,
 /// which costs far more than evaluating a typical condition.
@@ -143,7 +143,7 @@ fn macro_bound_names(source: &str) -> Vec<String> {
 }
 
 /// The variables of a request, built once per evaluation (and only if some rule has `when`).
-pub fn variables(req: &Request<'_>) -> Result<Context<'static, 'static>, String> {
+pub fn variables(req: &CallFacts<'_>) -> Result<Context<'static, 'static>, String> {
     let mut ctx = Context::with_env(ENV.clone());
     let principal = json!({
         "user": req.principal.user,
@@ -173,7 +173,7 @@ mod tests {
             client: None,
         };
         let resources = vec!["arn:aws:s3:::logs/a".to_owned()];
-        let req = Request {
+        let req = CallFacts {
             principal: &principal,
             tool: ToolId::S3GetObject,
             args: &args,

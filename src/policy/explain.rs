@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Decision, Effect, Miss, Policy, Request, Rule};
+use super::{CallFacts, Decision, Effect, Miss, Policy, Rule};
 
 fn list(items: impl Iterator<Item = String>) -> String {
     items
@@ -13,7 +13,7 @@ fn list(items: impl Iterator<Item = String>) -> String {
 }
 
 /// Why `rule` did not match `req`, in one clause.
-pub fn miss_text(rule: &Rule, miss: &Miss, req: &Request<'_>) -> String {
+pub fn miss_text(rule: &Rule, miss: &Miss, req: &CallFacts<'_>) -> String {
     match miss {
         Miss::Tool => format!(
             "tool `{}` is not among {}",
@@ -88,7 +88,7 @@ pub struct Explanation {
 }
 
 /// Explains `decision` rule by rule.
-pub fn explain(decision: &Decision, req: &Request<'_>, policy: &Policy) -> Explanation {
+pub fn explain(decision: &Decision, req: &CallFacts<'_>, policy: &Policy) -> Explanation {
     let mut rules: Vec<(usize, RuleLine)> = Vec::new();
     for (i, effect) in &decision.matched {
         let Some(rule) = policy.rules.get(*i) else {
@@ -138,7 +138,7 @@ pub fn explain(decision: &Decision, req: &Request<'_>, policy: &Policy) -> Expla
 
 /// What the agent reads when a visible tool's call is denied: the deny rule and its reason, or
 /// for the default deny, why each rule that could have allowed the call did not.
-pub fn denial_text(decision: &Decision, req: &Request<'_>, policy: &Policy) -> String {
+pub fn denial_text(decision: &Decision, req: &CallFacts<'_>, policy: &Policy) -> String {
     if let Some(rule) = decision.rules.first() {
         return match &decision.reason {
             Some(reason) => format!("`{}` denied by policy rule `{rule}`: {reason}", req.tool),

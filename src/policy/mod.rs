@@ -1,6 +1,6 @@
 //! The resolved policy and its pure, infallible evaluation.
 //!
-//! [`evaluate`] decides one call from its facts ([`Request`]); [`is_visible`] decides whether a
+//! [`evaluate`] decides one call from its facts ([`CallFacts`]); [`is_visible`] decides whether a
 //! tool appears in a principal's `tools/list`. Both rest on the same matching of principals and
 //! tools: a tool is listed iff some non-deny rule could match that principal and tool for some
 //! arguments, and no unconditional deny rule covers it. Precedence:
@@ -177,7 +177,7 @@ impl fmt::Display for Effect {
 
 /// The facts of one call that rules are evaluated against.
 #[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
+pub struct CallFacts<'a> {
     /// Who calls.
     pub principal: &'a Principal,
     /// Which tool.
@@ -249,7 +249,7 @@ impl Decision {
 }
 
 /// Decides a call. Pure and infallible: evaluation errors deny, they never allow or panic.
-pub fn evaluate(req: &Request<'_>, policy: &Policy) -> Decision {
+pub fn evaluate(req: &CallFacts<'_>, policy: &Policy) -> Decision {
     let mut matched = Vec::new();
     let mut misses = Vec::new();
     let mut failed_closed = Vec::new();

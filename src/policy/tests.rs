@@ -24,7 +24,7 @@ fn alice() -> Principal {
 
 fn decide(p: &Policy, who: &Principal, tool: ToolId, resources: &[&str], args: Value) -> Decision {
     let resources: Vec<String> = resources.iter().map(|s| (*s).to_owned()).collect();
-    let req = Request {
+    let req = CallFacts {
         principal: who,
         tool,
         args: &args,
@@ -381,7 +381,7 @@ fn denial_text_explains_what_almost_matched() {
     let resources = vec![PROD.to_owned()];
     let principal = alice();
     let args = json!({});
-    let req = Request {
+    let req = CallFacts {
         principal: &principal,
         tool: ToolId::S3GetObject,
         args: &args,

@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::printable::printable;
 use crate::{
-    audit::record::{CallRecord, CallStatus},
+    audit::record::{CallDecision, CallRecord, CallStatus},
     catalogue::{ArnScope, ToolId},
     gate::decide,
-    policy::{Effect, Policy},
+    policy::Policy,
 };
 
 /// How a call's decision would change under another policy.
@@ -45,9 +45,9 @@ pub struct Reevaluation {
     /// The tool.
     pub tool: String,
     /// The recorded decision.
-    pub before: String,
+    pub before: CallDecision,
     /// The decision under the new policy.
-    pub after: String,
+    pub after: CallDecision,
     /// The deciding rules under the new policy.
     pub rules: Vec<String>,
     /// The kind of change.
@@ -60,8 +60,8 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
     let mut out = Reevaluation {
         call_id: r.call_id.to_string(),
         tool: r.tool.clone(),
-        before: r.decision.clone(),
-        after: "none".into(),
+        before: r.decision,
+        after: CallDecision::None,
         rules: Vec::new(),
         change: Change::NotEvaluable,
     };
@@ -70,7 +70,7 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
     };
     let principal = r.caller();
     if let Some(hidden) = decide::hidden(&principal, tool, policy) {
-        out.after = Effect::Deny.as_str().into();
+        out.after = CallDecision::Deny;
         out.rules = hidden
             .by
             .map(|(rule, _)| rule.to_string())
@@ -86,7 +86,7 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
         let Ok(judged) = decide::judge(&principal, tool, args, policy, &scope, at) else {
             return out;
         };
-        out.after = judged.decision.effect.as_str().into();
+        out.after = judged.decision.effect.into();
         out.rules = judged
             .decision
             .rules
@@ -94,19 +94,19 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
             .map(ToString::to_string)
             .collect();
     }
-    out.change = classify(&out.before, &out.after);
+    out.change = classify(out.before, out.after);
     out
 }
 
-fn classify(before: &str, after: &str) -> Change {
-    let allowed = |d: &str| d == Effect::Allow.as_str();
+fn classify(before: CallDecision, after: CallDecision) -> Change {
+    use CallDecision::{Allow, Approve, Confirm, Deny};
     match (before, after) {
         _ if before == after => Change::Unchanged,
-        ("none", _) => Change::NotEvaluable,
-        (b, a) if allowed(b) && a == "deny" => Change::AllowedToDenied,
-        (b, a) if !allowed(b) && allowed(a) => Change::DeniedToAllowed,
-        (_, "approve") => Change::NowNeedsApproval,
-        (_, "confirm") => Change::NowNeedsConfirmation,
+        (CallDecision::None, _) => Change::NotEvaluable,
+        (Allow, Deny) => Change::AllowedToDenied,
+        (_, Allow) => Change::DeniedToAllowed,
+        (_, Approve) => Change::NowNeedsApproval,
+        (_, Confirm) => Change::NowNeedsConfirmation,
         _ => Change::Other,
     }
 }

@@ -1,0 +1,155 @@
+//! Rules: conditions, approvals and the warnings about rules that cannot take effect.
+
+use super::*;
+
+fn check(rules: &str) -> Result<LoadedPolicy, Vec<String>> {
+    let text = format!("[identity]\nmode = \"local\"\n\n{rules}");
+    parse_policy("c.toml", &text).map_err(|d| d.iter().map(ToString::to_string).collect())
+}
+
+fn warnings(rules: &str) -> Vec<String> {
+    check(rules)
+        .unwrap()
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+const HEAD: &str = "[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"s3_get_object\"]\n";
+
+#[test]
+fn conditions_and_approvals_resolve() {
+    let p = check(&format!(
+        "{HEAD}resources = [\"arn:aws:s3:::logs-*\"]\nregions = [\"eu-west-1\", \"us-gov-west-1\"]\nwhen = \"args.key.endsWith('.txt')\"\neffect = \"approve\"\napprovers = [\"group:sre\", \"user:bob\"]\nquorum = 2\napproval_ttl = \"1h 30m\"\n"
+    ))
+    .unwrap()
+    .policy;
+    let r = &p.rules[0];
+    assert_eq!(r.resources[0].as_str(), "arn:aws:s3:::logs-*");
+    assert!(
+        r.resources[0].matches("arn:aws:s3:::logs-a/deep/key.txt"),
+        "`*` crosses `/` in ARNs"
+    );
+    assert_eq!(r.regions, ["eu-west-1", "us-gov-west-1"]);
+    assert_eq!(
+        r.when.as_ref().unwrap().source(),
+        "args.key.endsWith('.txt')"
+    );
+    let a = r.approval.as_ref().unwrap();
+    assert_eq!(
+        (a.approvers.clone(), a.quorum, a.ttl.as_secs()),
+        (vec!["group:sre".to_owned(), "user:bob".to_owned()], 2, 5400)
+    );
+}
+
+#[test]
+fn cel_errors_are_located_inside_the_expression() {
+    assert_eq!(
+        check(&format!(
+            "{HEAD}when = \"args.key == \"\neffect = \"allow\"\n"
+        ))
+        .unwrap_err()[0]
+            .split(": ")
+            .take(2)
+            .collect::<Vec<_>>(),
+        ["c.toml:8:21", "rule[0].when"]
+    );
+    assert_eq!(
+        check(&format!(
+            "{HEAD}when = \"argz.key == 'x'\"\neffect = \"allow\"\n"
+        ))
+        .unwrap_err(),
+        [
+            "c.toml:8:9: rule[0].when: unknown variable `argz` in CEL expression; did you mean `args`?"
+        ]
+    );
+}
+
+#[test]
+fn bad_conditions_are_errors() {
+    let errs = check(&format!(
+        "{HEAD}resources = [\"s3://logs\"]\nregions = [\"europe\"]\neffect = \"allow\"\napprovers = [\"group:sre\"]\n"
+    ))
+    .unwrap_err();
+    assert_eq!(
+        errs,
+        [
+            "c.toml:8:14: rule[0].resources[0]: `s3://logs` is not an ARN glob: write e.g. `arn:aws:s3:::logs-*` or `arn:aws:ec2:*:*:instance/*`",
+            "c.toml:9:12: rule[0].regions[0]: `europe` is not an AWS region name, e.g. `eu-west-1`",
+            "c.toml:11:13: rule[0].approvers: only `approve` (and `confirm`) rules take `approvers`; this rule's effect is `allow`",
+        ]
+    );
+    let errs = check(&format!(
+        "{HEAD}effect = \"approve\"\napprovers = [\"sre\"]\nquorum = 0\napproval_ttl = \"soon\"\n"
+    ))
+    .unwrap_err();
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(errs[0].contains("did you mean `user:sre` or `group:sre`?"));
+    assert!(errs[1].contains("quorum must be 1 or more"));
+    assert!(errs[2].contains("`soon` is not a duration"));
+    let errs = check(&format!("{HEAD}resources = []\neffect = \"alow\"\n")).unwrap_err();
+    assert!(
+        errs[0].ends_with("list at least one resource, or leave the key out"),
+        "{errs:?}"
+    );
+    assert!(errs[1].contains("did you mean `allow`?"), "{errs:?}");
+}
+
+#[test]
+fn confirm_on_a_destructive_tool_is_warned_as_no_guard_against_a_malicious_client() {
+    let said = warnings(
+        "[[rule]]\nid = \"ask-first\"\nprincipals = [\"*\"]\ntools = [\"s3_*\"]\neffect = \"confirm\"\n",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("rule `ask-first` relies on `confirm` for destructive tools (s3_put_object, s3_delete_object)"), "{said:?}");
+    assert!(warnings("[[rule]]\nid = \"reads\"\nprincipals = [\"*\"]\ntools = [\"s3_list_*\"]\neffect = \"confirm\"\n").is_empty());
+}
+
+#[test]
+fn rules_that_can_never_match_or_take_effect_are_warned() {
+    let never = warnings(
+        "[[rule]]\nid = \"ec2-on-s3\"\nprincipals = [\"*\"]\ntools = [\"ec2_describe_instances\"]\nresources = [\"arn:aws:s3:::logs-*\"]\neffect = \"allow\"\n",
+    );
+    assert_eq!(
+        never,
+        [
+            "c.toml:8:13: rule[0].resources: no ARN of the rule's tools can match these resources: the rule can never match"
+        ]
+    );
+
+    let shadowed = warnings(
+        "[[rule]]\nid = \"eng-delete\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_delete_object\"]\neffect = \"allow\"\n\n\
+         [[rule]]\nid = \"nobody-deletes\"\nprincipals = [\"*\"]\ntools = [\"s3_delete_*\"]\neffect = \"deny\"\n",
+    );
+    assert_eq!(
+        shadowed,
+        [
+            "c.toml:4:1: rule[0]: rule `eng-delete` can never take effect: deny rule `nobody-deletes` covers all its principals and tools"
+        ]
+    );
+
+    let narrower_deny = warnings(
+        "[[rule]]\nid = \"eng-delete\"\nprincipals = [\"group:eng\"]\ntools = [\"s3_delete_object\"]\neffect = \"allow\"\n\n\
+         [[rule]]\nid = \"no-prod\"\nprincipals = [\"*\"]\ntools = [\"s3_delete_object\"]\nresources = [\"arn:aws:s3:::prod-*\"]\neffect = \"deny\"\n",
+    );
+    assert!(narrower_deny.is_empty(), "{narrower_deny:?}");
+}
+
+#[test]
+fn the_version_follows_meaning_not_formatting() {
+    let a = check(&format!("{HEAD}effect = \"allow\"\n"))
+        .unwrap()
+        .policy
+        .version;
+    let b = check(&format!("# a comment\n{HEAD}\n\neffect   =   'allow'\n"))
+        .unwrap()
+        .policy
+        .version;
+    let c = check(&format!("{HEAD}effect = \"deny\"\n"))
+        .unwrap()
+        .policy
+        .version;
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}

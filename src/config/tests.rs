@@ -1,0 +1,169 @@
+//! Resolving whole policy files: globs, located errors, the schema, versions.
+
+use super::*;
+
+const GOOD: &str = r#"
+[identity]
+mode = "local"
+groups = ["eng"]
+
+[[rule]]
+id = "engineers-read"
+principals = ["group:eng"]
+tools = ["s3_list_*", "ec2_describe_*"]
+effect = "allow"
+
+[[rule]]
+id = "no-deletes"
+principals = ["*"]
+tools = ["s3_delete_object"]
+effect = "deny"
+reason = "deletes need a change ticket"
+"#;
+
+/// Every error of `text`, as the admin reads them.
+pub(super) fn errors(text: &str) -> Vec<String> {
+    parse_policy("team.toml", text)
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_good_policy_resolves_globs_to_tools() {
+    let loaded = parse_policy("team.toml", GOOD).unwrap();
+    let p = loaded.policy;
+    assert_eq!(
+        p.identity,
+        IdentityMode::Local {
+            groups: vec!["eng".into()]
+        }
+    );
+    let first = p.rules.first().unwrap();
+    assert_eq!(
+        first.tools.iter().map(|t| t.name()).collect::<Vec<_>>(),
+        [
+            "s3_list_buckets",
+            "s3_list_objects",
+            "ec2_describe_instances"
+        ]
+    );
+    assert_eq!(
+        p.rules.get(1).unwrap().reason.as_deref(),
+        Some("deletes need a change ticket")
+    );
+    assert!(p.version.starts_with("sha256:") && p.version.len() == 7 + 64);
+    assert!(loaded.warnings.is_empty());
+}
+
+#[test]
+fn misspelt_tool_is_located_with_a_suggestion() {
+    let text = GOOD.replace("\"s3_delete_object\"", "\"s3_delet_object\"");
+    assert_eq!(
+        errors(&text),
+        [
+            "team.toml:15:10: rule[1].tools[0]: unknown tool `s3_delet_object`; did you mean `s3_delete_object`?"
+        ]
+    );
+}
+
+#[test]
+fn every_error_is_reported_at_once() {
+    let text = r#"
+[identity]
+mode = "saml"
+
+[[rule]]
+id = "a"
+principals = ["alice"]
+tools = ["nothing_like_it"]
+effect = "approve"
+
+[[rule]]
+id = "a"
+principals = ["*"]
+tools = ["*"]
+effect = "maybe"
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            "team.toml:3:8: identity.mode: identity mode `saml` is not supported: use `local` or `jwt`",
+            "team.toml:7:15: rule[0].principals[0]: `alice` is not a principal: write `user:NAME`, `group:NAME`, `client:NAME` or `*`; did you mean `user:alice` or `group:alice`?",
+            "team.toml:8:10: rule[0].tools[0]: unknown tool `nothing_like_it`; `awsgate tools` lists them",
+            "team.toml:9:10: rule[0].approvers: an `approve` rule needs `approvers`, e.g. `approvers = [\"group:sre\"]`",
+            "team.toml:12:6: rule[1].id: duplicate rule id `a`: rule ids must be unique",
+            "team.toml:15:10: rule[1].effect: unknown effect `maybe`: use `allow`, `deny`, `approve` or `confirm`",
+        ]
+    );
+}
+
+#[test]
+fn unknown_keys_and_syntax_errors_are_located() {
+    let unknown = errors(
+        "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"x\"\nprincipals = [\"*\"]\ntools = [\"*\"]\neffect = \"allow\"\nresons = \"typo\"\n",
+    );
+    assert_eq!(unknown.len(), 1);
+    assert!(
+        unknown[0].starts_with("team.toml:9:1: unknown field `resons`"),
+        "{unknown:?}"
+    );
+
+    let syntax = errors("[identity]\nmode = \"local\n");
+    assert_eq!(syntax.len(), 1);
+    assert!(syntax[0].starts_with("team.toml:2:"), "{syntax:?}");
+
+    let missing =
+        errors("[[rule]]\nid = \"x\"\nprincipals = [\"*\"]\ntools = [\"*\"]\neffect = \"allow\"\n");
+    assert_eq!(
+        missing,
+        [
+            "team.toml:1:1: identity: missing `[identity]` table: add `[identity]` with `mode = \"local\"` or `mode = \"jwt\"` (see policies/example.toml)"
+        ]
+    );
+}
+
+#[test]
+fn empty_lists_and_dead_globs_are_caught() {
+    let text = "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"x\"\nprincipals = []\ntools = [\"lambda_*\", \"s3_*\"]\neffect = \"allow\"\n";
+    assert_eq!(
+        errors(text),
+        ["team.toml:6:14: rule[0].principals: list at least one principal (`*` for everybody)"]
+    );
+
+    let dead = text.replace("principals = []", "principals = [\"*\"]");
+    let loaded = parse_policy("team.toml", &dead).unwrap();
+    assert_eq!(
+        loaded
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["team.toml:7:10: rule[0].tools[0]: `lambda_*` matches no tool"]
+    );
+}
+
+#[test]
+fn no_rules_is_valid_but_warned() {
+    let loaded = parse_policy("p.toml", "[identity]\nmode = \"local\"\n").unwrap();
+    assert!(loaded.policy.rules.is_empty());
+    assert_eq!(loaded.warnings.len(), 1);
+}
+
+#[test]
+fn the_committed_json_schema_is_up_to_date() {
+    let committed = include_str!("../../policies/schema.json");
+    assert!(
+        committed.trim_end() == schema_json(),
+        "policies/schema.json is stale: run `cargo run -- policy schema > policies/schema.json`"
+    );
+}
+
+#[test]
+fn line_columns_count_from_one() {
+    assert_eq!(line_column("ab\ncd", 0), (1, 1));
+    assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    assert_eq!(line_column("ab", 99), (1, 3));
+}
