@@ -73,7 +73,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     )
     .map_err(|e| anyhow!("invalid arguments for `{tool}`: {e}"))?;
     let decision = &judged.decision;
-    let mut explanation = policy::explain::explain(decision, &judged.request(&principal), &policy);
+    let explanation = policy::explain::explain(decision, &judged.request(&principal), &policy);
     let visible = policy::is_visible(&principal, tool, &policy);
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -84,6 +84,16 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(ExitCode::SUCCESS);
     }
+    print_explanation(&mut out, &explanation, visible)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The explanation as an admin reads it.
+fn print_explanation(
+    out: &mut impl Write,
+    explanation: &policy::explain::Explanation,
+    visible: bool,
+) -> anyhow::Result<()> {
     writeln!(out, "decision:   {}", explanation.decision)?;
     let decided_by = if explanation.decided_by.is_empty() {
         "(default deny: no rule matched)".to_owned()
@@ -91,7 +101,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         explanation.decided_by.join(", ")
     };
     writeln!(out, "decided by: {decided_by}")?;
-    if let Some(reason) = explanation.reason.take() {
+    if let Some(reason) = explanation.reason.as_ref() {
         writeln!(out, "reason:     {reason}")?;
     }
     for a in &explanation.approvals {
@@ -132,7 +142,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     writeln!(out, "policy:     {}", explanation.policy_version)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn check(file: &std::path::Path) -> anyhow::Result<ExitCode> {

@@ -112,8 +112,8 @@ fn rerun(
 ) -> anyhow::Result<ExitCode> {
     use crate::{
         audit::record::CallStatus,
-        aws::{Backend, SdkBackend},
-        catalogue::{ToolCall, ToolId},
+        aws::SdkBackend,
+        catalogue::ToolId,
         masking::{MaskKey, MaskPolicy, Masker},
         review::Rerun,
     };
@@ -152,48 +152,7 @@ fn rerun(
         let masker = Masker::new(key, aws.scrubber.clone());
         let mut out = Vec::with_capacity(calls.len());
         for r in calls {
-            let skip = |why: &str| Rerun::Skipped {
-                why: why.to_owned(),
-            };
-            let Ok(tool) = r.tool.parse::<ToolId>() else {
-                out.push(skip("no such tool"));
-                continue;
-            };
-            if !tool.spec().read_only {
-                out.push(skip("it writes; writes are never re-run"));
-                continue;
-            }
-            if r.status != CallStatus::Ok {
-                out.push(skip("it did not succeed then"));
-                continue;
-            }
-            if !r.masked_args.is_empty() {
-                out.push(skip(
-                    "its arguments were recorded masked, so the call cannot be rebuilt",
-                ));
-                continue;
-            }
-            let call = match ToolCall::parse(tool, r.args.as_object().cloned()) {
-                Ok(call) => call,
-                Err(e) => {
-                    out.push(skip(&format!(
-                        "its recorded arguments no longer parse: {e}"
-                    )));
-                    continue;
-                }
-            };
-            let plan = masking.plan(&r.caller(), Some(tool));
-            out.push(match aws.backend.execute(&call).await {
-                Ok(response) => {
-                    let (body, _) = masker.value(&plan, response.body);
-                    Rerun::Ran {
-                        differences: crate::review::diff(&r.response, &body),
-                    }
-                }
-                Err(e) => Rerun::Failed {
-                    error: masker.text(&plan, &e.to_string()),
-                },
-            });
+            out.push(rerun_one(r, &aws.backend, &masking, &masker).await);
         }
         anyhow::Ok(out)
     })?;
@@ -215,4 +174,51 @@ fn rerun(
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One recorded call made again, when it is a read that succeeded and can be rebuilt; its
+/// answer masked as then and compared with what the agent saw.
+async fn rerun_one(
+    r: &crate::audit::record::CallRecord,
+    backend: &crate::aws::SdkBackend,
+    masking: &crate::masking::MaskPolicy,
+    masker: &crate::masking::Masker,
+) -> crate::review::Rerun {
+    use crate::{
+        audit::record::CallStatus,
+        aws::Backend,
+        catalogue::{ToolCall, ToolId},
+        review::Rerun,
+    };
+    let skip = |why: &str| Rerun::Skipped {
+        why: why.to_owned(),
+    };
+    let Ok(tool) = r.tool.parse::<ToolId>() else {
+        return skip("no such tool");
+    };
+    if !tool.spec().read_only {
+        return skip("it writes; writes are never re-run");
+    }
+    if r.status != CallStatus::Ok {
+        return skip("it did not succeed then");
+    }
+    if !r.masked_args.is_empty() {
+        return skip("its arguments were recorded masked, so the call cannot be rebuilt");
+    }
+    let call = match ToolCall::parse(tool, r.args.as_object().cloned()) {
+        Ok(call) => call,
+        Err(e) => return skip(&format!("its recorded arguments no longer parse: {e}")),
+    };
+    let plan = masking.plan(&r.caller(), Some(tool));
+    match backend.execute(&call).await {
+        Ok(response) => {
+            let (body, _) = masker.value(&plan, response.body);
+            Rerun::Ran {
+                differences: crate::review::diff(&r.response, &body),
+            }
+        }
+        Err(e) => Rerun::Failed {
+            error: masker.text(&plan, &e.to_string()),
+        },
+    }
 }
