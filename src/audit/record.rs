@@ -144,7 +144,7 @@ pub struct Refused {
     /// What the agent was told.
     pub error: String,
     /// Refused calls of the same principal that went unrecorded before this one, past the
-    /// per-minute limit (see `pipeline::REFUSED_CALLS_PER_MINUTE`).
+    /// per-minute limit (see `gate::REFUSED_CALLS_PER_MINUTE`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unrecorded_before: u64,
 }
