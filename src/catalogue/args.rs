@@ -134,8 +134,9 @@ fn in_range(field: &str, value: Option<i32>, min: i32, max: i32) -> Result<(), S
     }
 }
 
-fn s3_object_arn(bucket: &str, key: &str) -> Vec<String> {
-    vec![format!("arn:aws:s3:::{bucket}/{key}")]
+/// The ARN of an object, in the region's partition (`arn:aws-cn:s3:::…` in China).
+fn s3_object_arn(scope: &ArnScope, bucket: &str, key: &str) -> Vec<String> {
+    vec![format!("arn:{}:s3:::{bucket}/{key}", scope.partition())]
 }
 
 impl ToolArgs for S3ListBucketsArgs {
@@ -157,8 +158,8 @@ impl ToolArgs for S3ListObjectsArgs {
         in_range("max_keys", self.max_keys, 1, 1000)
     }
 
-    fn resources(&self, _: &ArnScope) -> Vec<String> {
-        vec![format!("arn:aws:s3:::{}", self.bucket)]
+    fn resources(&self, scope: &ArnScope) -> Vec<String> {
+        vec![format!("arn:{}:s3:::{}", scope.partition(), self.bucket)]
     }
 }
 
@@ -171,8 +172,8 @@ impl ToolArgs for S3GetObjectArgs {
         validate::object_key("key", &self.key)
     }
 
-    fn resources(&self, _: &ArnScope) -> Vec<String> {
-        s3_object_arn(&self.bucket, &self.key)
+    fn resources(&self, scope: &ArnScope) -> Vec<String> {
+        s3_object_arn(scope, &self.bucket, &self.key)
     }
 }
 
@@ -192,8 +193,8 @@ impl ToolArgs for S3PutObjectArgs {
         Ok(())
     }
 
-    fn resources(&self, _: &ArnScope) -> Vec<String> {
-        s3_object_arn(&self.bucket, &self.key)
+    fn resources(&self, scope: &ArnScope) -> Vec<String> {
+        s3_object_arn(scope, &self.bucket, &self.key)
     }
 }
 
@@ -206,8 +207,8 @@ impl ToolArgs for S3DeleteObjectArgs {
         validate::object_key("key", &self.key)
     }
 
-    fn resources(&self, _: &ArnScope) -> Vec<String> {
-        s3_object_arn(&self.bucket, &self.key)
+    fn resources(&self, scope: &ArnScope) -> Vec<String> {
+        s3_object_arn(scope, &self.bucket, &self.key)
     }
 }
 

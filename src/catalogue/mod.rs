@@ -469,6 +469,20 @@ mod tests {
 
         let list = ToolCall::parse(ToolId::S3ListObjects, obj(json!({"bucket": "logs"}))).unwrap();
         assert_eq!(list.resources(&scope()), ["arn:aws:s3:::logs"]);
+        // S3 ARNs carry the region's partition, like every other service's.
+        for (region, partition) in [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")] {
+            let scope = ArnScope {
+                region: region.into(),
+            };
+            assert_eq!(
+                get.resources(&scope),
+                [format!("arn:{partition}:s3:::logs/a/b.txt")]
+            );
+            assert_eq!(
+                list.resources(&scope),
+                [format!("arn:{partition}:s3:::logs")]
+            );
+        }
 
         let some = ToolCall::parse(
             ToolId::Ec2DescribeInstances,
