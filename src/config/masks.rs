@@ -72,48 +72,8 @@ impl Resolver<'_> {
             Some(list) => self.principals(list.get_ref(), &key("principals")),
             None => Vec::new(),
         };
-        let mut fields = Vec::new();
-        for (i, f) in raw.fields.iter().enumerate() {
-            let text = f.get_ref();
-            if text.starts_with('$') {
-                match JsonPath::parse(text) {
-                    Ok(p) => fields.push(FieldSelector::Path(p)),
-                    Err(e) => self.error(
-                        f.span(),
-                        format!("mask[{index}].fields[{i}]"),
-                        format!("invalid path `{text}`: {e}"),
-                    ),
-                }
-            } else if text.is_empty() || text.chars().any(char::is_whitespace) {
-                self.error(
-                    f.span(),
-                    format!("mask[{index}].fields[{i}]"),
-                    format!("`{text}` is neither a key name nor a path starting with `$`"),
-                );
-            } else {
-                fields.push(FieldSelector::Key(text.clone()));
-            }
-        }
-        let mut detectors = Vec::new();
-        for (i, d) in raw.detectors.iter().enumerate() {
-            match set.index_of(d.get_ref()) {
-                Some(idx) => detectors.push(idx),
-                None => {
-                    let names: Vec<&str> = set.all().iter().map(|x| x.id.as_str()).collect();
-                    let hint =
-                        suggest::closest(d.get_ref(), names.iter().copied(), suggest::THRESHOLD)
-                            .map_or_else(
-                                || format!("; the detectors are {}", names.join(", ")),
-                                |n| format!("; did you mean `{n}`?"),
-                            );
-                    self.error(
-                        d.span(),
-                        format!("mask[{index}].detectors[{i}]"),
-                        format!("unknown detector `{}`{hint}", d.get_ref()),
-                    );
-                }
-            }
-        }
+        let fields = self.mask_fields(index, raw);
+        let detectors = self.mask_detectors(index, raw, set);
         if raw.fields.is_empty() && raw.detectors.is_empty() {
             self.error(
                 raw.id.span(),
@@ -149,5 +109,57 @@ impl Resolver<'_> {
             detectors,
             strategy,
         })
+    }
+
+    /// A mask's `fields`: key names, or JSON paths starting with `$`.
+    fn mask_fields(&mut self, index: usize, raw: &RawMask) -> Vec<FieldSelector> {
+        let mut fields = Vec::new();
+        for (i, f) in raw.fields.iter().enumerate() {
+            let text = f.get_ref();
+            if text.starts_with('$') {
+                match JsonPath::parse(text) {
+                    Ok(p) => fields.push(FieldSelector::Path(p)),
+                    Err(e) => self.error(
+                        f.span(),
+                        format!("mask[{index}].fields[{i}]"),
+                        format!("invalid path `{text}`: {e}"),
+                    ),
+                }
+            } else if text.is_empty() || text.chars().any(char::is_whitespace) {
+                self.error(
+                    f.span(),
+                    format!("mask[{index}].fields[{i}]"),
+                    format!("`{text}` is neither a key name nor a path starting with `$`"),
+                );
+            } else {
+                fields.push(FieldSelector::Key(text.clone()));
+            }
+        }
+        fields
+    }
+
+    /// A mask's `detectors`, by name (built-in or custom), with a suggestion when misspelt.
+    fn mask_detectors(&mut self, index: usize, raw: &RawMask, set: &DetectorSet) -> Vec<usize> {
+        let mut detectors = Vec::new();
+        for (i, d) in raw.detectors.iter().enumerate() {
+            match set.index_of(d.get_ref()) {
+                Some(idx) => detectors.push(idx),
+                None => {
+                    let names: Vec<&str> = set.all().iter().map(|x| x.id.as_str()).collect();
+                    let hint =
+                        suggest::closest(d.get_ref(), names.iter().copied(), suggest::THRESHOLD)
+                            .map_or_else(
+                                || format!("; the detectors are {}", names.join(", ")),
+                                |n| format!("; did you mean `{n}`?"),
+                            );
+                    self.error(
+                        d.span(),
+                        format!("mask[{index}].detectors[{i}]"),
+                        format!("unknown detector `{}`{hint}", d.get_ref()),
+                    );
+                }
+            }
+        }
+        detectors
     }
 }
