@@ -13,11 +13,11 @@ use crate::{
     config,
     gate::{
         approval::{VerdictSinks, record_verdict},
-        record::Recorder,
+        record::ScrubbingLog,
     },
     identity::{self, Authenticator, Principal},
     ids::ApprovalId,
-    masking::{MaskKey, Scrubber},
+    masking::Scrubber,
     policy::{IdentityMode, Policy},
     printable::printable,
 };
@@ -70,13 +70,11 @@ pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let state_dir = db.parent().unwrap_or(std::path::Path::new("."));
-            let mask_key = MaskKey::load_or_create(state_dir).with_context(|| {
-                format!("cannot read the masking key in `{}`", state_dir.display())
-            })?;
             let outcome = runtime.block_on(async {
                 let approver = approver(&args, &policy, &db).await?;
-                let recorder = Recorder::new(AuditLog::open(&db)?, Scrubber::default(), mask_key);
+                // The request's arguments were masked when it was made; the verdict adds only
+                // the approver's words, scrubbed like every event.
+                let recorder = ScrubbingLog::new(AuditLog::open(&db)?, Scrubber::default());
                 let http = reqwest::Client::new();
                 let sinks = VerdictSinks {
                     store: &store,

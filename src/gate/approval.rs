@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Caller, Outcome, Progress, Refusal, outcome::Pending, record::Recorder};
+use super::{Caller, Outcome, Progress, Refusal, outcome::Pending, record::ScrubbingLog};
 use crate::{
     approvals::{self, DecideError, Verdict, Voted, webhook},
     audit::{
@@ -55,7 +55,7 @@ impl Approvals {
     /// Waits (up to the policy's `wait`) for a grant usable by this exact call, and uses it.
     pub(super) async fn grant_for(
         &self,
-        recorder: &Recorder,
+        recorder: &ScrubbingLog,
         hold: &Hold<'_>,
         progress: Option<&Progress>,
     ) -> Result<ApprovalRef, NotYet> {
@@ -84,7 +84,7 @@ impl Approvals {
     /// The open request for this call, or a new one (recorded, and posted to the webhooks).
     async fn open_request(
         &self,
-        recorder: &Recorder,
+        recorder: &ScrubbingLog,
         hold: &Hold<'_>,
         digest: String,
     ) -> Result<approvals::Request, NotYet> {
@@ -128,7 +128,7 @@ impl Approvals {
     /// Looks at `request` until it is settled or the wait is over.
     async fn wait(
         &self,
-        recorder: &Recorder,
+        recorder: &ScrubbingLog,
         hold: &Hold<'_>,
         request: approvals::Request,
         progress: Option<&Progress>,
@@ -166,7 +166,7 @@ impl Approvals {
     /// What a request in its current state means for the call; `None` while it is pending.
     async fn settled(
         &self,
-        recorder: &Recorder,
+        recorder: &ScrubbingLog,
         hold: &Hold<'_>,
         current: &approvals::Request,
         now: i64,
@@ -208,7 +208,7 @@ impl Approvals {
     }
 
     /// Marks approval requests whose time ran out as expired, recording each.
-    pub async fn sweep_expired(&self, recorder: &Recorder) {
+    pub async fn sweep_expired(&self, recorder: &ScrubbingLog) {
         match self.store.expire(unix_now()) {
             Ok(expired) => {
                 for r in expired {
@@ -290,8 +290,8 @@ fn approval_ref(r: &approvals::Request, state: &str) -> ApprovalRef {
 pub struct VerdictSinks<'a> {
     /// The requests.
     pub store: &'a approvals::Store,
-    /// The audit log, through its recorder.
-    pub recorder: &'a Recorder,
+    /// The audit log, scrubbing what it is given.
+    pub recorder: &'a ScrubbingLog,
     /// The webhook client.
     pub http: &'a reqwest::Client,
     /// The webhooks of the policy in force.
@@ -310,14 +310,14 @@ pub async fn record_verdict(
     let now = unix_now();
     let voted = match sinks.store.decide(id, approver, verdict, reason, now) {
         Ok(voted) => voted,
-        Err(DecideError::Expired(id, at)) => {
-            if let Ok(Some(r)) = sinks.store.get(&ApprovalId::new(id.as_str()), now) {
+        Err(expired @ DecideError::Expired(..)) => {
+            if let Ok(Some(r)) = sinks.store.get(id, now) {
                 sinks
                     .recorder
                     .approval_step(EventKind::ApprovalExpired, &r, &r.call_id)
                     .await;
             }
-            return Err(DecideError::Expired(id, at));
+            return Err(expired);
         }
         Err(e) => return Err(e),
     };

@@ -60,6 +60,7 @@ impl<B: Backend> Gate<B> {
         });
         let recorded = self
             .recorder()
+            .log()
             .append(EventKind::AuthRefused, at.session.as_ref(), None, &data)
             .await;
         if let Err(e) = recorded {

@@ -152,7 +152,7 @@ impl<B: Backend> Gate<B> {
 
     /// The audit log.
     pub fn audit(&self) -> &AuditLog {
-        self.recorder.audit()
+        self.recorder.log().audit()
     }
 
     /// Where every event of this gate is built, masked and scrubbed.
@@ -186,6 +186,7 @@ impl<B: Backend> Gate<B> {
             "rules": new.rules.len(),
         });
         self.recorder
+            .log()
             .append(EventKind::PolicyReloaded, None, None, &data)
             .await?;
         *self.policy.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(new);
@@ -204,6 +205,7 @@ impl<B: Backend> Gate<B> {
             "errors": errors,
         });
         self.recorder
+            .log()
             .append(EventKind::PolicyRejected, None, None, &data)
             .await
             .map(drop)
@@ -221,6 +223,7 @@ impl<B: Backend> Gate<B> {
             "awsgate_version": env!("CARGO_PKG_VERSION"),
         });
         self.recorder
+            .log()
             .append(EventKind::ServerStarted, None, None, &data)
             .await
             .map(drop)
@@ -236,6 +239,7 @@ impl<B: Backend> Gate<B> {
             "awsgate_version": env!("CARGO_PKG_VERSION"),
         });
         self.recorder
+            .log()
             .append(
                 EventKind::SessionStarted,
                 Some(&caller.session),
@@ -250,7 +254,7 @@ impl<B: Backend> Gate<B> {
     /// this periodically, so a request nobody decided still gets its `approval.expired`.
     pub async fn sweep_expired(&self) {
         if let Some(flow) = &self.approvals {
-            flow.sweep_expired(&self.recorder).await;
+            flow.sweep_expired(self.recorder.log()).await;
         }
     }
 
@@ -426,17 +430,19 @@ impl<B: Backend> Gate<B> {
             };
             return Admission::Stop(CallStatus::NeedsApproval, refusal.into());
         };
-        let shown_args = decided.args.clone();
         let hold = Hold {
             caller,
             tool,
             call_id: &decided.call_id,
             args: &judged.args,
-            shown_args: &shown_args,
+            shown_args: &decided.args,
             requirements,
             policy,
         };
-        match flow.grant_for(&self.recorder, &hold, ctx.progress).await {
+        match flow
+            .grant_for(self.recorder.log(), &hold, ctx.progress)
+            .await
+        {
             Ok(approval) => {
                 decided.approval = Some(approval);
                 Admission::Proceed
@@ -458,6 +464,7 @@ impl<B: Backend> Gate<B> {
 
     async fn record_decided(&self, decided: &Decided) -> Result<i64, StoreError> {
         self.recorder
+            .log()
             .append(
                 EventKind::CallDecided,
                 Some(&decided.session),
@@ -473,6 +480,7 @@ impl<B: Backend> Gate<B> {
         completed: &Completed,
     ) -> Result<i64, StoreError> {
         self.recorder
+            .log()
             .append(
                 EventKind::CallCompleted,
                 Some(&decided.session),

@@ -1,8 +1,10 @@
-//! The one place the gate's audit events are built: every event passes [`Recorder`], which
-//! masks what the policy says to mask and scrubs awsgate's own credentials from everything
-//! else — arguments, resource ARNs (which carry user-chosen keys), responses, error texts,
-//! approval steps and refusals alike. It also keeps a caller with no rights from filling
-//! the log: refused calls are recorded up to a rate per principal, with bounded arguments.
+//! The one place the gate's audit events are built: every event passes a [`ScrubbingLog`],
+//! which scrubs awsgate's own credentials from it, and every call event is first masked by
+//! the [`Recorder`] as the policy says — arguments, resource ARNs (which carry user-chosen
+//! keys), responses, error texts and refusals alike. The recorder also keeps a caller with no
+//! rights from filling the log: refused calls are recorded up to a rate per principal, with
+//! bounded arguments. Front ends that only record data already masked (an approver's verdict
+//! from the CLI) use a [`ScrubbingLog`] alone, without the server's masking key.
 
 use serde_json::{Value, json};
 
@@ -33,10 +35,17 @@ pub const MAX_REFUSED_ARGS_BYTES: usize = 4096;
 /// The longest tool name recorded or repeated to the agent, in characters.
 pub const MAX_TOOL_NAME_CHARS: usize = 128;
 
-/// Builds, masks, scrubs and appends the gate's audit events.
+/// Appends audit events with awsgate's own credentials scrubbed from their data.
+#[derive(Debug)]
+pub struct ScrubbingLog {
+    audit: AuditLog,
+    scrubber: Scrubber,
+}
+
+/// Builds, masks and scrubs the gate's call events, and appends them.
 #[derive(Debug)]
 pub struct Recorder {
-    audit: AuditLog,
+    log: ScrubbingLog,
     masker: Masker,
     refused_calls: RefusalLimiter,
 }
@@ -45,40 +54,20 @@ impl Recorder {
     /// Records to `audit`, masking with `mask_key` and scrubbing what `scrubber` knows.
     pub fn new(audit: AuditLog, scrubber: Scrubber, mask_key: MaskKey) -> Self {
         Self {
-            audit,
+            log: ScrubbingLog::new(audit, scrubber.clone()),
             masker: Masker::new(mask_key, scrubber),
             refused_calls: RefusalLimiter::new(REFUSED_CALLS_PER_MINUTE),
         }
     }
 
-    /// The audit log.
-    pub fn audit(&self) -> &AuditLog {
-        &self.audit
+    /// Where every event is appended, scrubbed.
+    pub fn log(&self) -> &ScrubbingLog {
+        &self.log
     }
 
     /// The scrubber for everything leaving awsgate.
     pub fn scrubber(&self) -> &Scrubber {
         self.masker.scrubber()
-    }
-
-    /// Appends an event, its data scrubbed.
-    pub async fn append(
-        &self,
-        kind: EventKind,
-        session: Option<&SessionId>,
-        call_id: Option<&CallId>,
-        data: &impl serde::Serialize,
-    ) -> Result<i64, StoreError> {
-        let mut data = serde_json::to_value(data).unwrap_or(Value::Null);
-        self.scrubber().value(&mut data);
-        self.audit
-            .append(Event {
-                kind,
-                session: session.cloned(),
-                call_id: call_id.cloned(),
-                data,
-            })
-            .await
     }
 
     /// Masks by the plan, then scrubs awsgate's own credentials.
@@ -161,8 +150,8 @@ impl Recorder {
     /// Records a call that never reached AWS, with what the agent was told — within the
     /// per-principal rate (the rest counted into the next one recorded).
     pub async fn refused_call(&self, mut decided: Decided, status: CallStatus, told: String) {
-        let principal = decided.caller.principal.clone();
-        let Some(unrecorded_before) = self.refused_calls.admit(Some(&principal)) else {
+        let Some(unrecorded_before) = self.refused_calls.admit(Some(&decided.caller.principal))
+        else {
             return;
         };
         decided.args = bounded_args(std::mem::take(&mut decided.args));
@@ -173,6 +162,7 @@ impl Recorder {
         });
         let (session, call_id) = (decided.session.clone(), decided.call_id.clone());
         let recorded = self
+            .log
             .append(
                 EventKind::CallDecided,
                 Some(&session),
@@ -184,6 +174,43 @@ impl Recorder {
             // The call is refused either way; nothing reached AWS.
             tracing::error!(call = %call_id, error = %e, "could not record a refused call");
         }
+    }
+}
+
+impl ScrubbingLog {
+    /// Appends to `audit`, scrubbing what `scrubber` knows.
+    pub fn new(audit: AuditLog, scrubber: Scrubber) -> Self {
+        Self { audit, scrubber }
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// The scrubber.
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    /// Appends an event, its data scrubbed.
+    pub async fn append(
+        &self,
+        kind: EventKind,
+        session: Option<&SessionId>,
+        call_id: Option<&CallId>,
+        data: &impl serde::Serialize,
+    ) -> Result<i64, StoreError> {
+        let mut data = serde_json::to_value(data).unwrap_or(Value::Null);
+        self.scrubber.value(&mut data);
+        self.audit
+            .append(Event {
+                kind,
+                session: session.cloned(),
+                call_id: call_id.cloned(),
+                data,
+            })
+            .await
     }
 
     /// Records one step of approval request `r`, linked to `call_id`; a failure is logged

@@ -357,7 +357,7 @@ async fn decide_approval<B: Backend>(
     let http = state.gate.webhook_client();
     let sinks = VerdictSinks {
         store,
-        recorder: state.gate.recorder(),
+        recorder: state.gate.recorder().log(),
         http: &http,
         webhooks: &policy.approvals.webhooks,
     };
