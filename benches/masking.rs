@@ -11,9 +11,9 @@
 )]
 
 use awsgate::{
-    catalogue::ToolId,
     identity::Principal,
     masking::{DetectorSet, MaskKey, MaskPolicy, MaskRule, Strategy, detectors},
+    tools::ToolId,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
@@ -26,7 +26,7 @@ fn policy() -> MaskPolicy {
     MaskPolicy {
         rules: vec![MaskRule {
             id: "all".into(),
-            tools: ToolId::ALL.into_iter().collect(),
+            tools: ToolId::ALL.iter().copied().collect(),
             principals: vec![],
             fields: vec![],
             detectors: all,

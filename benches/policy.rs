@@ -12,10 +12,10 @@
 use std::time::{Duration, Instant};
 
 use awsgate::{
-    catalogue::ToolId,
     config::parse_policy,
     identity::Principal,
     policy::{CallFacts, Effect, Policy, evaluate},
+    tools::ToolId,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;

@@ -7,7 +7,6 @@
 pub mod approvals;
 pub mod audit;
 pub mod aws;
-pub mod catalogue;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -29,3 +28,4 @@ pub mod review;
 pub mod selector;
 pub mod store;
 pub mod suggest;
+pub mod tools;

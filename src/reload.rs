@@ -9,7 +9,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use sha2::{Digest, Sha256};
 
-use crate::{aws::Backend, config, gate::Gate, mcp::Peers};
+use crate::{config, gate::Backend, gate::Gate, mcp::Peers};
 
 /// How often the policy file is checked for changes, unless `AWSGATE_POLICY_POLL` says
 /// otherwise (a duration such as `2s`; `0` turns polling off, leaving SIGHUP).

@@ -12,9 +12,9 @@ use serde_json::Value;
 use crate::printable::printable;
 use crate::{
     audit::record::{CallDecision, CallRecord, CallStatus},
-    catalogue::{ArnScope, ToolId},
     gate::decide,
     policy::Policy,
+    tools::{ArnScope, ToolId},
 };
 
 /// How a call's decision would change under another policy.

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::{catalogue::ToolId, identity::Principal};
+use crate::{identity::Principal, tools::ToolId};
 
 /// A principal pattern in a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn every_catalogue_tool_has_its_own_member() {
         let all: ToolSet = ToolId::ALL.iter().copied().collect();
-        for t in ToolId::ALL {
+        for &t in ToolId::ALL {
             assert!(all.contains(t));
             let one: ToolSet = [t].into_iter().collect();
             assert_eq!(one.iter().collect::<Vec<_>>(), vec![t]);

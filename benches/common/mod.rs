@@ -2,8 +2,9 @@
 //! awsgate's own work.
 
 use awsgate::{
-    aws::{AwsResponse, Backend, CallError},
-    catalogue::ToolCall,
+    aws::{AwsResponse, CallError},
+    gate::Backend,
+    tools::ToolCall,
 };
 use serde_json::json;
 

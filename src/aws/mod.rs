@@ -1,13 +1,8 @@
-//! The AWS edge: the [`Backend`] trait the pipeline calls, and [`SdkBackend`], which makes the
-//! calls with the AWS SDK for Rust and awsgate's own credentials (the standard `aws-config`
-//! chain, including `AWS_ENDPOINT_URL`).
+//! The AWS edge: [`SdkBackend`], the AWS SDK for Rust set up with awsgate's own credentials
+//! (the standard `aws-config` chain, including `AWS_ENDPOINT_URL`), its [`Clients`] that each
+//! tool's call uses, and the mapping of SDK answers and errors into what the gate records.
 
-mod ec2;
-mod iam;
-mod s3;
-mod sts;
-
-use std::{future::Future, time::Duration};
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_credential_types::provider::future::ProvideCredentials as CredentialsFuture;
@@ -19,10 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::{
-    catalogue::ToolCall,
-    masking::{Scrubber, Secret},
-};
+use crate::masking::{Scrubber, Secret};
 
 /// A successful AWS answer, already in the tool's output shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,18 +65,6 @@ impl CallError {
     }
 }
 
-/// Where calls go. The real one is [`SdkBackend`]; tests and benchmarks use in-process fakes.
-pub trait Backend: Send + Sync + 'static {
-    /// The region calls go to (used for resource ARNs and the audit log).
-    fn region(&self) -> &str;
-
-    /// Makes the call.
-    fn execute(
-        &self,
-        call: &ToolCall,
-    ) -> impl Future<Output = Result<AwsResponse, CallError>> + Send;
-}
-
 /// Why the AWS configuration could not be set up.
 #[derive(Debug, Error)]
 pub enum SetupError {
@@ -95,12 +75,34 @@ pub enum SetupError {
 
 /// AWS SDK clients for every service in the catalogue.
 #[derive(Debug, Clone)]
+pub struct Clients {
+    /// S3.
+    pub s3: aws_sdk_s3::Client,
+    /// EC2.
+    pub ec2: aws_sdk_ec2::Client,
+    /// IAM.
+    pub iam: aws_sdk_iam::Client,
+    /// STS.
+    pub sts: aws_sdk_sts::Client,
+}
+
+/// The clients, and the region they call.
+#[derive(Debug, Clone)]
 pub struct SdkBackend {
     region: String,
-    s3: aws_sdk_s3::Client,
-    ec2: aws_sdk_ec2::Client,
-    iam: aws_sdk_iam::Client,
-    sts: aws_sdk_sts::Client,
+    clients: Clients,
+}
+
+impl SdkBackend {
+    /// The region calls go to.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The clients tools call.
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
 }
 
 /// The loaded backend and the credential values the scrubber must hide.
@@ -158,10 +160,12 @@ impl SdkBackend {
         Ok(Configured {
             backend: SdkBackend {
                 region,
-                s3: aws_sdk_s3::Client::from_conf(s3_config),
-                ec2: aws_sdk_ec2::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
+                clients: Clients {
+                    s3: aws_sdk_s3::Client::from_conf(s3_config),
+                    ec2: aws_sdk_ec2::Client::new(&config),
+                    iam: aws_sdk_iam::Client::new(&config),
+                    sts: aws_sdk_sts::Client::new(&config),
+                },
             },
             scrubber,
             endpoint_override,
@@ -192,27 +196,8 @@ impl ProvideCredentials for Learning {
     }
 }
 
-impl Backend for SdkBackend {
-    fn region(&self) -> &str {
-        &self.region
-    }
-
-    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
-        match call {
-            ToolCall::S3ListBuckets(_) => s3::list_buckets(&self.s3).await,
-            ToolCall::S3ListObjects(a) => s3::list_objects(&self.s3, a).await,
-            ToolCall::S3GetObject(a) => s3::get_object(&self.s3, a).await,
-            ToolCall::S3PutObject(a) => s3::put_object(&self.s3, a).await,
-            ToolCall::S3DeleteObject(a) => s3::delete_object(&self.s3, a).await,
-            ToolCall::Ec2DescribeInstances(a) => ec2::describe_instances(&self.ec2, a).await,
-            ToolCall::IamListUsers(a) => iam::list_users(&self.iam, a).await,
-            ToolCall::StsGetCallerIdentity(_) => sts::get_caller_identity(&self.sts).await,
-        }
-    }
-}
-
 /// Turns any SDK error into a [`CallError`] with the AWS code, message and request id.
-pub(crate) fn sdk_error<E, R>(err: SdkError<E, R>) -> CallError
+pub fn sdk_error<E, R>(err: SdkError<E, R>) -> CallError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
@@ -240,15 +225,12 @@ where
 }
 
 /// A timestamp as RFC 3339.
-pub(crate) fn timestamp(t: Option<&DateTime>) -> Option<String> {
+pub fn timestamp(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(Format::DateTime).ok())
 }
 
 /// Builds the response from an output struct of the catalogue.
-pub(crate) fn respond(
-    body: impl Serialize,
-    request_id: Option<&str>,
-) -> Result<AwsResponse, CallError> {
+pub fn respond(body: impl Serialize, request_id: Option<&str>) -> Result<AwsResponse, CallError> {
     let body = serde_json::to_value(body)
         .map_err(|e| CallError::Unsupported(format!("cannot encode the AWS response: {e}")))?;
     Ok(AwsResponse {
@@ -258,7 +240,7 @@ pub(crate) fn respond(
 }
 
 /// `Some(s)` for non-empty text.
-pub(crate) fn text(s: Option<&str>) -> Option<String> {
+pub fn text(s: Option<&str>) -> Option<String> {
     s.filter(|s| !s.is_empty()).map(str::to_owned)
 }
 

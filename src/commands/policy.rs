@@ -6,12 +6,12 @@ use std::{io::Write, process::ExitCode};
 use anyhow::{Context, anyhow, bail};
 
 use crate::{
-    catalogue::{self, ArnScope, ToolId},
     cli::{ExplainArgs, PolicyCommand},
     config::{self, PolicyError},
     gate::decide,
     identity::Principal,
     policy::{self, IdentityMode},
+    tools::{self, ArnScope, ToolId},
 };
 
 pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
@@ -49,8 +49,8 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         groups: args.groups.clone().unwrap_or(default_groups),
         client: args.client.clone(),
     };
-    let tool: ToolId = args.tool.parse().map_err(|e: catalogue::UnknownTool| {
-        let hint = catalogue::did_you_mean(&args.tool)
+    let tool: ToolId = args.tool.parse().map_err(|e: tools::UnknownTool| {
+        let hint = tools::did_you_mean(&args.tool)
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         anyhow!("{e}{hint}")

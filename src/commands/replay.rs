@@ -113,9 +113,9 @@ fn rerun(
     use crate::{
         audit::record::CallStatus,
         aws::SdkBackend,
-        catalogue::ToolId,
         masking::{MaskKey, MaskPolicy, Masker},
         review::Rerun,
+        tools::ToolId,
     };
     if !matches!(args.format, ReplayFormat::Text | ReplayFormat::Json) {
         anyhow::bail!("`--execute-read-only` writes text or json");
@@ -186,9 +186,9 @@ async fn rerun_one(
 ) -> crate::review::Rerun {
     use crate::{
         audit::record::CallStatus,
-        aws::Backend,
-        catalogue::{ToolCall, ToolId},
+        gate::Backend,
         review::Rerun,
+        tools::{ToolCall, ToolId},
     };
     let skip = |why: &str| Rerun::Skipped {
         why: why.to_owned(),

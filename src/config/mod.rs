@@ -25,7 +25,6 @@ use crate::masking::{
     Detector, DetectorSet, FieldSelector, JsonPath, MaskPolicy, MaskRule, Strategy, detectors,
 };
 use crate::{
-    catalogue::{self, ToolId},
     identity::{
         jwks,
         jwt::{self, JwtSettings, KeySource},
@@ -36,6 +35,7 @@ use crate::{
         Policy, PrincipalPattern, ResourcePattern, Rule, ToolSet, condition::ConditionError,
     },
     suggest,
+    tools::{self, ToolId},
 };
 use raw::{RawMask, RawPolicy, RawRule};
 use toml::Spanned;

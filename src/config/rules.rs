@@ -47,7 +47,7 @@ impl Resolver<'_> {
                 match pattern.parse::<ToolId>() {
                     Ok(tool) => tools.insert(tool),
                     Err(_) => {
-                        let hint = catalogue::did_you_mean(pattern)
+                        let hint = tools::did_you_mean(pattern)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_else(|| "; `awsgate tools` lists them".to_owned());
                         self.error(
@@ -63,7 +63,8 @@ impl Resolver<'_> {
                 Ok(glob) => {
                     let matcher = glob.compile_matcher();
                     let matched: ToolSet = ToolId::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .filter(|t| matcher.is_match(t.name()))
                         .collect();
                     if matched.is_empty() {

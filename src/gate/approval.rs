@@ -14,12 +14,12 @@ use crate::{
         EventKind,
         record::{ApprovalRef, CallStatus},
     },
-    catalogue::ToolId,
     clock::unix_now,
     identity::Principal,
     ids::{ApprovalId, CallId},
     policy::{ApprovalRequirement, Policy},
     store::StoreError,
+    tools::ToolId,
 };
 
 /// The approval workflow: its requests, and the client its notifications are posted with.

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{AuthAttempt, Gate};
 use crate::{
     audit::EventKind,
-    aws::Backend,
+    gate::Backend,
     identity::{AuthError, Identity},
     policy::IdentityMode,
 };

@@ -8,7 +8,7 @@ use super::{Caller, Outcome, Refusal, outcome::Ask};
 use crate::{
     approvals,
     audit::record::{CallStatus, ConfirmationRef},
-    catalogue::ToolId,
+    tools::ToolId,
 };
 
 /// What the caller's human said to a confirmation.
@@ -62,7 +62,7 @@ pub(super) async fn ask(
         "{} wants to run {} with {shown_args} ({}). Allow it?",
         caller.principal,
         tool.name(),
-        tool.spec().iam_action
+        tool.spec().iam_action()
     );
     let binding = approvals::digest(&caller.principal.user, tool.name(), args);
     let answer = match confirmer {

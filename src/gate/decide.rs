@@ -6,10 +6,10 @@
 use serde_json::{Map, Value};
 
 use crate::{
-    catalogue::{ArnScope, ToolCall, ToolId},
     identity::Principal,
     ids::RuleId,
     policy::{self, CallFacts, Decision, Policy},
+    tools::{ArnScope, ToolCall, ToolId},
 };
 
 /// Why a tool is absent from a caller's `tools/list`: the unconditional deny rule that hides

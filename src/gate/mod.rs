@@ -13,6 +13,7 @@
 
 pub mod approval;
 mod auth;
+mod backend;
 mod caller;
 pub mod confirm;
 pub mod decide;
@@ -34,6 +35,7 @@ use self::{
     record::Recorder,
 };
 pub use self::{
+    backend::Backend,
     caller::{AuthAttempt, Caller, Transport},
     confirm::{ConfirmAnswer, Confirmer},
     outcome::{Outcome, Refusal, Reply},
@@ -45,12 +47,12 @@ use crate::{
         AuditLog, EventKind,
         record::{CallDecision, CallStatus, Completed, Decided},
     },
-    aws::{AwsResponse, Backend, CallError},
-    catalogue::{ArnScope, ToolId, ToolSpec},
+    aws::{AwsResponse, CallError},
     identity::{Authenticator, Principal},
     masking::{MaskKey, Plan, Scrubber},
     policy::{self, ConfirmFallback, Effect, Policy, explain},
     store::StoreError,
+    tools::{ArnScope, ToolId, ToolSpec},
 };
 
 /// The pipeline, shared by every session of a server.
@@ -168,7 +170,7 @@ impl<B: Backend> Gate<B> {
     /// The tools `principal` may see in `tools/list`, in catalogue order.
     pub fn visible_tools(&self, principal: &Principal) -> Vec<&'static ToolSpec> {
         let policy = self.policy();
-        crate::catalogue::all()
+        crate::tools::all()
             .iter()
             .filter(|spec| policy::is_visible(principal, spec.id, &policy))
             .collect()
@@ -300,7 +302,7 @@ impl<B: Backend> Gate<B> {
                 .stop(decided, CallStatus::UnknownTool, refusal.into())
                 .await;
         };
-        decided.iam_action = Some(tool.spec().iam_action.to_owned());
+        decided.iam_action = Some(tool.spec().iam_action());
 
         // 3 policy: a tool the caller cannot see answers as unknown, before its arguments are
         // even looked at; a listed tool is judged on its full facts.

@@ -7,13 +7,13 @@ use serde_json::Value;
 
 use crate::{
     aws::CallError,
-    catalogue::{
-        ToolId,
-        output::{Held, HeldCall, HeldStatus},
-    },
     ids::{ApprovalId, RuleId},
     masking::Scrubber,
     policy::ApprovalRequirement,
+    tools::{
+        ToolId,
+        held::{Held, HeldCall, HeldStatus},
+    },
 };
 
 /// What one `tools/call` came to.

@@ -10,11 +10,11 @@ use serde_json::json;
 use super::*;
 use crate::{
     audit::{Reader, record::CallRecord},
-    catalogue::ToolCall,
     config::parse_policy,
     identity::Principal,
     ids::{RuleId, SessionId},
     masking::Secret,
+    tools::ToolCall,
 };
 
 /// What a test expects a call to have come to.

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     approvals::{DecideError, Verdict, Voted},
-    aws::Backend,
+    gate::Backend,
     gate::{
         AuthAttempt, Gate, Transport,
         approval::{VerdictSinks, record_verdict},

@@ -28,7 +28,7 @@ fn policy(rules: Vec<(&str, Vec<FieldSelector>, Vec<&str>, Strategy)>) -> MaskPo
         .into_iter()
         .map(|(id, fields, dets, strategy)| MaskRule {
             id: id.into(),
-            tools: ToolId::ALL.into_iter().collect(),
+            tools: ToolId::ALL.iter().copied().collect(),
             principals: vec![],
             fields,
             detectors: dets

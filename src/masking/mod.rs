@@ -26,9 +26,9 @@ pub use path::JsonPath;
 pub use scrub::{SCRUBBED, Scrubber, Secret};
 
 use crate::{
-    catalogue::ToolId,
     identity::Principal,
     selector::{PrincipalPattern, ToolSet},
+    tools::ToolId,
 };
 use path::Step;
 

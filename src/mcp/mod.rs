@@ -21,12 +21,12 @@ use rmcp::{
 use serde_json::Value;
 
 use crate::{
-    aws::Backend,
-    catalogue::ToolSpec,
+    gate::Backend,
     gate::{AuthAttempt, CallContext, Caller, ConfirmAnswer, Confirmer, Gate, Reply, Transport},
     identity::{AuthError, Identity, Principal, TokenSource},
     ids::SessionId,
     policy::IdentityMode,
+    tools::ToolSpec,
 };
 
 pub use confirmations::Confirmations;
@@ -429,21 +429,21 @@ mod tests {
     use super::*;
     use crate::{
         aws::CallError,
-        catalogue::{
-            self,
-            output::{Held, HeldStatus},
-        },
         gate::{
             Outcome, Refusal,
             outcome::{Ask, Pending},
         },
         ids::{ApprovalId, RuleId},
         masking::Scrubber,
+        tools::{
+            self,
+            held::{Held, HeldStatus},
+        },
     };
 
     #[test]
     fn tool_definitions_as_agents_see_them() {
-        let tools: Vec<Tool> = catalogue::all().iter().map(mcp_tool).collect();
+        let tools: Vec<Tool> = tools::all().iter().map(mcp_tool).collect();
         insta::assert_json_snapshot!("tool_definitions", tools);
     }
 
@@ -462,7 +462,7 @@ mod tests {
         validator.validate(content).map_err(|e| e.to_string())
     }
 
-    fn every_outcome(tool: catalogue::ToolId) -> Vec<Outcome> {
+    fn every_outcome(tool: tools::ToolId) -> Vec<Outcome> {
         let refusals = vec![
             Refusal::UnknownTool {
                 name: tool.name().into(),
@@ -530,7 +530,7 @@ mod tests {
     #[test]
     fn every_outcome_of_every_tool_is_accepted_by_the_official_sdks() {
         let scrubber = Scrubber::new(Vec::new());
-        for spec in catalogue::all() {
+        for spec in tools::all() {
             for outcome in every_outcome(spec.id) {
                 let what = format!("{} / {outcome:?}", spec.id);
                 let result = tool_result(outcome.reply(&scrubber));
@@ -543,7 +543,7 @@ mod tests {
     fn a_held_call_is_not_an_error_and_says_what_it_waits_for() {
         let scrubber = Scrubber::new(Vec::new());
         let pending = Outcome::Pending(Pending {
-            tool: catalogue::ToolId::S3DeleteObject,
+            tool: tools::ToolId::S3DeleteObject,
             id: ApprovalId::new("apr_42"),
             who: "1 of user:bob".into(),
             expires_at: "2026-12-01T10:00:00Z".into(),
@@ -560,7 +560,7 @@ mod tests {
         assert!(text.contains("waiting for a human approver"), "{text}");
         // A failure looks different: an error, and no data to mistake for an answer.
         let declined = Outcome::Refused(Refusal::ConfirmDeclined {
-            tool: catalogue::ToolId::S3DeleteObject,
+            tool: tools::ToolId::S3DeleteObject,
         });
         let denied = tool_result(declined.reply(&scrubber));
         assert_eq!(denied.is_error, Some(true));
@@ -572,7 +572,7 @@ mod tests {
         // The held branch is closed: an answer that merely has an `awsgate` field with other
         // content does not validate as held (it may still be an AWS answer of a tool whose
         // fields are all optional, which is what `anyOf` allows).
-        let spec = catalogue::ToolId::S3GetObject.spec();
+        let spec = tools::ToolId::S3GetObject.spec();
         let fake = CallToolResult::structured(serde_json::json!({"awsgate": {"status": "done"}}));
         assert!(sdk_accepts(spec, &fake).is_err());
     }

@@ -164,7 +164,7 @@ pub fn variables(req: &CallFacts<'_>) -> Result<Context<'static, 'static>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{catalogue::ToolId, identity::Principal};
+    use crate::{identity::Principal, tools::ToolId};
 
     fn eval(source: &str, args: Value) -> Result<bool, String> {
         let principal = Principal {

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::selector::{PrincipalPattern, ToolSet};
-use crate::{catalogue::ToolId, identity::Principal, ids::RuleId};
+use crate::{identity::Principal, ids::RuleId, tools::ToolId};
 pub use condition::Condition;
 
 /// A validated policy, ready to evaluate.

@@ -89,9 +89,9 @@ fn touched(tool: ToolId, args: Value) -> Vec<String> {
     let Value::Object(map) = args else {
         panic!("arguments must be an object")
     };
-    crate::catalogue::ToolCall::parse(tool, Some(map))
+    crate::tools::ToolCall::parse(tool, Some(map))
         .unwrap()
-        .resources(&crate::catalogue::ArnScope {
+        .resources(&crate::tools::ArnScope {
             region: "eu-west-1".into(),
         })
 }

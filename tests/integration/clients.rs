@@ -262,7 +262,7 @@ async fn drive(sdk: Sdk, transport: Transport) {
     .map(String::from)
     .to_vec();
     expected.extend(
-        awsgate::catalogue::all()
+        awsgate::tools::all()
             .iter()
             .map(|t| format!("call:{}", t.id.name())),
     );

@@ -1,0 +1,217 @@
+//! The tool catalogue. A tool is one file (`s3/copy_object.rs`, …): its argument type (doc
+//! comments become the descriptions an agent reads; limits written once, as schema
+//! attributes, and enforced from that schema), its output type with AWS's field names, its
+//! name, IAM actions, access level, the ARNs a call touches and the SDK call — one [`Tool`]
+//! impl. The list in [`registry`] registers each tool with one line; the ids, dispatch,
+//! `tools/list`, `awsgate tools` and the README's table are derived from it.
+//!
+//! Pure but for [`Tool::call`]: parsing an agent's arguments into a [`ToolCall`] and
+//! computing its resources does no I/O, so the policy step can be tested with literals.
+
+pub mod arn;
+mod check;
+pub mod ec2;
+pub mod held;
+pub mod iam;
+mod registry;
+pub mod s3;
+pub mod sts;
+pub mod validate;
+
+use std::{fmt, future::Future, str::FromStr, sync::Arc, sync::LazyLock};
+
+use rmcp::handler::server::common::{schema_for_output, schema_for_type};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::{Map, Value};
+
+pub use self::{
+    arn::ArnScope,
+    registry::{ToolCall, ToolId},
+};
+use crate::aws::{AwsResponse, CallError, Clients};
+
+/// What a tool may do to the account: the access level policies select tools by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Reads; changes nothing.
+    Read,
+    /// Changes something that can be changed back (tags, starting an instance).
+    Write,
+    /// May destroy or overwrite data, or weaken security.
+    Destructive,
+}
+
+impl Access {
+    /// Every level, least first.
+    pub const ALL: [Access; 3] = [Access::Read, Access::Write, Access::Destructive];
+
+    /// The name policies use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Destructive => "destructive",
+        }
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One tool: everything awsgate knows about it, in one place.
+pub trait Tool: 'static {
+    /// What an agent sends.
+    type Args: DeserializeOwned + Serialize + JsonSchema + Clone + fmt::Debug + Send + Sync;
+    /// What the agent gets back, with AWS's field names.
+    type Output: JsonSchema + Serialize;
+
+    /// `<service>_<operation>`.
+    const NAME: &'static str;
+    /// A short human title.
+    const TITLE: &'static str;
+    /// What the tool does, for the agent.
+    const DESCRIPTION: &'static str;
+    /// The IAM actions a call needs, e.g. `["s3:GetObject", "s3:PutObject"]`.
+    const IAM_ACTIONS: &'static [&'static str];
+    /// What the tool may do.
+    const ACCESS: Access;
+    /// Whether repeating a call with the same arguments has no further effect.
+    const IDEMPOTENT: bool;
+
+    /// Checks what the schema cannot say (names AWS would read as something else, byte
+    /// sizes).
+    fn validate(_args: &Self::Args) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The ARNs a call touches; `*` when the actions have no resource.
+    fn resources(args: &Self::Args, scope: &ArnScope) -> Vec<String>;
+
+    /// Makes the call.
+    fn call(
+        aws: &Clients,
+        args: &Self::Args,
+    ) -> impl Future<Output = Result<AwsResponse, CallError>> + Send;
+}
+
+/// A tool's catalogue entry, as `tools/list`, the policy and the audit log see it.
+#[derive(Debug, Clone)]
+pub struct ToolSpec {
+    /// Which tool.
+    pub id: ToolId,
+    /// A short human title.
+    pub title: &'static str,
+    /// What the tool does, for the agent.
+    pub description: &'static str,
+    /// The IAM actions a call needs.
+    pub iam_actions: &'static [&'static str],
+    /// What the tool may do.
+    pub access: Access,
+    /// The tool never changes anything.
+    pub read_only: bool,
+    /// The tool may destroy or overwrite data.
+    pub destructive: bool,
+    /// Repeating the call with the same arguments has no further effect.
+    pub idempotent: bool,
+    /// JSON Schema of the arguments.
+    pub input_schema: Arc<Map<String, Value>>,
+    /// JSON Schema of the structured result (the AWS answer, or a held call).
+    pub output_schema: Arc<Map<String, Value>>,
+    /// The input schema, compiled: the arguments' limits are enforced from it.
+    limits: Arc<check::Limits>,
+}
+
+impl ToolSpec {
+    /// The IAM actions, as recorded and shown: `s3:GetObject, s3:PutObject`.
+    pub fn iam_action(&self) -> String {
+        self.iam_actions.join(", ")
+    }
+}
+
+fn spec<T: Tool>(id: ToolId) -> ToolSpec {
+    let input_schema = schema_for_type::<T::Args>();
+    ToolSpec {
+        id,
+        title: T::TITLE,
+        description: T::DESCRIPTION,
+        iam_actions: T::IAM_ACTIONS,
+        access: T::ACCESS,
+        read_only: T::ACCESS == Access::Read,
+        destructive: T::ACCESS == Access::Destructive,
+        idempotent: T::IDEMPOTENT,
+        limits: Arc::new(check::Limits::of(&input_schema)),
+        input_schema,
+        output_schema: Arc::new(held::with_held(&schema_for_output::<T::Output>())),
+    }
+}
+
+static CATALOGUE: LazyLock<Vec<ToolSpec>> =
+    LazyLock::new(|| ToolId::ALL.iter().map(|t| registry::spec_of(*t)).collect());
+
+/// The whole catalogue, in order.
+pub fn all() -> &'static [ToolSpec] {
+    CATALOGUE.as_slice()
+}
+
+impl ToolId {
+    /// This tool's catalogue entry.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "CATALOGUE is ToolId::ALL mapped in order, and ALL lists the ids in declaration order, so `index()` is always in bounds"
+    )]
+    pub fn spec(self) -> &'static ToolSpec {
+        &CATALOGUE[self.index()]
+    }
+}
+
+impl fmt::Display for ToolId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ToolId {
+    type Err = UnknownTool;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        ToolId::ALL
+            .iter()
+            .copied()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| UnknownTool(name.to_owned()))
+    }
+}
+
+/// A tool name that is not in the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown tool `{0}`")]
+pub struct UnknownTool(pub String);
+
+/// The closest catalogue name to a misspelt one, if any is close enough to suggest.
+pub fn did_you_mean(name: &str) -> Option<&'static str> {
+    // Tool names share long prefixes (`s3_list_`), so a stricter threshold avoids odd hints.
+    crate::suggest::closest(name, ToolId::ALL.iter().map(|t| t.name()), 0.85)
+}
+
+/// Parses an agent's arguments for tool `T`: their shape (serde), their limits (the input
+/// schema), then what only the tool can check.
+fn parse_as<T: Tool>(id: ToolId, args: &Value) -> Result<T::Args, String> {
+    let parsed = T::Args::deserialize(args).map_err(|e| e.to_string())?;
+    id.spec().limits.check(args)?;
+    T::validate(&parsed)?;
+    Ok(parsed)
+}
+
+/// This tool takes no arguments.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,174 @@
+//! The catalogue: names, schemas, argument checks and resource ARNs.
+
+use serde_json::json;
+
+use super::*;
+
+fn obj(v: Value) -> Option<Map<String, Value>> {
+    match v {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn scope() -> ArnScope {
+    ArnScope {
+        region: "eu-west-1".into(),
+    }
+}
+
+#[test]
+fn names_round_trip_and_entries_line_up() {
+    for &tool in ToolId::ALL {
+        assert_eq!(tool.name().parse::<ToolId>(), Ok(tool));
+        assert_eq!(tool.spec().id, tool);
+    }
+    assert_eq!(all().len(), ToolId::ALL.len());
+}
+
+#[test]
+fn only_get_list_describe_tools_are_read_only() {
+    let writers: Vec<_> = all()
+        .iter()
+        .filter(|s| !s.read_only)
+        .map(|s| s.id.name())
+        .collect();
+    assert_eq!(writers, ["s3_put_object", "s3_delete_object"]);
+    assert!(all().iter().all(|s| s.read_only != s.destructive));
+}
+
+#[test]
+fn every_input_schema_is_an_object_with_described_properties() {
+    for spec in all() {
+        assert_eq!(
+            spec.input_schema.get("type"),
+            Some(&json!("object")),
+            "{}",
+            spec.id
+        );
+        if let Some(Value::Object(props)) = spec.input_schema.get("properties") {
+            for (name, prop) in props {
+                assert!(
+                    prop.get("description").is_some(),
+                    "{}.{name} lacks a description",
+                    spec.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn misspelt_names_get_a_suggestion() {
+    assert_eq!(did_you_mean("s3_lst_buckets"), Some("s3_list_buckets"));
+    assert_eq!(
+        did_you_mean("ec2_describe_instance"),
+        Some("ec2_describe_instances")
+    );
+    assert_eq!(did_you_mean("kinesis_put_record"), None);
+    assert_eq!(
+        "s3_lst_buckets".parse::<ToolId>(),
+        Err(UnknownTool("s3_lst_buckets".into()))
+    );
+}
+
+#[test]
+fn arguments_are_typed_and_validated() {
+    let call = ToolCall::parse(
+        ToolId::S3ListObjects,
+        obj(json!({"bucket": "logs", "max_keys": 10})),
+    )
+    .unwrap();
+    assert_eq!(call.tool(), ToolId::S3ListObjects);
+    assert_eq!(call.args_json(), json!({"bucket": "logs", "max_keys": 10}));
+
+    let missing = ToolCall::parse(ToolId::S3ListObjects, None).unwrap_err();
+    assert!(missing.contains("missing field `bucket`"), "{missing}");
+    let extra = ToolCall::parse(ToolId::S3ListBuckets, obj(json!({"bucket": "x"}))).unwrap_err();
+    assert!(extra.contains("unknown field `bucket`"), "{extra}");
+    let range = ToolCall::parse(
+        ToolId::S3ListObjects,
+        obj(json!({"bucket": "bkt", "max_keys": 0})),
+    )
+    .unwrap_err();
+    assert_eq!(range, "`max_keys` must be between 1 and 1000, got 0");
+    let wrong_type =
+        ToolCall::parse(ToolId::IamListUsers, obj(json!({"max_items": "ten"}))).unwrap_err();
+    assert!(wrong_type.contains("invalid type"), "{wrong_type}");
+}
+
+#[test]
+fn put_object_body_is_capped() {
+    let body = "x".repeat(s3::put_object::MAX_PUT_OBJECT_BYTES + 1);
+    let err = ToolCall::parse(
+        ToolId::S3PutObject,
+        obj(json!({"bucket": "bkt", "key": "k", "body": body})),
+    )
+    .unwrap_err();
+    assert!(err.contains("accepts at most 1048576 bytes"), "{err}");
+}
+
+#[test]
+fn resources_are_computed_from_arguments() {
+    let get = ToolCall::parse(
+        ToolId::S3GetObject,
+        obj(json!({"bucket": "logs", "key": "a/b.txt"})),
+    )
+    .unwrap();
+    assert_eq!(get.resources(&scope()), ["arn:aws:s3:::logs/a/b.txt"]);
+
+    let list = ToolCall::parse(ToolId::S3ListObjects, obj(json!({"bucket": "logs"}))).unwrap();
+    assert_eq!(list.resources(&scope()), ["arn:aws:s3:::logs"]);
+    // S3 ARNs carry the region's partition, like every other service's.
+    for (region, partition) in [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")] {
+        let scope = ArnScope {
+            region: region.into(),
+        };
+        assert_eq!(
+            get.resources(&scope),
+            [format!("arn:{partition}:s3:::logs/a/b.txt")]
+        );
+        assert_eq!(
+            list.resources(&scope),
+            [format!("arn:{partition}:s3:::logs")]
+        );
+    }
+
+    let some = ToolCall::parse(
+        ToolId::Ec2DescribeInstances,
+        obj(json!({"instance_ids": ["i-1234abcd", "i-5678abcd"]})),
+    )
+    .unwrap();
+    assert_eq!(
+        some.resources(&scope()),
+        [
+            "arn:aws:ec2:eu-west-1:*:instance/i-1234abcd",
+            "arn:aws:ec2:eu-west-1:*:instance/i-5678abcd"
+        ]
+    );
+    let all = ToolCall::parse(ToolId::Ec2DescribeInstances, None).unwrap();
+    assert_eq!(
+        all.resources(&ArnScope {
+            region: "cn-north-1".into()
+        }),
+        ["arn:aws-cn:ec2:cn-north-1:*:instance/*"]
+    );
+
+    let users =
+        ToolCall::parse(ToolId::IamListUsers, obj(json!({"path_prefix": "/ops/"}))).unwrap();
+    assert_eq!(users.resources(&scope()), ["arn:aws:iam::*:user/ops/*"]);
+    let bad_id = ToolCall::parse(
+        ToolId::Ec2DescribeInstances,
+        obj(json!({"instance_ids": ["db-1"]})),
+    )
+    .unwrap_err();
+    assert!(bad_id.contains("`db-1` is not an instance id"), "{bad_id}");
+    // Regression (attack finding): an access point given as a bucket would be called by
+    // the SDK as the access point, not as the bucket the policy was asked about.
+    let ap = ToolCall::parse(
+        ToolId::S3GetObject,
+        obj(json!({"bucket": "arn:aws:s3:us-east-1:123456789012:accesspoint/ap", "key": "k"})),
+    )
+    .unwrap_err();
+    assert!(ap.contains("is not an S3 bucket name"), "{ap}");
+}
