@@ -76,6 +76,8 @@ pub enum SetupError {
 /// AWS SDK clients for every service in the catalogue.
 #[derive(Debug, Clone)]
 pub struct Clients {
+    /// The region they call.
+    pub region: String,
     /// S3.
     pub s3: aws_sdk_s3::Client,
     /// EC2.
@@ -159,8 +161,9 @@ impl SdkBackend {
             .build();
         Ok(Configured {
             backend: SdkBackend {
-                region,
+                region: region.clone(),
                 clients: Clients {
+                    region: region.clone(),
                     s3: aws_sdk_s3::Client::from_conf(s3_config),
                     ec2: aws_sdk_ec2::Client::new(&config),
                     iam: aws_sdk_iam::Client::new(&config),

@@ -42,13 +42,16 @@ fn a_good_policy_resolves_globs_to_tools() {
         }
     );
     let first = p.rules.first().unwrap();
+    // `s3_list_*` and `ec2_describe_*`: every catalogue tool with those prefixes, in order.
+    let expected: Vec<&str> = ToolId::ALL
+        .iter()
+        .map(|t| t.name())
+        .filter(|n| n.starts_with("s3_list_") || n.starts_with("ec2_describe_"))
+        .collect();
+    assert!(expected.contains(&"s3_list_buckets") && expected.contains(&"ec2_describe_instances"));
     assert_eq!(
         first.tools.iter().map(|t| t.name()).collect::<Vec<_>>(),
-        [
-            "s3_list_buckets",
-            "s3_list_objects",
-            "ec2_describe_instances"
-        ]
+        expected
     );
     assert_eq!(
         p.rules.get(1).unwrap().reason.as_deref(),

@@ -27,14 +27,46 @@ fn names_round_trip_and_entries_line_up() {
 }
 
 #[test]
-fn only_get_list_describe_tools_are_read_only() {
-    let writers: Vec<_> = all()
+fn only_tools_that_look_are_read_only() {
+    const LOOKING: [&str; 6] = ["get_", "list_", "describe_", "head_", "simulate_", "decode_"];
+    for spec in all() {
+        let operation = spec.id.name().split_once('_').map_or("", |(_, op)| op);
+        let looks = LOOKING.iter().any(|verb| operation.starts_with(verb));
+        assert_eq!(spec.access == Access::Read, looks, "{}", spec.id);
+        assert_eq!(spec.read_only, spec.access == Access::Read, "{}", spec.id);
+        assert_eq!(spec.destructive, spec.access == Access::Destructive, "{}", spec.id);
+        assert!(!spec.iam_actions.is_empty(), "{}", spec.id);
+        let service = spec.id.name().split('_').next().unwrap_or_default();
+        assert!(
+            spec.iam_actions.iter().all(|a| a.starts_with(&format!("{service}:"))),
+            "{}: {:?}",
+            spec.id,
+            spec.iam_actions
+        );
+    }
+    let destructive: Vec<&str> = all()
         .iter()
-        .filter(|s| !s.read_only)
+        .filter(|s| s.destructive)
         .map(|s| s.id.name())
         .collect();
-    assert_eq!(writers, ["s3_put_object", "s3_delete_object"]);
-    assert!(all().iter().all(|s| s.read_only != s.destructive));
+    for name in ["s3_delete_bucket", "ec2_terminate_instances", "iam_attach_role_policy", "s3_put_bucket_policy"] {
+        assert!(destructive.contains(&name), "{name} must be destructive");
+    }
+}
+
+#[test]
+fn the_catalogue_has_the_tools_an_agent_needs() {
+    let per_service = |service: &str| {
+        ToolId::ALL
+            .iter()
+            .filter(|t| t.name().starts_with(&format!("{service}_")))
+            .count()
+    };
+    assert_eq!(
+        [per_service("s3"), per_service("ec2"), per_service("iam"), per_service("sts")],
+        [22, 25, 28, 3]
+    );
+    assert!(ToolId::ALL.len() >= 60);
 }
 
 #[test]

@@ -106,6 +106,80 @@ pub fn iam_path_prefix(field: &str, prefix: &str) -> Result<(), String> {
     }
 }
 
+/// An EC2 resource id: `PREFIX-` and 8 or 17 lowercase hexadecimal digits (`vol-…`,
+/// `sg-…`, `ami-…`).
+pub fn ec2_id(field: &str, prefix: &str, id: &str) -> Result<(), String> {
+    let ok = id
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|hex| {
+            (hex.len() == 8 || hex.len() == 17)
+                && hex
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}`: `{}` is not a `{prefix}-` id ({prefix}- and 8 or 17 hexadecimal digits)",
+            shown(id)
+        ))
+    }
+}
+
+/// An IAM user, group, role or policy name: 1 to 128 of letters, digits and `+=,.@_-`.
+pub fn iam_name(field: &str, name: &str) -> Result<(), String> {
+    let ok = (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}`: `{}` is not an IAM name (1 to 128 letters, digits and +=,.@_-)",
+            shown(name)
+        ))
+    }
+}
+
+/// An IAM policy ARN: `arn:PARTITION:iam::ACCOUNT-or-aws:policy/PATH/NAME`, without
+/// wildcards.
+pub fn policy_arn(field: &str, arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts.first() == Some(&"arn")
+        && parts.get(2) == Some(&"iam")
+        && parts.get(5).is_some_and(|r| r.starts_with("policy/"))
+        && !arn.contains(['*', '?', ' ']);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}`: `{}` is not a policy ARN (e.g. arn:aws:iam::aws:policy/ReadOnlyAccess)",
+            shown(arn)
+        ))
+    }
+}
+
+/// An IAM access key id: `AKIA` or `ASIA` and 16 uppercase letters or digits.
+pub fn access_key_id(field: &str, id: &str) -> Result<(), String> {
+    let ok = id.len() == 20
+        && (id.starts_with("AKIA") || id.starts_with("ASIA"))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}`: `{}` is not an access key id (AKIA… or ASIA…, 20 characters)",
+            shown(id)
+        ))
+    }
+}
+
 /// Text from an argument, fit to quote in an error: control characters escaped, at most 80
 /// characters.
 fn shown(value: &str) -> String {

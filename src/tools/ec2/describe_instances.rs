@@ -168,7 +168,8 @@ impl Tool for DescribeInstances {
     }
 }
 
-fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
+/// An instance as EC2 answers it.
+pub(super) fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
     Instance {
         instance_id: text(i.instance_id()),
         instance_type: i.instance_type().map(|t| t.as_str().to_owned()),

@@ -1,0 +1,67 @@
+//! `iam_list_role_policies`: ListRolePolicies, one page at a time.
+
+use aws_types::request_id::RequestId;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ListPolicyNamesOutput, named};
+use crate::{
+    aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
+    tools::{Access, ArnScope, Tool, validate},
+};
+
+/// `iam_list_role_policies`.
+pub struct ListRolePolicies;
+
+/// Lists the names of a role's inline policies.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamListRolePoliciesArgs {
+    /// The role's name.
+    #[schemars(length(min = 1, max = 128))]
+    pub role_name: String,
+    /// At most this many items (1 to 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_items: Option<i32>,
+    /// The `Marker` of a previous, truncated listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+impl Tool for ListRolePolicies {
+    type Args = IamListRolePoliciesArgs;
+    type Output = ListPolicyNamesOutput;
+    const NAME: &'static str = "iam_list_role_policies";
+    const TITLE: &'static str = "List the inline policies of an IAM role";
+    const DESCRIPTION: &'static str = "List the names of the inline policies embedded in an IAM role; read one with `iam_get_role_policy`.";
+    const IAM_ACTIONS: &'static [&'static str] = &["iam:ListRolePolicies"];
+    const ACCESS: Access = Access::Read;
+    const IDEMPOTENT: bool = true;
+
+    fn validate(a: &IamListRolePoliciesArgs) -> Result<(), String> {
+        validate::iam_name("role_name", &a.role_name)
+    }
+
+    fn resources(a: &IamListRolePoliciesArgs, scope: &ArnScope) -> Vec<String> {
+        vec![named(scope, "role", &a.role_name)]
+    }
+
+    async fn call(aws: &Clients, a: &IamListRolePoliciesArgs) -> Result<AwsResponse, CallError> {
+        let out = aws
+            .iam
+            .list_role_policies()
+            .role_name(&a.role_name)
+            .set_max_items(a.max_items)
+            .set_marker(a.marker.clone())
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let body = ListPolicyNamesOutput {
+            policy_names: out.policy_names().to_vec(),
+            is_truncated: out.is_truncated(),
+            marker: text(out.marker()),
+        };
+        respond(body, out.request_id())
+    }
+}
