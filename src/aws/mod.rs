@@ -216,6 +216,9 @@ where
         SdkError::ConstructionFailure(_) => {
             CallError::Unsupported("awsgate could not build the AWS request".into())
         }
+        SdkError::ResponseError(_) => CallError::Unsupported(
+            "AWS answered, but its answer could not be read (not the shape the API defines)".into(),
+        ),
         _ => CallError::Aws {
             code: err.code().unwrap_or("Unknown").to_owned(),
             message: err

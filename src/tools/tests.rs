@@ -28,17 +28,31 @@ fn names_round_trip_and_entries_line_up() {
 
 #[test]
 fn only_tools_that_look_are_read_only() {
-    const LOOKING: [&str; 6] = ["get_", "list_", "describe_", "head_", "simulate_", "decode_"];
+    const LOOKING: [&str; 6] = [
+        "get_",
+        "list_",
+        "describe_",
+        "head_",
+        "simulate_",
+        "decode_",
+    ];
     for spec in all() {
         let operation = spec.id.name().split_once('_').map_or("", |(_, op)| op);
         let looks = LOOKING.iter().any(|verb| operation.starts_with(verb));
         assert_eq!(spec.access == Access::Read, looks, "{}", spec.id);
         assert_eq!(spec.read_only, spec.access == Access::Read, "{}", spec.id);
-        assert_eq!(spec.destructive, spec.access == Access::Destructive, "{}", spec.id);
+        assert_eq!(
+            spec.destructive,
+            spec.access == Access::Destructive,
+            "{}",
+            spec.id
+        );
         assert!(!spec.iam_actions.is_empty(), "{}", spec.id);
         let service = spec.id.name().split('_').next().unwrap_or_default();
         assert!(
-            spec.iam_actions.iter().all(|a| a.starts_with(&format!("{service}:"))),
+            spec.iam_actions
+                .iter()
+                .all(|a| a.starts_with(&format!("{service}:"))),
             "{}: {:?}",
             spec.id,
             spec.iam_actions
@@ -49,7 +63,12 @@ fn only_tools_that_look_are_read_only() {
         .filter(|s| s.destructive)
         .map(|s| s.id.name())
         .collect();
-    for name in ["s3_delete_bucket", "ec2_terminate_instances", "iam_attach_role_policy", "s3_put_bucket_policy"] {
+    for name in [
+        "s3_delete_bucket",
+        "ec2_terminate_instances",
+        "iam_attach_role_policy",
+        "s3_put_bucket_policy",
+    ] {
         assert!(destructive.contains(&name), "{name} must be destructive");
     }
 }
@@ -63,7 +82,12 @@ fn the_catalogue_has_the_tools_an_agent_needs() {
             .count()
     };
     assert_eq!(
-        [per_service("s3"), per_service("ec2"), per_service("iam"), per_service("sts")],
+        [
+            per_service("s3"),
+            per_service("ec2"),
+            per_service("iam"),
+            per_service("sts")
+        ],
         [22, 25, 28, 3]
     );
     assert!(ToolId::ALL.len() >= 60);
