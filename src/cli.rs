@@ -417,9 +417,13 @@ pub enum AuditCommand {
 /// `awsgate tools`.
 #[derive(Debug, Args)]
 pub struct ToolsArgs {
-    /// Print JSON (name, title, iam_action, read_only, destructive, schemas) instead of a table.
-    #[arg(long)]
+    /// Print JSON (name, operation, IAM actions, access level, annotations, schemas) instead
+    /// of a table.
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+    /// Print the Markdown table the README carries.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// `awsgate approvals`.

@@ -72,6 +72,8 @@ pub trait Tool: 'static {
 
     /// `<service>_<operation>`.
     const NAME: &'static str;
+    /// The AWS API operation the tool calls, e.g. `ListObjectsV2`.
+    const OPERATION: &'static str;
     /// A short human title.
     const TITLE: &'static str;
     /// What the tool does, for the agent.
@@ -106,6 +108,8 @@ pub struct ToolSpec {
     pub id: ToolId,
     /// A short human title.
     pub title: &'static str,
+    /// The AWS API operation it calls.
+    pub operation: &'static str,
     /// What the tool does, for the agent.
     pub description: &'static str,
     /// The IAM actions a call needs.
@@ -138,6 +142,7 @@ fn spec<T: Tool>(id: ToolId) -> ToolSpec {
     ToolSpec {
         id,
         title: T::TITLE,
+        operation: T::OPERATION,
         description: T::DESCRIPTION,
         iam_actions: T::IAM_ACTIONS,
         access: T::ACCESS,

@@ -86,24 +86,52 @@ fn policy_check_reports_every_error_and_fails() {
 fn tools_prints_the_catalogue() {
     let (ok, stdout, _) = run(awsgate().arg("tools"));
     assert!(ok);
+    let row = |l: &str| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    let rows: Vec<Vec<String>> = stdout.lines().map(row).collect();
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>()
-                == ["s3_list_objects", "s3:ListBucket", "read-only"]),
+        rows.contains(&row("s3_list_objects s3:ListBucket read")),
         "{stdout}"
     );
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>()
-                == ["s3_delete_object", "s3:DeleteObject", "writes"]),
+        rows.contains(&row("s3_delete_object s3:DeleteObject destructive")),
+        "{stdout}"
+    );
+    assert!(
+        rows.contains(&row("ec2_start_instances ec2:StartInstances write")),
+        "{stdout}"
+    );
+    assert!(
+        rows.contains(&row(
+            "s3_copy_object s3:GetObject, s3:PutObject destructive"
+        )),
         "{stdout}"
     );
     let (ok, json, _) = run(awsgate().args(["tools", "--json"]));
     assert!(ok);
     let tools: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(tools.as_array().unwrap().len(), 8);
+    assert_eq!(tools.as_array().unwrap().len(), awsgate::tools::all().len());
+    assert_eq!(tools[1]["operation"], "ListObjectsV2");
+}
+
+/// The README lists every tool: its table is `awsgate tools --markdown`, kept fresh here.
+#[test]
+fn the_readme_lists_every_tool() {
+    let (ok, table, _) = run(awsgate().args(["tools", "--markdown"]));
+    assert!(ok);
+    assert_eq!(table.lines().count(), awsgate::tools::all().len() + 2);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let begin = readme
+        .find("<!-- tools:begin")
+        .expect("the README has a tools:begin marker");
+    let start = readme[begin..].find('\n').map(|i| begin + i + 1).unwrap();
+    let end = readme
+        .find("<!-- tools:end -->")
+        .expect("the README has a tools:end marker");
+    assert!(
+        readme[start..end] == table,
+        "the README's tool table is stale: replace it with the output of `awsgate tools --markdown`"
+    );
 }
 
 #[test]

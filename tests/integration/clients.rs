@@ -14,7 +14,10 @@ use std::{
 
 use serde_json::{Value, json};
 
-use crate::support::{self, ACCESS_KEY, Idp, REGION, SECRET, object_exists, put, unique};
+use crate::{
+    schemas, seed,
+    support::{self, ACCESS_KEY, Idp, REGION, SECRET, object_exists, put, unique},
+};
 
 #[derive(Clone, Copy, Debug)]
 enum Sdk {
@@ -30,11 +33,13 @@ enum Transport {
     Connect,
 }
 
-/// The seeded bucket, the keys each check uses, the tokens and the policy of one run.
+/// The seeded bucket, the keys each check uses, the tokens and the policy of one run, and the
+/// values every read tool's required arguments take.
 struct Setup {
     idp: Idp,
     bucket: String,
     s3: aws_sdk_s3::Client,
+    reads: Value,
 }
 
 impl Setup {
@@ -45,10 +50,27 @@ impl Setup {
         for key in ["hello.txt", "approve-me.txt", "deny-me.txt", "secret/x.txt"] {
             put(&s3, &bucket, key, format!("seeded {key}")).await;
         }
+        seed::configure_bucket(&s3, &bucket).await;
+        let (instance, _, _, _) = seed::seed_ec2().await;
+        let (user, access_key, group, role, policy_arn, _) = seed::seed_iam().await;
+        let reads = json!({
+            "instance_id": instance,
+            "user_name": user,
+            "role_name": role,
+            "group_name": group,
+            "policy_arn": policy_arn,
+            "version_id": "v1",
+            "policy_name": "inline-read",
+            "access_key_id": access_key,
+            "policy_source_arn": format!("arn:aws:iam::123456789012:user/{user}"),
+            "action_names": ["s3:GetObject"],
+            "encoded_message": "c29tZSBlbmNvZGVkIG1lc3NhZ2U",
+        });
         Self {
             idp: Idp::new(),
             bucket,
             s3,
+            reads,
         }
     }
 
@@ -91,6 +113,15 @@ reason = "secrets are off limits"
         )
     }
 
+    fn args(&self) -> Value {
+        let mut args = self.reads.clone();
+        if let Some(map) = args.as_object_mut() {
+            map.insert("bucket".into(), json!(self.bucket));
+            map.insert("key".into(), json!("hello.txt"));
+        }
+        args
+    }
+
     /// The scenario the client script runs, as `AWSGATE_CLIENT_CASE`.
     fn case(&self, transport: Transport, policy: &Path, db: &Path, url: Option<String>) -> Value {
         // Signed by a key the policy does not trust.
@@ -127,12 +158,13 @@ reason = "secrets are off limits"
                 "AWS_EC2_METADATA_DISABLED": "true",
                 "AWSGATE_LOG": "warn",
             },
-            // Required arguments of every tool, by name.
-            "args": {
-                "bucket": self.bucket,
-                "key": "hello.txt",
-                "body": "written through an official MCP SDK",
-            },
+            // Required arguments of every read tool, by name.
+            "args": self.args(),
+            // Optional arguments, per tool (without a user, `iam_list_access_keys` lists the
+            // keys of awsgate's own identity, which moto does not know).
+            "also": {"iam_list_access_keys": {"user_name": self.reads["user_name"]}},
+            // Read tools moto cannot serve: their answer is an error the SDK must accept.
+            "error_expected": schemas::MOTO_LACKS,
             "keys": {
                 "approve": "approve-me.txt",
                 "deny": "deny-me.txt",
@@ -264,6 +296,7 @@ async fn drive(sdk: Sdk, transport: Transport) {
     expected.extend(
         awsgate::tools::all()
             .iter()
+            .filter(|t| t.read_only)
             .map(|t| format!("call:{}", t.id.name())),
     );
     for name in &expected {

@@ -22,5 +22,6 @@ mod policy;
 mod replay;
 mod schemas;
 mod security;
+mod seed;
 mod stdio;
 mod support;

@@ -14,7 +14,7 @@ groups = ["eng"]
 [[rule]]
 id = "eng-read"
 principals = ["group:eng"]
-tools = ["s3_list_*", "s3_get_object", "ec2_describe_*", "iam_list_users", "sts_get_caller_identity"]
+tools = ["s3_list_buckets", "s3_list_objects", "s3_get_object", "ec2_describe_instances", "iam_list_users", "sts_get_caller_identity"]
 effect = "allow"
 
 [[rule]]

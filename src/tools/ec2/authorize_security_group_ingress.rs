@@ -29,6 +29,7 @@ impl Tool for AuthorizeSecurityGroupIngress {
     type Args = IngressRule;
     type Output = OrDryRun<AuthorizeSecurityGroupIngressOutput>;
     const NAME: &'static str = "ec2_authorize_security_group_ingress";
+    const OPERATION: &'static str = "AuthorizeSecurityGroupIngress";
     const TITLE: &'static str = "Open a port in a security group";
     const DESCRIPTION: &'static str = "Add an inbound rule to a security group: a protocol and port range from an IPv4 range, an IPv6 range or another security group. Pass `dry_run` to only check whether it would succeed.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:AuthorizeSecurityGroupIngress"];

@@ -40,6 +40,7 @@ impl Tool for CreateSnapshot {
     type Args = Ec2CreateSnapshotArgs;
     type Output = OrDryRun<Snapshot>;
     const NAME: &'static str = "ec2_create_snapshot";
+    const OPERATION: &'static str = "CreateSnapshot";
     const TITLE: &'static str = "Snapshot an EBS volume";
     const DESCRIPTION: &'static str =
         "Start a snapshot of an EBS volume. Pass `dry_run` to only check whether it would succeed.";

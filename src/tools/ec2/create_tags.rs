@@ -46,6 +46,7 @@ impl Tool for CreateTags {
     type Args = Ec2CreateTagsArgs;
     type Output = OrDryRun<CreateTagsOutput>;
     const NAME: &'static str = "ec2_create_tags";
+    const OPERATION: &'static str = "CreateTags";
     const TITLE: &'static str = "Tag EC2 resources";
     const DESCRIPTION: &'static str = "Add or overwrite tags on EC2 resources. Pass `dry_run` to only check whether it would succeed.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:CreateTags"];

@@ -44,6 +44,7 @@ impl Tool for DeleteTags {
     type Args = Ec2DeleteTagsArgs;
     type Output = OrDryRun<DeleteTagsOutput>;
     const NAME: &'static str = "ec2_delete_tags";
+    const OPERATION: &'static str = "DeleteTags";
     const TITLE: &'static str = "Remove tags from EC2 resources";
     const DESCRIPTION: &'static str = "Remove tags, by key, from EC2 resources. Pass `dry_run` to only check whether it would succeed.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DeleteTags"];

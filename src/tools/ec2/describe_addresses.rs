@@ -66,6 +66,7 @@ impl Tool for DescribeAddresses {
     type Args = Ec2DescribeAddressesArgs;
     type Output = DescribeAddressesOutput;
     const NAME: &'static str = "ec2_describe_addresses";
+    const OPERATION: &'static str = "DescribeAddresses";
     const TITLE: &'static str = "Describe Elastic IP addresses";
     const DESCRIPTION: &'static str =
         "Describe the Elastic IP addresses in awsgate's region and what they are associated with.";

@@ -57,6 +57,7 @@ impl Tool for DescribeAvailabilityZones {
     type Args = Ec2DescribeAvailabilityZonesArgs;
     type Output = DescribeAvailabilityZonesOutput;
     const NAME: &'static str = "ec2_describe_availability_zones";
+    const OPERATION: &'static str = "DescribeAvailabilityZones";
     const TITLE: &'static str = "List availability zones";
     const DESCRIPTION: &'static str = "List the availability zones of awsgate's region.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeAvailabilityZones"];

@@ -85,6 +85,7 @@ impl Tool for DescribeImages {
     type Args = Ec2DescribeImagesArgs;
     type Output = DescribeImagesOutput;
     const NAME: &'static str = "ec2_describe_images";
+    const OPERATION: &'static str = "DescribeImages";
     const TITLE: &'static str = "Describe AMIs";
     const DESCRIPTION: &'static str = "Describe machine images (the account's own unless `owners` says otherwise), optionally by id or filters; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeImages"];

@@ -76,6 +76,7 @@ impl Tool for DescribeInstanceStatus {
     type Args = Ec2DescribeInstanceStatusArgs;
     type Output = DescribeInstanceStatusOutput;
     const NAME: &'static str = "ec2_describe_instance_status";
+    const OPERATION: &'static str = "DescribeInstanceStatus";
     const TITLE: &'static str = "Show EC2 instance status checks";
     const DESCRIPTION: &'static str = "Show the system and instance status checks and scheduled events of EC2 instances; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeInstanceStatus"];

@@ -124,6 +124,7 @@ impl Tool for DescribeInstances {
     type Args = Ec2DescribeInstancesArgs;
     type Output = DescribeInstancesOutput;
     const NAME: &'static str = "ec2_describe_instances";
+    const OPERATION: &'static str = "DescribeInstances";
     const TITLE: &'static str = "Describe EC2 instances";
     const DESCRIPTION: &'static str = "Describe EC2 instances in awsgate's region, optionally by id or filters; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeInstances"];

@@ -60,6 +60,7 @@ impl Tool for DescribeKeyPairs {
     type Args = Ec2DescribeKeyPairsArgs;
     type Output = DescribeKeyPairsOutput;
     const NAME: &'static str = "ec2_describe_key_pairs";
+    const OPERATION: &'static str = "DescribeKeyPairs";
     const TITLE: &'static str = "Describe EC2 key pairs";
     const DESCRIPTION: &'static str = "Describe the EC2 key pairs in awsgate's region: names, ids, fingerprints (never a private key).";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeKeyPairs"];

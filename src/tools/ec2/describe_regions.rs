@@ -51,6 +51,7 @@ impl Tool for DescribeRegions {
     type Args = Ec2DescribeRegionsArgs;
     type Output = DescribeRegionsOutput;
     const NAME: &'static str = "ec2_describe_regions";
+    const OPERATION: &'static str = "DescribeRegions";
     const TITLE: &'static str = "List AWS regions";
     const DESCRIPTION: &'static str = "List the AWS regions the account can use.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeRegions"];

@@ -104,6 +104,7 @@ impl Tool for DescribeRouteTables {
     type Args = Ec2DescribeRouteTablesArgs;
     type Output = DescribeRouteTablesOutput;
     const NAME: &'static str = "ec2_describe_route_tables";
+    const OPERATION: &'static str = "DescribeRouteTables";
     const TITLE: &'static str = "Describe route tables";
     const DESCRIPTION: &'static str = "Describe the route tables in awsgate's region with their routes and associations; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeRouteTables"];

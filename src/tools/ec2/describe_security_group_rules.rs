@@ -82,6 +82,7 @@ impl Tool for DescribeSecurityGroupRules {
     type Args = Ec2DescribeSecurityGroupRulesArgs;
     type Output = DescribeSecurityGroupRulesOutput;
     const NAME: &'static str = "ec2_describe_security_group_rules";
+    const OPERATION: &'static str = "DescribeSecurityGroupRules";
     const TITLE: &'static str = "Describe security group rules";
     const DESCRIPTION: &'static str = "Describe security group rules one by one (each with its id), optionally by id or filters such as `group-id`; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeSecurityGroupRules"];

@@ -101,6 +101,7 @@ impl Tool for DescribeSecurityGroups {
     type Args = Ec2DescribeSecurityGroupsArgs;
     type Output = DescribeSecurityGroupsOutput;
     const NAME: &'static str = "ec2_describe_security_groups";
+    const OPERATION: &'static str = "DescribeSecurityGroups";
     const TITLE: &'static str = "Describe security groups";
     const DESCRIPTION: &'static str = "Describe the security groups in awsgate's region with their inbound and outbound rules, optionally by id or filters; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeSecurityGroups"];

@@ -85,6 +85,7 @@ impl Tool for DescribeSnapshots {
     type Args = Ec2DescribeSnapshotsArgs;
     type Output = DescribeSnapshotsOutput;
     const NAME: &'static str = "ec2_describe_snapshots";
+    const OPERATION: &'static str = "DescribeSnapshots";
     const TITLE: &'static str = "Describe EBS snapshots";
     const DESCRIPTION: &'static str = "Describe EBS snapshots (the account's own unless `owner_ids` says otherwise), optionally by id or filters; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeSnapshots"];

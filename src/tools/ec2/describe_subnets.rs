@@ -79,6 +79,7 @@ impl Tool for DescribeSubnets {
     type Args = Ec2DescribeSubnetsArgs;
     type Output = DescribeSubnetsOutput;
     const NAME: &'static str = "ec2_describe_subnets";
+    const OPERATION: &'static str = "DescribeSubnets";
     const TITLE: &'static str = "Describe subnets";
     const DESCRIPTION: &'static str = "Describe the subnets in awsgate's region, optionally by id or filters; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeSubnets"];

@@ -85,6 +85,7 @@ impl Tool for DescribeVolumes {
     type Args = Ec2DescribeVolumesArgs;
     type Output = DescribeVolumesOutput;
     const NAME: &'static str = "ec2_describe_volumes";
+    const OPERATION: &'static str = "DescribeVolumes";
     const TITLE: &'static str = "Describe EBS volumes";
     const DESCRIPTION: &'static str = "Describe the EBS volumes in awsgate's region, optionally by id or filters; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeVolumes"];

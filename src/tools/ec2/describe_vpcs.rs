@@ -73,6 +73,7 @@ impl Tool for DescribeVpcs {
     type Args = Ec2DescribeVpcsArgs;
     type Output = DescribeVpcsOutput;
     const NAME: &'static str = "ec2_describe_vpcs";
+    const OPERATION: &'static str = "DescribeVpcs";
     const TITLE: &'static str = "Describe VPCs";
     const DESCRIPTION: &'static str = "Describe the VPCs in awsgate's region, optionally by id or filters; page with `next_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:DescribeVpcs"];

@@ -44,6 +44,7 @@ impl Tool for GetConsoleOutput {
     type Args = Ec2GetConsoleOutputArgs;
     type Output = GetConsoleOutputOutput;
     const NAME: &'static str = "ec2_get_console_output";
+    const OPERATION: &'static str = "GetConsoleOutput";
     const TITLE: &'static str = "Read an EC2 instance's console output";
     const DESCRIPTION: &'static str =
         "Read the console output of an EC2 instance (boot log, kernel messages), as text.";

@@ -24,6 +24,7 @@ impl Tool for RebootInstances {
     type Args = InstancesArgs;
     type Output = OrDryRun<RebootInstancesOutput>;
     const NAME: &'static str = "ec2_reboot_instances";
+    const OPERATION: &'static str = "RebootInstances";
     const TITLE: &'static str = "Reboot EC2 instances";
     const DESCRIPTION: &'static str =
         "Reboot running EC2 instances. Pass `dry_run` to only check whether it would succeed.";

@@ -26,6 +26,7 @@ impl Tool for RevokeSecurityGroupIngress {
     type Args = IngressRule;
     type Output = OrDryRun<RevokeSecurityGroupIngressOutput>;
     const NAME: &'static str = "ec2_revoke_security_group_ingress";
+    const OPERATION: &'static str = "RevokeSecurityGroupIngress";
     const TITLE: &'static str = "Close a port in a security group";
     const DESCRIPTION: &'static str = "Remove an inbound rule from a security group (the same protocol, ports and source it was added with). Pass `dry_run` to only check whether it would succeed.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:RevokeSecurityGroupIngress"];

@@ -83,6 +83,7 @@ impl Tool for RunInstances {
     type Args = Ec2RunInstancesArgs;
     type Output = OrDryRun<RunInstancesOutput>;
     const NAME: &'static str = "ec2_run_instances";
+    const OPERATION: &'static str = "RunInstances";
     const TITLE: &'static str = "Launch EC2 instances";
     const DESCRIPTION: &'static str = "Launch EC2 instances from an AMI (at most 10 per call): instance type, subnet, security groups, key pair, tags and user data. They cost money until terminated. Pass `dry_run` to only check whether it would succeed.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:RunInstances", "ec2:CreateTags"];

@@ -24,6 +24,7 @@ impl Tool for StartInstances {
     type Args = InstancesArgs;
     type Output = OrDryRun<StartInstancesOutput>;
     const NAME: &'static str = "ec2_start_instances";
+    const OPERATION: &'static str = "StartInstances";
     const TITLE: &'static str = "Start EC2 instances";
     const DESCRIPTION: &'static str =
         "Start stopped EC2 instances. Pass `dry_run` to only check whether it would succeed.";

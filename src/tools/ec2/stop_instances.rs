@@ -45,6 +45,7 @@ impl Tool for StopInstances {
     type Args = Ec2StopInstancesArgs;
     type Output = OrDryRun<StopInstancesOutput>;
     const NAME: &'static str = "ec2_stop_instances";
+    const OPERATION: &'static str = "StopInstances";
     const TITLE: &'static str = "Stop EC2 instances";
     const DESCRIPTION: &'static str = "Stop running EC2 instances (their EBS volumes are kept). Pass `dry_run` to only check whether it would succeed.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:StopInstances"];

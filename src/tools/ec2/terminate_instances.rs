@@ -24,6 +24,7 @@ impl Tool for TerminateInstances {
     type Args = InstancesArgs;
     type Output = OrDryRun<TerminateInstancesOutput>;
     const NAME: &'static str = "ec2_terminate_instances";
+    const OPERATION: &'static str = "TerminateInstances";
     const TITLE: &'static str = "Terminate EC2 instances";
     const DESCRIPTION: &'static str = "Terminate EC2 instances; their instance-store data and any volume set to delete on termination are lost. Pass `dry_run` to only check whether it would succeed.";
     const IAM_ACTIONS: &'static [&'static str] = &["ec2:TerminateInstances"];

@@ -31,6 +31,7 @@ impl Tool for AttachRolePolicy {
     type Args = IamAttachRolePolicyArgs;
     type Output = AttachmentOutput;
     const NAME: &'static str = "iam_attach_role_policy";
+    const OPERATION: &'static str = "AttachRolePolicy";
     const TITLE: &'static str = "Attach a policy to an IAM role";
     const DESCRIPTION: &'static str =
         "Attach a managed policy to an IAM role, granting it the policy's permissions.";

@@ -31,6 +31,7 @@ impl Tool for AttachUserPolicy {
     type Args = IamAttachUserPolicyArgs;
     type Output = AttachmentOutput;
     const NAME: &'static str = "iam_attach_user_policy";
+    const OPERATION: &'static str = "AttachUserPolicy";
     const TITLE: &'static str = "Attach a policy to an IAM user";
     const DESCRIPTION: &'static str =
         "Attach a managed policy to an IAM user, granting it the policy's permissions.";

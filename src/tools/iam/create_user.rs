@@ -45,6 +45,7 @@ impl Tool for CreateUser {
     type Args = IamCreateUserArgs;
     type Output = CreateUserOutput;
     const NAME: &'static str = "iam_create_user";
+    const OPERATION: &'static str = "CreateUser";
     const TITLE: &'static str = "Create an IAM user";
     const DESCRIPTION: &'static str = "Create an IAM user, with no credentials and no permissions.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:CreateUser", "iam:TagUser"];

@@ -39,6 +39,7 @@ impl Tool for DeleteAccessKey {
     type Args = IamDeleteAccessKeyArgs;
     type Output = DeleteAccessKeyOutput;
     const NAME: &'static str = "iam_delete_access_key";
+    const OPERATION: &'static str = "DeleteAccessKey";
     const TITLE: &'static str = "Delete an access key";
     const DESCRIPTION: &'static str = "Delete an IAM user's access key for good.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:DeleteAccessKey"];

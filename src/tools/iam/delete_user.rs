@@ -37,6 +37,7 @@ impl Tool for DeleteUser {
     type Args = IamDeleteUserArgs;
     type Output = DeleteUserOutput;
     const NAME: &'static str = "iam_delete_user";
+    const OPERATION: &'static str = "DeleteUser";
     const TITLE: &'static str = "Delete an IAM user";
     const DESCRIPTION: &'static str = "Delete an IAM user (AWS refuses while it still has access keys, policies or group memberships).";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:DeleteUser"];

@@ -31,6 +31,7 @@ impl Tool for DetachRolePolicy {
     type Args = IamDetachRolePolicyArgs;
     type Output = AttachmentOutput;
     const NAME: &'static str = "iam_detach_role_policy";
+    const OPERATION: &'static str = "DetachRolePolicy";
     const TITLE: &'static str = "Detach a policy from an IAM role";
     const DESCRIPTION: &'static str = "Detach a managed policy from an IAM role.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:DetachRolePolicy"];

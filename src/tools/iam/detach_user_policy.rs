@@ -31,6 +31,7 @@ impl Tool for DetachUserPolicy {
     type Args = IamDetachUserPolicyArgs;
     type Output = AttachmentOutput;
     const NAME: &'static str = "iam_detach_user_policy";
+    const OPERATION: &'static str = "DetachUserPolicy";
     const TITLE: &'static str = "Detach a policy from an IAM user";
     const DESCRIPTION: &'static str = "Detach a managed policy from an IAM user.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:DetachUserPolicy"];

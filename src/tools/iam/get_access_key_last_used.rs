@@ -51,6 +51,7 @@ impl Tool for GetAccessKeyLastUsed {
     type Args = IamGetAccessKeyLastUsedArgs;
     type Output = GetAccessKeyLastUsedOutput;
     const NAME: &'static str = "iam_get_access_key_last_used";
+    const OPERATION: &'static str = "GetAccessKeyLastUsed";
     const TITLE: &'static str = "Show an access key's last use";
     const DESCRIPTION: &'static str =
         "Show when, in which region and for which service an IAM access key was last used.";

@@ -26,6 +26,7 @@ impl Tool for GetAccountSummary {
     type Args = NoArgs;
     type Output = GetAccountSummaryOutput;
     const NAME: &'static str = "iam_get_account_summary";
+    const OPERATION: &'static str = "GetAccountSummary";
     const TITLE: &'static str = "Summarize the account's IAM";
     const DESCRIPTION: &'static str = "Count the account's IAM users, groups, roles and policies, with their quotas and whether the root user has MFA.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:GetAccountSummary"];

@@ -34,6 +34,7 @@ impl Tool for GetPolicy {
     type Args = IamGetPolicyArgs;
     type Output = GetPolicyOutput;
     const NAME: &'static str = "iam_get_policy";
+    const OPERATION: &'static str = "GetPolicy";
     const TITLE: &'static str = "Describe an IAM managed policy";
     const DESCRIPTION: &'static str = "Describe a managed IAM policy: its default version, attachment count and description. Read its document with `iam_get_policy_version`.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:GetPolicy"];

@@ -55,6 +55,7 @@ impl Tool for GetPolicyVersion {
     type Args = IamGetPolicyVersionArgs;
     type Output = GetPolicyVersionOutput;
     const NAME: &'static str = "iam_get_policy_version";
+    const OPERATION: &'static str = "GetPolicyVersion";
     const TITLE: &'static str = "Read an IAM policy document";
     const DESCRIPTION: &'static str =
         "Read one version of a managed IAM policy: its JSON document.";

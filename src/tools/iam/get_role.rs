@@ -34,6 +34,7 @@ impl Tool for GetRole {
     type Args = IamGetRoleArgs;
     type Output = GetRoleOutput;
     const NAME: &'static str = "iam_get_role";
+    const OPERATION: &'static str = "GetRole";
     const TITLE: &'static str = "Describe an IAM role";
     const DESCRIPTION: &'static str =
         "Describe one IAM role, with its trust policy (who may assume it).";

@@ -41,6 +41,7 @@ impl Tool for GetRolePolicy {
     type Args = IamGetRolePolicyArgs;
     type Output = GetRolePolicyOutput;
     const NAME: &'static str = "iam_get_role_policy";
+    const OPERATION: &'static str = "GetRolePolicy";
     const TITLE: &'static str = "Read an inline policy of an IAM role";
     const DESCRIPTION: &'static str =
         "Read an inline policy embedded in an IAM role: its JSON document.";

@@ -37,6 +37,7 @@ impl Tool for GetUser {
     type Args = IamGetUserArgs;
     type Output = GetUserOutput;
     const NAME: &'static str = "iam_get_user";
+    const OPERATION: &'static str = "GetUser";
     const TITLE: &'static str = "Describe an IAM user";
     const DESCRIPTION: &'static str =
         "Describe one IAM user: ARN, id, path, creation and when its password was last used.";

@@ -41,6 +41,7 @@ impl Tool for GetUserPolicy {
     type Args = IamGetUserPolicyArgs;
     type Output = GetUserPolicyOutput;
     const NAME: &'static str = "iam_get_user_policy";
+    const OPERATION: &'static str = "GetUserPolicy";
     const TITLE: &'static str = "Read an inline policy of an IAM user";
     const DESCRIPTION: &'static str =
         "Read an inline policy embedded in an IAM user: its JSON document.";

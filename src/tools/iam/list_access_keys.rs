@@ -65,6 +65,7 @@ impl Tool for ListAccessKeys {
     type Args = IamListAccessKeysArgs;
     type Output = ListAccessKeysOutput;
     const NAME: &'static str = "iam_list_access_keys";
+    const OPERATION: &'static str = "ListAccessKeys";
     const TITLE: &'static str = "List an IAM user's access keys";
     const DESCRIPTION: &'static str = "List the access key ids of an IAM user, with their status and age (never a secret); page with `marker`.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:ListAccessKeys"];

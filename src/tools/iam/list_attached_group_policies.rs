@@ -36,6 +36,7 @@ impl Tool for ListAttachedGroupPolicies {
     type Args = IamListAttachedGroupPoliciesArgs;
     type Output = ListAttachedPoliciesOutput;
     const NAME: &'static str = "iam_list_attached_group_policies";
+    const OPERATION: &'static str = "ListAttachedGroupPolicies";
     const TITLE: &'static str = "List the managed policies of an IAM group";
     const DESCRIPTION: &'static str =
         "List the managed policies attached to an IAM group; page with `marker`.";

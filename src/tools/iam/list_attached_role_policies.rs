@@ -36,6 +36,7 @@ impl Tool for ListAttachedRolePolicies {
     type Args = IamListAttachedRolePoliciesArgs;
     type Output = ListAttachedPoliciesOutput;
     const NAME: &'static str = "iam_list_attached_role_policies";
+    const OPERATION: &'static str = "ListAttachedRolePolicies";
     const TITLE: &'static str = "List the managed policies of an IAM role";
     const DESCRIPTION: &'static str =
         "List the managed policies attached to an IAM role; page with `marker`.";

@@ -36,6 +36,7 @@ impl Tool for ListAttachedUserPolicies {
     type Args = IamListAttachedUserPoliciesArgs;
     type Output = ListAttachedPoliciesOutput;
     const NAME: &'static str = "iam_list_attached_user_policies";
+    const OPERATION: &'static str = "ListAttachedUserPolicies";
     const TITLE: &'static str = "List the managed policies of an IAM user";
     const DESCRIPTION: &'static str =
         "List the managed policies attached to an IAM user; page with `marker`.";

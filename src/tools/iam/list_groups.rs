@@ -46,6 +46,7 @@ impl Tool for ListGroups {
     type Args = IamListGroupsArgs;
     type Output = ListGroupsOutput;
     const NAME: &'static str = "iam_list_groups";
+    const OPERATION: &'static str = "ListGroups";
     const TITLE: &'static str = "List IAM groups";
     const DESCRIPTION: &'static str =
         "List the account's IAM groups, optionally under a path prefix; page with `marker`.";

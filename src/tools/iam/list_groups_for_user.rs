@@ -46,6 +46,7 @@ impl Tool for ListGroupsForUser {
     type Args = IamListGroupsForUserArgs;
     type Output = ListGroupsForUserOutput;
     const NAME: &'static str = "iam_list_groups_for_user";
+    const OPERATION: &'static str = "ListGroupsForUser";
     const TITLE: &'static str = "List an IAM user's groups";
     const DESCRIPTION: &'static str = "List the IAM groups a user belongs to; page with `marker`.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:ListGroupsForUser"];

@@ -66,6 +66,7 @@ impl Tool for ListPolicies {
     type Args = IamListPoliciesArgs;
     type Output = ListPoliciesOutput;
     const NAME: &'static str = "iam_list_policies";
+    const OPERATION: &'static str = "ListPolicies";
     const TITLE: &'static str = "List IAM managed policies";
     const DESCRIPTION: &'static str = "List managed IAM policies (the account's own unless `scope` says otherwise); page with `marker`.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:ListPolicies"];

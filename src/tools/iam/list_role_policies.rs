@@ -33,6 +33,7 @@ impl Tool for ListRolePolicies {
     type Args = IamListRolePoliciesArgs;
     type Output = ListPolicyNamesOutput;
     const NAME: &'static str = "iam_list_role_policies";
+    const OPERATION: &'static str = "ListRolePolicies";
     const TITLE: &'static str = "List the inline policies of an IAM role";
     const DESCRIPTION: &'static str = "List the names of the inline policies embedded in an IAM role; read one with `iam_get_role_policy`.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:ListRolePolicies"];

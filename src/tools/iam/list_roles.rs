@@ -46,6 +46,7 @@ impl Tool for ListRoles {
     type Args = IamListRolesArgs;
     type Output = ListRolesOutput;
     const NAME: &'static str = "iam_list_roles";
+    const OPERATION: &'static str = "ListRoles";
     const TITLE: &'static str = "List IAM roles";
     const DESCRIPTION: &'static str = "List the account's IAM roles with their trust policies, optionally under a path prefix; page with `marker`.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:ListRoles"];

@@ -33,6 +33,7 @@ impl Tool for ListUserPolicies {
     type Args = IamListUserPoliciesArgs;
     type Output = ListPolicyNamesOutput;
     const NAME: &'static str = "iam_list_user_policies";
+    const OPERATION: &'static str = "ListUserPolicies";
     const TITLE: &'static str = "List the inline policies of an IAM user";
     const DESCRIPTION: &'static str = "List the names of the inline policies embedded in an IAM user; read one with `iam_get_user_policy`.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:ListUserPolicies"];

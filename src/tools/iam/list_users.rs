@@ -75,6 +75,7 @@ impl Tool for ListUsers {
     type Args = IamListUsersArgs;
     type Output = ListUsersOutput;
     const NAME: &'static str = "iam_list_users";
+    const OPERATION: &'static str = "ListUsers";
     const TITLE: &'static str = "List IAM users";
     const DESCRIPTION: &'static str =
         "List the account's IAM users, optionally under a path prefix; page with `marker`.";

@@ -71,6 +71,7 @@ impl Tool for SimulatePrincipalPolicy {
     type Args = IamSimulatePrincipalPolicyArgs;
     type Output = SimulatePrincipalPolicyOutput;
     const NAME: &'static str = "iam_simulate_principal_policy";
+    const OPERATION: &'static str = "SimulatePrincipalPolicy";
     const TITLE: &'static str = "Simulate IAM's decision";
     const DESCRIPTION: &'static str = "Ask IAM whether a user, group or role may perform actions on resources, and which policy decides: the way to find out why AWS said AccessDenied.";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:SimulatePrincipalPolicy"];

@@ -54,6 +54,7 @@ impl Tool for UpdateAccessKey {
     type Args = IamUpdateAccessKeyArgs;
     type Output = UpdateAccessKeyOutput;
     const NAME: &'static str = "iam_update_access_key";
+    const OPERATION: &'static str = "UpdateAccessKey";
     const TITLE: &'static str = "Activate or deactivate an access key";
     const DESCRIPTION: &'static str = "Activate or deactivate an IAM user's access key (deactivating is how a leaked key is stopped at once).";
     const IAM_ACTIONS: &'static [&'static str] = &["iam:UpdateAccessKey"];

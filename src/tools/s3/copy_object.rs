@@ -69,6 +69,7 @@ impl Tool for CopyObject {
     type Args = S3CopyObjectArgs;
     type Output = CopyObjectOutput;
     const NAME: &'static str = "s3_copy_object";
+    const OPERATION: &'static str = "CopyObject";
     const TITLE: &'static str = "Copy an S3 object";
     const DESCRIPTION: &'static str =
         "Copy an S3 object to another key or bucket, replacing any object at the destination.";

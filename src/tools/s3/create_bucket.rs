@@ -44,6 +44,7 @@ impl Tool for CreateBucket {
     type Args = S3CreateBucketArgs;
     type Output = CreateBucketOutput;
     const NAME: &'static str = "s3_create_bucket";
+    const OPERATION: &'static str = "CreateBucket";
     const TITLE: &'static str = "Create an S3 bucket";
     const DESCRIPTION: &'static str = "Create an S3 bucket in awsgate's region.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:CreateBucket", "s3:PutBucketTagging"];

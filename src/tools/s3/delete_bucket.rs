@@ -36,6 +36,7 @@ impl Tool for DeleteBucket {
     type Args = S3DeleteBucketArgs;
     type Output = DeleteBucketOutput;
     const NAME: &'static str = "s3_delete_bucket";
+    const OPERATION: &'static str = "DeleteBucket";
     const TITLE: &'static str = "Delete an S3 bucket";
     const DESCRIPTION: &'static str = "Delete an empty S3 bucket.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:DeleteBucket"];

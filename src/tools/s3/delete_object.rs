@@ -43,6 +43,7 @@ impl Tool for DeleteObject {
     type Args = S3DeleteObjectArgs;
     type Output = DeleteObjectOutput;
     const NAME: &'static str = "s3_delete_object";
+    const OPERATION: &'static str = "DeleteObject";
     const TITLE: &'static str = "Delete an S3 object";
     const DESCRIPTION: &'static str = "Delete one object from an S3 bucket.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:DeleteObject"];

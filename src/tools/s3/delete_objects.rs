@@ -70,6 +70,7 @@ impl Tool for DeleteObjects {
     type Args = S3DeleteObjectsArgs;
     type Output = DeleteObjectsOutput;
     const NAME: &'static str = "s3_delete_objects";
+    const OPERATION: &'static str = "DeleteObjects";
     const TITLE: &'static str = "Delete many S3 objects";
     const DESCRIPTION: &'static str = "Delete up to 1000 objects of one S3 bucket; the answer lists what was and was not deleted.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:DeleteObject"];

@@ -44,6 +44,7 @@ impl Tool for GetBucketEncryption {
     type Args = BucketArgs;
     type Output = GetBucketEncryptionOutput;
     const NAME: &'static str = "s3_get_bucket_encryption";
+    const OPERATION: &'static str = "GetBucketEncryption";
     const TITLE: &'static str = "Read an S3 bucket's default encryption";
     const DESCRIPTION: &'static str = "Show the default encryption of an S3 bucket.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetEncryptionConfiguration"];

@@ -26,6 +26,7 @@ impl Tool for GetBucketLocation {
     type Args = BucketArgs;
     type Output = GetBucketLocationOutput;
     const NAME: &'static str = "s3_get_bucket_location";
+    const OPERATION: &'static str = "GetBucketLocation";
     const TITLE: &'static str = "Find an S3 bucket's region";
     const DESCRIPTION: &'static str = "Show which region an S3 bucket is in.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetBucketLocation"];

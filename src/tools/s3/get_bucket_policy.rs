@@ -27,6 +27,7 @@ impl Tool for GetBucketPolicy {
     type Args = BucketArgs;
     type Output = GetBucketPolicyOutput;
     const NAME: &'static str = "s3_get_bucket_policy";
+    const OPERATION: &'static str = "GetBucketPolicy";
     const TITLE: &'static str = "Read an S3 bucket policy";
     const DESCRIPTION: &'static str = "Read the resource policy of an S3 bucket (AWS answers NoSuchBucketPolicy when it has none).";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetBucketPolicy"];

@@ -25,6 +25,7 @@ impl Tool for GetBucketTagging {
     type Args = BucketArgs;
     type Output = GetBucketTaggingOutput;
     const NAME: &'static str = "s3_get_bucket_tagging";
+    const OPERATION: &'static str = "GetBucketTagging";
     const TITLE: &'static str = "Read an S3 bucket's tags";
     const DESCRIPTION: &'static str =
         "List the tags of an S3 bucket (AWS answers NoSuchTagSet when it has none).";

@@ -29,6 +29,7 @@ impl Tool for GetBucketVersioning {
     type Args = BucketArgs;
     type Output = GetBucketVersioningOutput;
     const NAME: &'static str = "s3_get_bucket_versioning";
+    const OPERATION: &'static str = "GetBucketVersioning";
     const TITLE: &'static str = "Read an S3 bucket's versioning";
     const DESCRIPTION: &'static str = "Show whether versioning is enabled on an S3 bucket.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetBucketVersioning"];

@@ -50,6 +50,7 @@ impl Tool for GetObject {
     type Args = S3GetObjectArgs;
     type Output = GetObjectOutput;
     const NAME: &'static str = "s3_get_object";
+    const OPERATION: &'static str = "GetObject";
     const TITLE: &'static str = "Read an S3 object";
     const DESCRIPTION: &'static str =
         "Read a text object from S3 (at most 1 MiB; binary objects are refused).";

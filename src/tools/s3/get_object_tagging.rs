@@ -28,6 +28,7 @@ impl Tool for GetObjectTagging {
     type Args = ObjectArgs;
     type Output = GetObjectTaggingOutput;
     const NAME: &'static str = "s3_get_object_tagging";
+    const OPERATION: &'static str = "GetObjectTagging";
     const TITLE: &'static str = "Read an S3 object's tags";
     const DESCRIPTION: &'static str = "List the tags of an S3 object.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetObjectTagging"];

@@ -52,6 +52,7 @@ impl Tool for GetPublicAccessBlock {
     type Args = BucketArgs;
     type Output = GetPublicAccessBlockOutput;
     const NAME: &'static str = "s3_get_public_access_block";
+    const OPERATION: &'static str = "GetPublicAccessBlock";
     const TITLE: &'static str = "Read an S3 bucket's public access block";
     const DESCRIPTION: &'static str = "Show the public access block of an S3 bucket (AWS answers NoSuchPublicAccessBlockConfiguration when it has none).";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetBucketPublicAccessBlock"];

@@ -49,6 +49,7 @@ impl Tool for HeadObject {
     type Args = ObjectArgs;
     type Output = HeadObjectOutput;
     const NAME: &'static str = "s3_head_object";
+    const OPERATION: &'static str = "HeadObject";
     const TITLE: &'static str = "Read an S3 object's metadata";
     const DESCRIPTION: &'static str = "Show an S3 object's size, type, version, encryption and user metadata, without its content.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetObject"];

@@ -39,6 +39,7 @@ impl Tool for ListBuckets {
     type Args = NoArgs;
     type Output = ListBucketsOutput;
     const NAME: &'static str = "s3_list_buckets";
+    const OPERATION: &'static str = "ListBuckets";
     const TITLE: &'static str = "List S3 buckets";
     const DESCRIPTION: &'static str = "List the S3 buckets of the AWS account awsgate acts for.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:ListAllMyBuckets"];

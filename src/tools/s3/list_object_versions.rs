@@ -96,6 +96,7 @@ impl Tool for ListObjectVersions {
     type Args = S3ListObjectVersionsArgs;
     type Output = ListObjectVersionsOutput;
     const NAME: &'static str = "s3_list_object_versions";
+    const OPERATION: &'static str = "ListObjectVersions";
     const TITLE: &'static str = "List S3 object versions";
     const DESCRIPTION: &'static str = "List the versions and delete markers of the objects in an S3 bucket, optionally under a prefix; page with `key_marker` and `version_id_marker`.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:ListBucketVersions"];

@@ -77,6 +77,7 @@ impl Tool for ListObjects {
     type Args = S3ListObjectsArgs;
     type Output = ListObjectsOutput;
     const NAME: &'static str = "s3_list_objects";
+    const OPERATION: &'static str = "ListObjectsV2";
     const TITLE: &'static str = "List S3 objects";
     const DESCRIPTION: &'static str = "List objects in an S3 bucket (ListObjectsV2), optionally under a prefix; page with `continuation_token`.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:ListBucket"];

@@ -40,6 +40,7 @@ impl Tool for PutBucketPolicy {
     type Args = S3PutBucketPolicyArgs;
     type Output = PutBucketPolicyOutput;
     const NAME: &'static str = "s3_put_bucket_policy";
+    const OPERATION: &'static str = "PutBucketPolicy";
     const TITLE: &'static str = "Replace an S3 bucket policy";
     const DESCRIPTION: &'static str = "Replace the resource policy of an S3 bucket.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:PutBucketPolicy"];

@@ -50,6 +50,7 @@ impl Tool for PutBucketVersioning {
     type Args = S3PutBucketVersioningArgs;
     type Output = PutBucketVersioningOutput;
     const NAME: &'static str = "s3_put_bucket_versioning";
+    const OPERATION: &'static str = "PutBucketVersioning";
     const TITLE: &'static str = "Enable or suspend S3 versioning";
     const DESCRIPTION: &'static str = "Enable or suspend versioning on an S3 bucket.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:PutBucketVersioning"];

@@ -52,6 +52,7 @@ impl Tool for PutObject {
     type Args = S3PutObjectArgs;
     type Output = PutObjectOutput;
     const NAME: &'static str = "s3_put_object";
+    const OPERATION: &'static str = "PutObject";
     const TITLE: &'static str = "Write an S3 object";
     const DESCRIPTION: &'static str =
         "Write a text object to S3 (at most 1 MiB), replacing any object with the same key.";

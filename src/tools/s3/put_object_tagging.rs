@@ -46,6 +46,7 @@ impl Tool for PutObjectTagging {
     type Args = S3PutObjectTaggingArgs;
     type Output = PutObjectTaggingOutput;
     const NAME: &'static str = "s3_put_object_tagging";
+    const OPERATION: &'static str = "PutObjectTagging";
     const TITLE: &'static str = "Set an S3 object's tags";
     const DESCRIPTION: &'static str = "Replace the tag set of an S3 object.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:PutObjectTagging"];

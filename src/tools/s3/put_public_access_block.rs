@@ -48,6 +48,7 @@ impl Tool for PutPublicAccessBlock {
     type Args = S3PutPublicAccessBlockArgs;
     type Output = PutPublicAccessBlockOutput;
     const NAME: &'static str = "s3_put_public_access_block";
+    const OPERATION: &'static str = "PutPublicAccessBlock";
     const TITLE: &'static str = "Set an S3 bucket's public access block";
     const DESCRIPTION: &'static str = "Set the four public access block settings of an S3 bucket.";
     const IAM_ACTIONS: &'static [&'static str] = &["s3:PutBucketPublicAccessBlock"];

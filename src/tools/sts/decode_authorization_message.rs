@@ -35,6 +35,7 @@ impl Tool for DecodeAuthorizationMessage {
     type Args = StsDecodeAuthorizationMessageArgs;
     type Output = DecodeAuthorizationMessageOutput;
     const NAME: &'static str = "sts_decode_authorization_message";
+    const OPERATION: &'static str = "DecodeAuthorizationMessage";
     const TITLE: &'static str = "Decode an AccessDenied message";
     const DESCRIPTION: &'static str = "Decode the encoded authorization message AWS returns with some AccessDenied errors: which statement decided, for which action and resource.";
     const IAM_ACTIONS: &'static [&'static str] = &["sts:DecodeAuthorizationMessage"];

@@ -33,6 +33,7 @@ impl Tool for GetAccessKeyInfo {
     type Args = StsGetAccessKeyInfoArgs;
     type Output = GetAccessKeyInfoOutput;
     const NAME: &'static str = "sts_get_access_key_info";
+    const OPERATION: &'static str = "GetAccessKeyInfo";
     const TITLE: &'static str = "Find an access key's account";
     const DESCRIPTION: &'static str =
         "Tell which AWS account an access key id belongs to (the key id is not a secret).";

@@ -31,6 +31,7 @@ impl Tool for GetCallerIdentity {
     type Args = NoArgs;
     type Output = GetCallerIdentityOutput;
     const NAME: &'static str = "sts_get_caller_identity";
+    const OPERATION: &'static str = "GetCallerIdentity";
     const TITLE: &'static str = "Show awsgate's AWS identity";
     const DESCRIPTION: &'static str =
         "Show the AWS account and identity awsgate acts as (never its credentials).";
