@@ -319,6 +319,28 @@ pub enum PolicyCommand {
     Explain(ExplainArgs),
     /// Print the JSON Schema of policy files (what `policies/schema.json` holds).
     Schema,
+    /// List the tools a principal may call, and with which effect under which rules.
+    Grants(GrantsArgs),
+}
+
+/// `awsgate policy grants`.
+#[derive(Debug, Args)]
+pub struct GrantsArgs {
+    /// The policy file.
+    #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The caller.
+    #[arg(long, value_name = "user:NAME")]
+    pub principal: String,
+    /// The caller's groups, comma-separated [default: the policy's local groups].
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub groups: Option<Vec<String>>,
+    /// The caller's MCP client name.
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `awsgate policy explain`.

@@ -382,7 +382,15 @@ mod tests {
         // Another process holds the write lock: the writer stalls on its next commit.
         let blocker = Connection::open(&path).unwrap();
         blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let burst: Vec<_> = (1..=8)
+        // One event first, so the writer is already stalled on its commit when the burst
+        // comes (otherwise, on a loaded machine, it may take part of the burst into that
+        // batch, and fewer are left to be refused).
+        let stalled = {
+            let log = log.clone();
+            tokio::spawn(async move { log.append(event(1)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let burst: Vec<_> = (2..=9)
             .map(|n| {
                 let log = log.clone();
                 tokio::spawn(async move { log.append(event(n)).await })
@@ -390,6 +398,7 @@ mod tests {
             .collect();
         tokio::time::sleep(QUEUE_WAIT + std::time::Duration::from_millis(500)).await;
         blocker.execute_batch("COMMIT").unwrap();
+        stalled.await.unwrap().unwrap();
         let mut refused = 0;
         for task in burst {
             match task.await.unwrap() {

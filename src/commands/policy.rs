@@ -1,12 +1,12 @@
-//! `awsgate policy check|explain|schema`: validate a policy, show how it decides a call, and
-//! print the JSON Schema of policy files.
+//! `awsgate policy check|explain|grants|schema`: validate a policy, show how it decides a
+//! call, list what a principal may call, and print the JSON Schema of policy files.
 
 use std::{io::Write, process::ExitCode};
 
 use anyhow::{Context, anyhow, bail};
 
 use crate::{
-    cli::{ExplainArgs, PolicyCommand},
+    cli::{ExplainArgs, GrantsArgs, PolicyCommand},
     config::{self, PolicyError},
     gate::decide,
     identity::Principal,
@@ -18,6 +18,7 @@ pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Check { file } => check(&file),
         PolicyCommand::Explain(args) => explain(&args),
+        PolicyCommand::Grants(args) => grants(&args),
         PolicyCommand::Schema => {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", config::schema_json())?;
@@ -26,29 +27,69 @@ pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let loaded = config::load_policy(&args.policy)?;
-    let policy = loaded.policy;
-    let Some(user) = args
-        .principal
-        .strip_prefix("user:")
-        .filter(|u| !u.is_empty())
-    else {
-        bail!(
-            "`--principal {}` is not a user: write `--principal user:NAME`",
-            args.principal
-        );
+/// The caller `--principal`, `--groups` and `--client` describe; in local mode its groups
+/// default to the policy's, in jwt mode (where tokens carry them) to none.
+fn principal_of(
+    principal: &str,
+    groups: Option<&Vec<String>>,
+    client: Option<&String>,
+    policy: &policy::Policy,
+) -> anyhow::Result<Principal> {
+    let Some(user) = principal.strip_prefix("user:").filter(|u| !u.is_empty()) else {
+        bail!("`--principal {principal}` is not a user: write `--principal user:NAME`");
     };
-    // In jwt mode groups come from tokens: `--groups` says which the token would carry.
     let default_groups = match &policy.identity {
         IdentityMode::Local { groups } => groups.clone(),
         IdentityMode::Jwt(_) => Vec::new(),
     };
-    let principal = Principal {
+    Ok(Principal {
         user: user.to_owned(),
-        groups: args.groups.clone().unwrap_or(default_groups),
-        client: args.client.clone(),
-    };
+        groups: groups.cloned().unwrap_or(default_groups),
+        client: client.cloned(),
+    })
+}
+
+/// `awsgate policy grants`: every tool the principal may call, with the rules that apply.
+fn grants(args: &GrantsArgs) -> anyhow::Result<ExitCode> {
+    let policy = config::load_policy(&args.policy)?.policy;
+    let principal = principal_of(
+        &args.principal,
+        args.groups.as_ref(),
+        args.client.as_ref(),
+        &policy,
+    )?;
+    let granted = policy::grants::grants(&principal, &policy);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&granted)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if granted.is_empty() {
+        writeln!(out, "{principal} may call no tool under this policy")?;
+    }
+    for g in &granted {
+        let rules: Vec<String> = g
+            .rules
+            .iter()
+            .map(|a| {
+                let when = if a.conditional { " (some calls)" } else { "" };
+                format!("{} by `{}`{when}", a.effect, a.rule)
+            })
+            .collect();
+        writeln!(out, "{:<38} {:<12} {}", g.tool, g.access, rules.join("; "))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let loaded = config::load_policy(&args.policy)?;
+    let policy = loaded.policy;
+    let principal = principal_of(
+        &args.principal,
+        args.groups.as_ref(),
+        args.client.as_ref(),
+        &policy,
+    )?;
     let tool: ToolId = args.tool.parse().map_err(|e: tools::UnknownTool| {
         let hint = tools::did_you_mean(&args.tool)
             .map(|s| format!("; did you mean `{s}`?"))

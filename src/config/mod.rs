@@ -12,7 +12,7 @@ pub mod raw;
 mod rules;
 
 pub use approvals::DEFAULT_APPROVAL_TTL;
-use rules::{confirm_warnings, shadow_warnings};
+use rules::{confirm_warnings, glob_warnings, shadow_warnings};
 
 use std::{collections::BTreeSet, fmt, ops::Range, path::Path, time::Duration};
 
@@ -245,6 +245,12 @@ fn version_of(
     )
 }
 
+/// Problems sorted by where they are in the file (problems at one place keep their order).
+fn in_file_order(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    diagnostics
+}
+
 /// The JSON Schema of policy files, pretty-printed (what `policies/schema.json` holds).
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(RawPolicy);
@@ -272,7 +278,7 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
         Err(e) => {
             let message = e.message().trim().replace('\n', " ");
             resolver.error(e.span().unwrap_or(0..0), "", message);
-            return Err(resolver.errors);
+            return Err(in_file_order(resolver.errors));
         }
     };
     let identity = resolver.identity(&raw);
@@ -303,18 +309,19 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
         detectors: detector_set,
     };
     if !resolver.errors.is_empty() {
-        return Err(resolver.errors);
+        return Err(in_file_order(resolver.errors));
     }
     for (i, message) in shadow_warnings(&rules)
         .into_iter()
         .chain(confirm_warnings(&rules))
+        .chain(glob_warnings(&rules))
     {
         let span = raw.rules.get(i).map_or(0..0, Spanned::span);
         resolver.warn(span, format!("rule[{i}]"), message);
     }
     let approvals = resolver.approvals(&raw);
     if !resolver.errors.is_empty() {
-        return Err(resolver.errors);
+        return Err(in_file_order(resolver.errors));
     }
     let version = version_of(&identity, &rules, &masking, &approvals);
     Ok(LoadedPolicy {

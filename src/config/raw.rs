@@ -195,6 +195,19 @@ enum EffectName {
     Confirm,
 }
 
+/// An access level, as policies write it.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only describes the schema")]
+enum AccessName {
+    /// Tools that only read.
+    Read,
+    /// Tools that change something that can be changed back.
+    Write,
+    /// Tools that may destroy or overwrite data, or weaken security.
+    Destructive,
+}
+
 /// One `[[rule]]`: it applies when its principals, tools and every condition match.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -206,8 +219,21 @@ pub struct RawRule {
     #[schemars(with = "Vec<String>")]
     pub principals: Spanned<Vec<Spanned<String>>>,
     /// Tool names or globs over them (`s3_list_*`); a misspelt exact name is an error.
-    #[schemars(with = "Vec<String>")]
-    pub tools: Spanned<Vec<Spanned<String>>>,
+    /// `tools`, `actions` and `access` each narrow the rule's tools; give at least one.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Spanned<Vec<Spanned<String>>>>,
+    /// IAM action globs (`iam:Get*`, `s3:*Object`), case-insensitive as in IAM. An allow,
+    /// approve or confirm rule selects a tool when every IAM action it needs matches; a deny
+    /// rule when any does.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub actions: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Access levels: `read`, `write`, `destructive`. `access = ["read"]` selects every tool
+    /// that only reads, including tools added to awsgate later, and never one that writes.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<AccessName>>")]
+    pub access: Option<Spanned<Vec<Spanned<String>>>>,
     /// ARN globs (`arn:aws:s3:::logs-*`); every ARN a call touches must match one.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]

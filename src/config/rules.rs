@@ -1,7 +1,9 @@
-//! The `[[rule]]` tables: principals, tool globs, resources, regions, `when` conditions and
-//! effects, resolved; and the warnings about rules that can never match or take effect.
+//! The `[[rule]]` tables: principals, the tools they select (by name, IAM action and access
+//! level), resources, regions, `when` conditions and effects, resolved; and the warnings about
+//! rules that can never match or take effect, or grant more than their author may think.
 
 use super::*;
+use crate::tools::Access;
 
 impl Resolver<'_> {
     pub(super) fn principals(
@@ -172,28 +174,11 @@ impl Resolver<'_> {
             );
         }
         let principals = self.principals(raw.principals.get_ref(), &key("principals"));
-        let tools = self.tools(&raw.tools, &key("tools"));
+        let effect = self.effect(raw, &key("effect"));
+        let tools = self.selected_tools(index, raw, effect);
         let resources = self.resources(index, raw);
         let regions = self.regions(index, raw);
         let when = self.when(index, raw);
-
-        let effect = match raw.effect.get_ref().as_str() {
-            "allow" => Some(Effect::Allow),
-            "deny" => Some(Effect::Deny),
-            "approve" => Some(Effect::Approve),
-            "confirm" => Some(Effect::Confirm),
-            other => {
-                let hint = suggest::closest(
-                    other,
-                    ["allow", "deny", "approve", "confirm"],
-                    suggest::THRESHOLD,
-                )
-                .map(|e| format!("did you mean `{e}`? "))
-                .unwrap_or_default();
-                self.error(raw.effect.span(), key("effect"), format!("unknown effect `{other}`: {hint}use `allow`, `deny`, `approve` or `confirm`"));
-                None
-            }
-        };
         let approval = self.approval(index, raw, effect);
 
         if self.errors.len() > errors_before {
@@ -202,11 +187,11 @@ impl Resolver<'_> {
         let rule = Rule {
             id: RuleId::new(id.clone()),
             principals,
-            tool_patterns: raw
-                .tools
-                .get_ref()
+            tool_patterns: texts(raw.tools.as_ref()),
+            action_patterns: texts(raw.actions.as_ref()),
+            access: texts(raw.access.as_ref())
                 .iter()
-                .map(|t| t.get_ref().clone())
+                .filter_map(|a| access_level(a))
                 .collect(),
             tools,
             resources,
@@ -229,6 +214,187 @@ impl Resolver<'_> {
         }
         Some(rule)
     }
+}
+
+impl Resolver<'_> {
+    fn effect(&mut self, raw: &RawRule, key: &str) -> Option<Effect> {
+        match raw.effect.get_ref().as_str() {
+            "allow" => Some(Effect::Allow),
+            "deny" => Some(Effect::Deny),
+            "approve" => Some(Effect::Approve),
+            "confirm" => Some(Effect::Confirm),
+            other => {
+                let hint = suggest::closest(
+                    other,
+                    ["allow", "deny", "approve", "confirm"],
+                    suggest::THRESHOLD,
+                )
+                .map(|e| format!("did you mean `{e}`? "))
+                .unwrap_or_default();
+                self.error(raw.effect.span(), key.to_owned(), format!("unknown effect `{other}`: {hint}use `allow`, `deny`, `approve` or `confirm`"));
+                None
+            }
+        }
+    }
+
+    /// The tools a rule selects: those its `tools` name (every tool when absent), narrowed by
+    /// its `actions` and `access` when given. At least one of the three must be given.
+    fn selected_tools(&mut self, index: usize, raw: &RawRule, effect: Option<Effect>) -> ToolSet {
+        let key = |field: &str| format!("rule[{index}].{field}");
+        if raw.tools.is_none() && raw.actions.is_none() && raw.access.is_none() {
+            self.error(
+                raw.id.span(),
+                key("tools"),
+                "select the rule's tools with `tools`, `actions` or `access` (e.g. `access = [\"read\"]`)",
+            );
+            return ToolSet::default();
+        }
+        let mut selected: ToolSet = match &raw.tools {
+            Some(list) => self.tools(list, &key("tools")),
+            None => ToolId::ALL.iter().copied().collect(),
+        };
+        if let Some(list) = &raw.actions {
+            let by_action = self.by_actions(list, &key("actions"), effect == Some(Effect::Deny));
+            selected = selected.iter().filter(|t| by_action.contains(*t)).collect();
+        }
+        if let Some(list) = &raw.access {
+            let levels = self.access_levels(list, &key("access"));
+            selected = selected
+                .iter()
+                .filter(|t| levels.contains(&t.spec().access))
+                .collect();
+        }
+        selected
+    }
+
+    /// The tools whose IAM actions match the globs: every action (`any` false: allow,
+    /// approve, confirm), or any action (`any` true: deny, which fails closed).
+    fn by_actions(
+        &mut self,
+        list: &Spanned<Vec<Spanned<String>>>,
+        key: &str,
+        any: bool,
+    ) -> ToolSet {
+        if list.get_ref().is_empty() {
+            self.error(
+                list.span(),
+                key.to_owned(),
+                "list at least one IAM action glob (`s3:Get*`)",
+            );
+        }
+        let mut matchers = Vec::new();
+        for (i, a) in list.get_ref().iter().enumerate() {
+            let pattern = a.get_ref();
+            let shaped = pattern.split_once(':').is_some_and(|(service, action)| {
+                !service.is_empty() && !action.is_empty() && !action.contains(':')
+            });
+            if !shaped {
+                self.error(a.span(), format!("{key}[{i}]"), format!("`{pattern}` is not an IAM action glob: write `service:Action`, e.g. `iam:Get*`"));
+                continue;
+            }
+            match globset::GlobBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+            {
+                Ok(glob) => matchers.push(glob.compile_matcher()),
+                Err(e) => self.error(
+                    a.span(),
+                    format!("{key}[{i}]"),
+                    format!("invalid glob `{pattern}`: {}", e.kind()),
+                ),
+            }
+        }
+        let matches = |action: &&str| matchers.iter().any(|m| m.is_match(action));
+        let selected: ToolSet = ToolId::ALL
+            .iter()
+            .copied()
+            .filter(|t| {
+                let actions = t.spec().iam_actions;
+                if any {
+                    actions.iter().any(matches)
+                } else {
+                    actions.iter().all(matches)
+                }
+            })
+            .collect();
+        if selected.is_empty() && !matchers.is_empty() {
+            self.warn(list.span(), key.to_owned(), "these actions select no tool");
+        }
+        selected
+    }
+
+    fn access_levels(&mut self, list: &Spanned<Vec<Spanned<String>>>, key: &str) -> Vec<Access> {
+        if list.get_ref().is_empty() {
+            self.error(
+                list.span(),
+                key.to_owned(),
+                "list at least one access level: `read`, `write` or `destructive`",
+            );
+        }
+        let mut out = Vec::new();
+        for (i, a) in list.get_ref().iter().enumerate() {
+            match access_level(a.get_ref()) {
+                Some(level) => out.push(level),
+                None => {
+                    let hint = suggest::closest(
+                        a.get_ref(),
+                        ["read", "write", "destructive"],
+                        suggest::THRESHOLD,
+                    )
+                    .map(|l| format!("did you mean `{l}`? "))
+                    .unwrap_or_default();
+                    self.error(
+                        a.span(),
+                        format!("{key}[{i}]"),
+                        format!(
+                            "unknown access level `{}`: {hint}use `read`, `write` or `destructive`",
+                            a.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+fn access_level(name: &str) -> Option<Access> {
+    Access::ALL.into_iter().find(|a| a.as_str() == name)
+}
+
+fn texts(list: Option<&Spanned<Vec<Spanned<String>>>>) -> Vec<String> {
+    list.map(|l| l.get_ref().iter().map(|t| t.get_ref().clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Rules whose name globs grant tools that write: a glob like `s3_*` written for reading also
+/// grants every writing tool it matches, today's and tomorrow's.
+pub(super) fn glob_warnings(rules: &[Rule]) -> Vec<(usize, String)> {
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.effect == Effect::Allow)
+        .filter(|(_, r)| r.tool_patterns.iter().any(|p| p.contains(['*', '?', '[', '{'])))
+        .filter_map(|(i, r)| {
+            let writers: Vec<&str> = r
+                .tools
+                .iter()
+                .filter(|t| !t.spec().read_only)
+                .filter(|t| !r.tool_patterns.iter().any(|p| p == t.name()))
+                .map(|t| t.name())
+                .collect();
+            (!writers.is_empty()).then(|| {
+                (
+                    i,
+                    format!(
+                        "rule `{}` allows, through a name glob, tools that write ({}); name them, or add `access = [\"read\"]` to allow reading only",
+                        r.id,
+                        writers.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 pub(super) fn looks_like_region(r: &str) -> bool {

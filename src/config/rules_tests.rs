@@ -163,3 +163,61 @@ fn the_version_follows_meaning_not_formatting() {
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
+
+#[test]
+fn a_name_glob_that_allows_writes_is_warned_naming_them() {
+    let said = warnings(
+        "[[rule]]\nid = \"s3-all\"\nprincipals = [\"*\"]\ntools = [\"s3_*\"]\neffect = \"allow\"\n",
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains(
+            "rule `s3-all` allows, through a name glob, tools that write (s3_put_object, "
+        ),
+        "{said:?}"
+    );
+    assert!(said[0].contains("s3_delete_bucket"), "{said:?}");
+    // Reading only, named writes, or a deny: nothing to warn about.
+    for quiet in [
+        "tools = [\"s3_*\"]\naccess = [\"read\"]\neffect = \"allow\"",
+        "tools = [\"s3_put_object\"]\neffect = \"allow\"",
+        "tools = [\"s3_*\"]\neffect = \"deny\"",
+        "actions = [\"s3:Get*\"]\neffect = \"allow\"",
+    ] {
+        let said = warnings(&format!(
+            "[[rule]]\nid = \"q\"\nprincipals = [\"*\"]\n{quiet}\n"
+        ));
+        assert!(said.is_empty(), "{quiet}: {said:?}");
+    }
+}
+
+#[test]
+fn tools_are_selected_by_actions_and_access_and_misspellings_are_located() {
+    let errs = check("[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\naccess = [\"raed\"]\nactions = [\"GetObject\"]\neffect = \"allow\"\n").unwrap_err();
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs[0].contains("rule[0].access[0]: unknown access level `raed`: did you mean `read`?"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].contains("rule[0].actions[0]: `GetObject` is not an IAM action glob"),
+        "{errs:?}"
+    );
+    let none =
+        check("[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\neffect = \"allow\"\n").unwrap_err();
+    assert!(
+        none[0].contains("select the rule's tools with `tools`, `actions` or `access`"),
+        "{none:?}"
+    );
+    let loaded = check("[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"iam_*\"]\naccess = [\"destructive\"]\neffect = \"deny\"\n").unwrap();
+    let tools: Vec<&str> = loaded.policy.rules[0]
+        .tools
+        .iter()
+        .map(|t| t.name())
+        .collect();
+    assert!(
+        tools.contains(&"iam_attach_role_policy") && !tools.contains(&"iam_list_users"),
+        "{tools:?}"
+    );
+    assert!(tools.iter().all(|t| t.starts_with("iam_")));
+}

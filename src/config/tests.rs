@@ -130,7 +130,7 @@ fn unknown_keys_and_syntax_errors_are_located() {
 
 #[test]
 fn empty_lists_and_dead_globs_are_caught() {
-    let text = "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"x\"\nprincipals = []\ntools = [\"lambda_*\", \"s3_*\"]\neffect = \"allow\"\n";
+    let text = "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"x\"\nprincipals = []\ntools = [\"lambda_*\", \"s3_list_*\"]\neffect = \"allow\"\n";
     assert_eq!(
         errors(text),
         ["team.toml:6:14: rule[0].principals: list at least one principal (`*` for everybody)"]

@@ -12,14 +12,35 @@ fn list(items: impl Iterator<Item = String>) -> String {
         .join(", ")
 }
 
+/// The tools a rule selects, as written: names and globs, IAM actions, access levels.
+fn selection(rule: &Rule) -> String {
+    let mut parts = Vec::new();
+    if !rule.tool_patterns.is_empty() {
+        parts.push(list(rule.tool_patterns.iter().cloned()));
+    }
+    if !rule.action_patterns.is_empty() {
+        parts.push(format!(
+            "the tools of actions {}",
+            list(rule.action_patterns.iter().cloned())
+        ));
+    }
+    if !rule.access.is_empty() {
+        parts.push(format!(
+            "the {} tools",
+            rule.access
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    parts.join(" among ")
+}
+
 /// Why `rule` did not match `req`, in one clause.
 pub fn miss_text(rule: &Rule, miss: &Miss, req: &CallFacts<'_>) -> String {
     match miss {
-        Miss::Tool => format!(
-            "tool `{}` is not among {}",
-            req.tool,
-            list(rule.tool_patterns.iter().cloned())
-        ),
+        Miss::Tool => format!("tool `{}` is not among {}", req.tool, selection(rule)),
         Miss::Principal => {
             let mut who = vec![format!("user:{}", req.principal.user)];
             who.extend(req.principal.groups.iter().map(|g| format!("group:{g}")));

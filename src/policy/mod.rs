@@ -9,6 +9,7 @@
 pub mod arn;
 pub mod condition;
 pub mod explain;
+pub mod grants;
 
 use std::{fmt, time::Duration};
 
@@ -115,6 +116,10 @@ pub struct Rule {
     pub principals: Vec<PrincipalPattern>,
     /// The tool globs as written, for display.
     pub tool_patterns: Vec<String>,
+    /// The IAM action globs as written, for display.
+    pub action_patterns: Vec<String>,
+    /// The access levels the rule selects; empty: any.
+    pub access: Vec<crate::tools::Access>,
     /// The catalogue tools the globs match, resolved at load.
     pub tools: ToolSet,
     /// ARN patterns. An `allow` applies when every ARN the call may touch matches one; a
@@ -138,7 +143,8 @@ impl Rule {
         self.resources.is_empty() && self.regions.is_empty() && self.when.is_none()
     }
 
-    fn applies_to(&self, principal: &Principal, tool: ToolId) -> bool {
+    /// Whether the rule names this principal and selects this tool (its conditions aside).
+    pub fn applies_to(&self, principal: &Principal, tool: ToolId) -> bool {
         self.tools.contains(tool) && self.principals.iter().any(|p| p.matches(principal))
     }
 }

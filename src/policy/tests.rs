@@ -423,6 +423,9 @@ const ARNS: [&str; 4] = [
 struct GenRule {
     principal: usize,
     tool: usize,
+    /// How the rule selects its tools: 0 by name, 1 by access level, 2 by IAM actions, 3 by
+    /// name and access level.
+    selector: usize,
     resource: Option<usize>,
     effect: usize,
     when_always_errors: bool,
@@ -430,9 +433,16 @@ struct GenRule {
 
 impl GenRule {
     fn toml(&self, id: usize) -> String {
+        let tools = TOOLS[self.tool];
+        let selection = match self.selector {
+            0 => format!("tools = [\"{tools}\"]"),
+            1 => "access = [\"read\"]".to_owned(),
+            2 => "actions = [\"s3:Get*\", \"ec2:Describe*\", \"iam:List*\"]".to_owned(),
+            _ => format!("tools = [\"{tools}\"]\naccess = [\"read\"]"),
+        };
         let mut s = format!(
-            "[[rule]]\nid = \"r{id}\"\nprincipals = [\"{}\"]\ntools = [\"{}\"]\neffect = \"{}\"\n",
-            PRINCIPALS[self.principal], TOOLS[self.tool], EFFECTS[self.effect]
+            "[[rule]]\nid = \"r{id}\"\nprincipals = [\"{}\"]\n{selection}\neffect = \"{}\"\n",
+            PRINCIPALS[self.principal], EFFECTS[self.effect]
         );
         if let Some(r) = self.resource {
             s.push_str(&format!("resources = [\"{}\"]\n", RESOURCES[r]));
@@ -451,14 +461,16 @@ fn gen_rule() -> impl Strategy<Value = GenRule> {
     (
         0..PRINCIPALS.len(),
         0..TOOLS.len(),
+        0..4usize,
         proptest::option::of(0..RESOURCES.len()),
         0..EFFECTS.len(),
         proptest::bool::weighted(0.15),
     )
         .prop_map(
-            |(principal, tool, resource, effect, when_always_errors)| GenRule {
+            |(principal, tool, selector, resource, effect, when_always_errors)| GenRule {
                 principal,
                 tool,
+                selector,
                 resource,
                 effect,
                 when_always_errors,
@@ -541,6 +553,17 @@ proptest! {
             // judged by rules, never answered as an unknown tool.
             prop_assert!(p.rules.iter().any(|r| r.effect != Effect::Deny && r.applies_to(&who, tool)));
             prop_assert!(hidden_by(&who, tool, &p).is_none());
+        }
+    }
+
+    #[test]
+    fn rules_selecting_reads_never_allow_a_write(rules in prop::collection::vec(gen_rule(), 1..8), who in callers(), tool in tools(), arn in 0..ARNS.len()) {
+        let p = build(&rules);
+        let d = decide(&p, &who, tool, &[ARNS[arn]], json!({}));
+        let only_reads = rules.iter().all(|r| r.selector == 1 || r.selector == 3 || EFFECTS[r.effect] == "deny");
+        if only_reads && !tool.spec().read_only {
+            prop_assert_ne!(d.effect, Effect::Allow, "a rule selecting reads allowed {}", tool);
+            prop_assert!(!is_visible(&who, tool, &p), "a rule selecting reads listed {}", tool);
         }
     }
 }
