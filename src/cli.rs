@@ -139,6 +139,10 @@ pub struct ServeArgs {
     /// How MCP clients connect.
     #[arg(long, value_enum, default_value = "stdio")]
     pub transport: TransportArg,
+    /// The largest answer an agent gets, in KiB of JSON; a larger one is asked for again with
+    /// a smaller page, or cut with a note (`s3_get_object` keeps its own 1 MiB cap).
+    #[arg(long, env = "AWSGATE_MAX_RESULT_KIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=16384))]
+    pub max_result_kib: u32,
     /// Append signed checkpoints of the audit log to this file (keep it off the box).
     #[arg(long, env = "AWSGATE_CHECKPOINTS", value_name = "FILE")]
     pub checkpoints: Option<PathBuf>,

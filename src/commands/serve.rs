@@ -78,7 +78,8 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let gate = Arc::new(
             Gate::new(policy, audit, aws.backend, aws.scrubber, mask_key)
                 .with_authenticator(authenticator)
-                .with_approvals(approval_store),
+                .with_approvals(approval_store)
+                .with_max_result_bytes(usize::try_from(args.max_result_kib).unwrap_or(256) * 1024),
         );
         let served = serve(gate, &args, local_user, token, (policy_path, poll)).await;
         // Commit what is queued and write the final checkpoint before exiting.

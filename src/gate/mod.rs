@@ -17,6 +17,7 @@ mod backend;
 mod caller;
 pub mod confirm;
 pub mod decide;
+pub mod fit;
 pub mod outcome;
 pub mod record;
 
@@ -52,7 +53,7 @@ use crate::{
     masking::{MaskKey, Plan, Scrubber},
     policy::{self, ConfirmFallback, Effect, Policy, explain},
     store::StoreError,
-    tools::{ArnScope, ToolId, ToolSpec},
+    tools::{ArnScope, ToolCall, ToolId, ToolSpec},
 };
 
 /// The pipeline, shared by every session of a server.
@@ -64,6 +65,8 @@ pub struct Gate<B> {
     scope: ArnScope,
     auth: Option<Authenticator>,
     approvals: Option<Approvals>,
+    /// The largest answer an agent gets, in bytes of JSON.
+    max_result_bytes: usize,
 }
 
 /// Where a waiting call's progress messages go (MCP progress notifications).
@@ -106,7 +109,15 @@ impl<B: Backend> Gate<B> {
             scope,
             auth: None,
             approvals: None,
+            max_result_bytes: fit::DEFAULT_MAX_RESULT_BYTES,
         }
+    }
+
+    /// The gate with answers capped at `bytes` of JSON (see [`fit`]).
+    #[must_use]
+    pub fn with_max_result_bytes(mut self, bytes: usize) -> Self {
+        self.max_result_bytes = bytes.max(1024);
+        self
     }
 
     /// The gate with the approval workflow on `store` (needed for `approve` rules to take
@@ -346,8 +357,8 @@ impl<B: Backend> Gate<B> {
             return Refusal::AuditUnavailable.into();
         }
 
-        // 6 AWS, 7 masking
-        let answer = self.backend.execute(&judged.call).await;
+        // 6 AWS (a smaller page when the answer would not fit), 7 masking
+        let answer = self.fetch(&judged.call).await;
         let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         let (completed, outcome) = self.masked_answer(&plan, tool, &decided, answer, latency_ms);
 
@@ -490,6 +501,43 @@ impl<B: Backend> Gate<B> {
                 completed,
             )
             .await
+    }
+
+    /// Makes the call; an answer over the cap is asked for again with a smaller page when the
+    /// tool pages (so the agent gets AWS's own token for the rest), and cut to fit, with a
+    /// note, when it still does not fit.
+    async fn fetch(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
+        let cap = self.max_result_bytes;
+        let mut answer = self.backend.execute(call).await?;
+        if call.has_own_size_cap() {
+            return Ok(answer);
+        }
+        let mut asked = call.clone();
+        let mut smaller = false;
+        for _ in 0..fit::MAX_SMALLER_PAGES {
+            if fit::size(&answer.body) <= cap {
+                break;
+            }
+            let Some(next) = asked.smaller_page(fit::longest_list(&answer.body)) else {
+                break;
+            };
+            answer = self.backend.execute(&next).await?;
+            asked = next;
+            smaller = true;
+        }
+        if fit::size(&answer.body) > cap {
+            answer.body = fit::cut(answer.body, cap).map_err(CallError::Unsupported)?;
+        } else if smaller && let Some(body) = answer.body.as_object_mut() {
+            body.insert(
+                fit::NOTE.to_owned(),
+                Value::String(format!(
+                    "awsgate asked AWS for a smaller page ({}), as the whole page was over {} KiB; continue with the token in this answer",
+                    asked.args_json(),
+                    cap / 1024
+                )),
+            );
+        }
+        Ok(answer)
     }
 
     /// AWS's answer masked by the plan, as recorded and as the agent gets it.

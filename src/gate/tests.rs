@@ -528,3 +528,88 @@ async fn refused_calls_record_bounded_names_and_arguments_at_a_bounded_rate() {
         .sum();
     assert!(size < 4 << 20, "the log stays small: {size} bytes");
 }
+
+/// Answers a listing of `max_keys` objects (1000 when not given), each with a long key.
+#[derive(Debug, Default)]
+struct PagingAws {
+    asked: std::sync::Mutex<Vec<Value>>,
+}
+
+impl Backend for Arc<PagingAws> {
+    fn region(&self) -> &str {
+        "eu-west-1"
+    }
+
+    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
+        let args = call.args_json();
+        self.asked.lock().unwrap().push(args.clone());
+        let n = args["max_keys"].as_u64().unwrap_or(1000);
+        let contents: Vec<Value> = (0..n)
+            .map(|i| json!({"Key": format!("{i:04}-{}", "k".repeat(200)), "Size": i}))
+            .collect();
+        Ok(AwsResponse {
+            body: json!({"Name": "logs", "KeyCount": n, "IsTruncated": true, "Contents": contents, "NextContinuationToken": format!("after-{n}")}),
+            request_id: None,
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_answer_too_large_for_an_agent_comes_back_as_a_smaller_page_or_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let aws = Arc::new(PagingAws::default());
+    let gate = Gate::new(
+        parse_policy("p.toml", POLICY).unwrap().policy,
+        AuditLog::open(&dir.path().join("audit.db")).unwrap(),
+        aws.clone(),
+        Scrubber::default(),
+        MaskKey::from_bytes([1; 32]),
+    )
+    .with_max_result_bytes(64 * 1024);
+    let f = fixture(None);
+    // 1000 keys of ~220 bytes is ~220 KiB: awsgate asks again for 500, then 250 (~55 KiB).
+    let out = gate
+        .call(
+            &f.caller,
+            "s3_list_objects",
+            args(json!({"bucket": "logs"})),
+        )
+        .await
+        .done();
+    let asked: Vec<Value> = aws.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        [
+            json!({"bucket": "logs"}),
+            json!({"bucket": "logs", "max_keys": 500}),
+            json!({"bucket": "logs", "max_keys": 250})
+        ]
+    );
+    assert_eq!(out["Contents"].as_array().unwrap().len(), 250);
+    assert_eq!(out["NextContinuationToken"], "after-250");
+    assert!(
+        out["AwsgateNote"]
+            .as_str()
+            .unwrap()
+            .contains("smaller page"),
+        "{}",
+        out["AwsgateNote"]
+    );
+    assert!(serde_json::to_vec(&out).unwrap().len() <= 64 * 1024);
+    // A page size the agent chose that still does not fit: cut, never silently.
+    aws.asked.lock().unwrap().clear();
+    let tight = gate
+        .call(
+            &f.caller,
+            "s3_list_objects",
+            args(json!({"bucket": "logs", "max_keys": 1})),
+        )
+        .await
+        .done();
+    assert_eq!(
+        tight["Contents"].as_array().unwrap().len(),
+        1,
+        "a page of one fits"
+    );
+    assert!(tight.get("AwsgateNote").is_none());
+}

@@ -94,6 +94,15 @@ pub trait Tool: 'static {
     /// The ARNs a call touches; `*` when the actions have no resource.
     fn resources(args: &Self::Args, scope: &ArnScope) -> Vec<String>;
 
+    /// The same call asking for a smaller page, after an answer of `returned` items was too
+    /// large for an agent; `None` for a tool that does not page (or cannot page smaller).
+    fn smaller_page(_args: &Self::Args, _returned: usize) -> Option<Self::Args> {
+        None
+    }
+
+    /// Whether the tool's answer may exceed the result cap (a tool with its own cap).
+    const OWN_SIZE_CAP: bool = false;
+
     /// Makes the call.
     fn call(
         aws: &Clients,
@@ -210,6 +219,15 @@ fn parse_as<T: Tool>(id: ToolId, args: &Value) -> Result<T::Args, String> {
     id.spec().limits.check(args)?;
     T::validate(&parsed)?;
     Ok(parsed)
+}
+
+/// A smaller page size for a call that returned `returned` items with page size `current`:
+/// half of what came back, at least `min`; `None` when it cannot get smaller.
+pub fn halved_page(current: Option<i32>, returned: usize, min: i32) -> Option<i32> {
+    let returned = i32::try_from(returned).unwrap_or(i32::MAX);
+    let next = (returned / 2).max(min);
+    let now = current.unwrap_or(returned).min(returned);
+    (next < now).then_some(next)
 }
 
 /// This tool takes no arguments.

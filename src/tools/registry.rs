@@ -80,6 +80,20 @@ macro_rules! catalogue {
                 }
             }
 
+            /// The same call with a smaller page, after `returned` items were too many.
+            pub fn smaller_page(&self, returned: usize) -> Option<ToolCall> {
+                match self {
+                    $(ToolCall::$id(a) => <$tool as Tool>::smaller_page(a, returned).map(ToolCall::$id),)+
+                }
+            }
+
+            /// Whether the tool keeps its own size cap (its answers are not cut to fit).
+            pub fn has_own_size_cap(&self) -> bool {
+                match self {
+                    $(ToolCall::$id(_) => <$tool as Tool>::OWN_SIZE_CAP,)+
+                }
+            }
+
             /// Makes the call with the SDK clients.
             pub async fn execute(&self, aws: &Clients) -> Result<AwsResponse, CallError> {
                 match self {

@@ -228,3 +228,29 @@ fn resources_are_computed_from_arguments() {
     .unwrap_err();
     assert!(ap.contains("is not an S3 bucket name"), "{ap}");
 }
+
+#[test]
+fn pages_halve_down_to_the_minimum() {
+    assert_eq!(halved_page(None, 1000, 1), Some(500));
+    assert_eq!(halved_page(Some(1000), 1000, 5), Some(500));
+    assert_eq!(halved_page(Some(500), 8, 5), Some(5));
+    assert_eq!(halved_page(Some(5), 5, 5), None);
+    assert_eq!(halved_page(None, 1, 1), None);
+    let call = ToolCall::parse(ToolId::S3ListObjects, obj(json!({"bucket": "logs"}))).unwrap();
+    let smaller = call.smaller_page(1000).unwrap();
+    assert_eq!(
+        smaller.args_json(),
+        json!({"bucket": "logs", "max_keys": 500})
+    );
+    let named = ToolCall::parse(
+        ToolId::Ec2DescribeInstances,
+        obj(json!({"instance_ids": ["i-1234abcd"]})),
+    )
+    .unwrap();
+    assert!(
+        named.smaller_page(1000).is_none(),
+        "ids and a page size cannot be combined"
+    );
+    let unpaged = ToolCall::parse(ToolId::S3ListBuckets, None).unwrap();
+    assert!(unpaged.smaller_page(1000).is_none());
+}

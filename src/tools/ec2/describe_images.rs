@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Tag, filters, tags_of, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_images`.
@@ -103,6 +103,18 @@ impl Tool for DescribeImages {
             }
             _ => vec![scope.ec2_public("image", "*")],
         }
+    }
+
+    fn smaller_page(a: &Ec2DescribeImagesArgs, returned: usize) -> Option<Ec2DescribeImagesArgs> {
+        if a.image_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 1)?;
+        Some(Ec2DescribeImagesArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &Ec2DescribeImagesArgs) -> Result<AwsResponse, CallError> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{arns_of, filters, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_instance_status`.
@@ -89,6 +89,21 @@ impl Tool for DescribeInstanceStatus {
 
     fn resources(a: &Ec2DescribeInstanceStatusArgs, scope: &ArnScope) -> Vec<String> {
         arns_of(scope, "instance", a.instance_ids.as_deref())
+    }
+
+    fn smaller_page(
+        a: &Ec2DescribeInstanceStatusArgs,
+        returned: usize,
+    ) -> Option<Ec2DescribeInstanceStatusArgs> {
+        if a.instance_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeInstanceStatusArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Tag, arns_of, filters, tags_of};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text, timestamp},
-    tools::{Access, ArnScope, Tool, validate},
+    tools::{Access, ArnScope, Tool, halved_page, validate},
 };
 
 /// `ec2_describe_instances`.
@@ -140,6 +140,21 @@ impl Tool for DescribeInstances {
 
     fn resources(a: &Ec2DescribeInstancesArgs, scope: &ArnScope) -> Vec<String> {
         arns_of(scope, "instance", a.instance_ids.as_deref())
+    }
+
+    fn smaller_page(
+        a: &Ec2DescribeInstancesArgs,
+        returned: usize,
+    ) -> Option<Ec2DescribeInstancesArgs> {
+        if a.instance_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeInstancesArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &Ec2DescribeInstancesArgs) -> Result<AwsResponse, CallError> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Tag, arns_of, filters, tags_of, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_route_tables`.
@@ -117,6 +117,21 @@ impl Tool for DescribeRouteTables {
 
     fn resources(a: &Ec2DescribeRouteTablesArgs, scope: &ArnScope) -> Vec<String> {
         arns_of(scope, "route-table", a.route_table_ids.as_deref())
+    }
+
+    fn smaller_page(
+        a: &Ec2DescribeRouteTablesArgs,
+        returned: usize,
+    ) -> Option<Ec2DescribeRouteTablesArgs> {
+        if a.route_table_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeRouteTablesArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &Ec2DescribeRouteTablesArgs) -> Result<AwsResponse, CallError> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{arns_of, filters, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_security_group_rules`.
@@ -103,6 +103,21 @@ impl Tool for DescribeSecurityGroupRules {
             "security-group-rule",
             a.security_group_rule_ids.as_deref(),
         )
+    }
+
+    fn smaller_page(
+        a: &Ec2DescribeSecurityGroupRulesArgs,
+        returned: usize,
+    ) -> Option<Ec2DescribeSecurityGroupRulesArgs> {
+        if a.security_group_rule_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeSecurityGroupRulesArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(

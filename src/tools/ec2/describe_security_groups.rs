@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Tag, arns_of, filters, tags_of, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_security_groups`.
@@ -114,6 +114,21 @@ impl Tool for DescribeSecurityGroups {
 
     fn resources(a: &Ec2DescribeSecurityGroupsArgs, scope: &ArnScope) -> Vec<String> {
         arns_of(scope, "security-group", a.group_ids.as_deref())
+    }
+
+    fn smaller_page(
+        a: &Ec2DescribeSecurityGroupsArgs,
+        returned: usize,
+    ) -> Option<Ec2DescribeSecurityGroupsArgs> {
+        if a.group_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeSecurityGroupsArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(

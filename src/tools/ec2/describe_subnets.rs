@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Tag, arns_of, filters, tags_of, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_subnets`.
@@ -92,6 +92,18 @@ impl Tool for DescribeSubnets {
 
     fn resources(a: &Ec2DescribeSubnetsArgs, scope: &ArnScope) -> Vec<String> {
         arns_of(scope, "subnet", a.subnet_ids.as_deref())
+    }
+
+    fn smaller_page(a: &Ec2DescribeSubnetsArgs, returned: usize) -> Option<Ec2DescribeSubnetsArgs> {
+        if a.subnet_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeSubnetsArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &Ec2DescribeSubnetsArgs) -> Result<AwsResponse, CallError> {

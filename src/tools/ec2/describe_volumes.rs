@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Tag, arns_of, filters, tags_of, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text, timestamp},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_volumes`.
@@ -98,6 +98,18 @@ impl Tool for DescribeVolumes {
 
     fn resources(a: &Ec2DescribeVolumesArgs, scope: &ArnScope) -> Vec<String> {
         arns_of(scope, "volume", a.volume_ids.as_deref())
+    }
+
+    fn smaller_page(a: &Ec2DescribeVolumesArgs, returned: usize) -> Option<Ec2DescribeVolumesArgs> {
+        if a.volume_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeVolumesArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &Ec2DescribeVolumesArgs) -> Result<AwsResponse, CallError> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Tag, arns_of, filters, tags_of, validate_ids};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool},
+    tools::{Access, ArnScope, Tool, halved_page},
 };
 
 /// `ec2_describe_vpcs`.
@@ -86,6 +86,18 @@ impl Tool for DescribeVpcs {
 
     fn resources(a: &Ec2DescribeVpcsArgs, scope: &ArnScope) -> Vec<String> {
         arns_of(scope, "vpc", a.vpc_ids.as_deref())
+    }
+
+    fn smaller_page(a: &Ec2DescribeVpcsArgs, returned: usize) -> Option<Ec2DescribeVpcsArgs> {
+        if a.vpc_ids.is_some() {
+            // AWS does not take a page size beside ids.
+            return None;
+        }
+        let max_results = halved_page(a.max_results, returned, 5)?;
+        Some(Ec2DescribeVpcsArgs {
+            max_results: Some(max_results),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &Ec2DescribeVpcsArgs) -> Result<AwsResponse, CallError> {

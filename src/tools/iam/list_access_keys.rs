@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::named;
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text, timestamp},
-    tools::{Access, ArnScope, Tool, validate},
+    tools::{Access, ArnScope, Tool, halved_page, validate},
 };
 
 /// `iam_list_access_keys`.
@@ -81,6 +81,14 @@ impl Tool for ListAccessKeys {
 
     fn resources(a: &IamListAccessKeysArgs, scope: &ArnScope) -> Vec<String> {
         vec![named(scope, "user", a.user_name.as_deref().unwrap_or(""))]
+    }
+
+    fn smaller_page(a: &IamListAccessKeysArgs, returned: usize) -> Option<IamListAccessKeysArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListAccessKeysArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListAccessKeysArgs) -> Result<AwsResponse, CallError> {

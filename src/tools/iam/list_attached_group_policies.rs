@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{ListAttachedPoliciesOutput, attached, named};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, validate},
+    tools::{Access, ArnScope, Tool, halved_page, validate},
 };
 
 /// `iam_list_attached_group_policies`.
@@ -54,6 +54,17 @@ impl Tool for ListAttachedGroupPolicies {
 
     fn resources(a: &IamListAttachedGroupPoliciesArgs, scope: &ArnScope) -> Vec<String> {
         vec![named(scope, "group", &a.group_name)]
+    }
+
+    fn smaller_page(
+        a: &IamListAttachedGroupPoliciesArgs,
+        returned: usize,
+    ) -> Option<IamListAttachedGroupPoliciesArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListAttachedGroupPoliciesArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(

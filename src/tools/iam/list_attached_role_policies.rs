@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{ListAttachedPoliciesOutput, attached, named};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, validate},
+    tools::{Access, ArnScope, Tool, halved_page, validate},
 };
 
 /// `iam_list_attached_role_policies`.
@@ -54,6 +54,17 @@ impl Tool for ListAttachedRolePolicies {
 
     fn resources(a: &IamListAttachedRolePoliciesArgs, scope: &ArnScope) -> Vec<String> {
         vec![named(scope, "role", &a.role_name)]
+    }
+
+    fn smaller_page(
+        a: &IamListAttachedRolePoliciesArgs,
+        returned: usize,
+    ) -> Option<IamListAttachedRolePoliciesArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListAttachedRolePoliciesArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(

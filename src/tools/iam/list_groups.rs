@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Group;
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, arn, validate},
+    tools::{Access, ArnScope, Tool, arn, halved_page, validate},
 };
 
 /// `iam_list_groups`.
@@ -64,6 +64,14 @@ impl Tool for ListGroups {
     fn resources(a: &IamListGroupsArgs, scope: &ArnScope) -> Vec<String> {
         let path = a.path_prefix.as_deref().unwrap_or("/");
         arn::one(scope.iam(&format!("group{path}*")))
+    }
+
+    fn smaller_page(a: &IamListGroupsArgs, returned: usize) -> Option<IamListGroupsArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListGroupsArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListGroupsArgs) -> Result<AwsResponse, CallError> {

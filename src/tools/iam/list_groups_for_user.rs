@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{Group, named};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, validate},
+    tools::{Access, ArnScope, Tool, halved_page, validate},
 };
 
 /// `iam_list_groups_for_user`.
@@ -59,6 +59,17 @@ impl Tool for ListGroupsForUser {
 
     fn resources(a: &IamListGroupsForUserArgs, scope: &ArnScope) -> Vec<String> {
         vec![named(scope, "user", &a.user_name)]
+    }
+
+    fn smaller_page(
+        a: &IamListGroupsForUserArgs,
+        returned: usize,
+    ) -> Option<IamListGroupsForUserArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListGroupsForUserArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListGroupsForUserArgs) -> Result<AwsResponse, CallError> {

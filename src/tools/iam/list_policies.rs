@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::ManagedPolicy;
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, arn, validate},
+    tools::{Access, ArnScope, Tool, arn, halved_page, validate},
 };
 
 /// `iam_list_policies`.
@@ -83,6 +83,14 @@ impl Tool for ListPolicies {
     /// `iam:ListPolicies` has no resource in IAM.
     fn resources(_: &IamListPoliciesArgs, _: &ArnScope) -> Vec<String> {
         arn::none()
+    }
+
+    fn smaller_page(a: &IamListPoliciesArgs, returned: usize) -> Option<IamListPoliciesArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListPoliciesArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListPoliciesArgs) -> Result<AwsResponse, CallError> {

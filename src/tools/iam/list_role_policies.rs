@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{ListPolicyNamesOutput, named};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, validate},
+    tools::{Access, ArnScope, Tool, halved_page, validate},
 };
 
 /// `iam_list_role_policies`.
@@ -46,6 +46,17 @@ impl Tool for ListRolePolicies {
 
     fn resources(a: &IamListRolePoliciesArgs, scope: &ArnScope) -> Vec<String> {
         vec![named(scope, "role", &a.role_name)]
+    }
+
+    fn smaller_page(
+        a: &IamListRolePoliciesArgs,
+        returned: usize,
+    ) -> Option<IamListRolePoliciesArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListRolePoliciesArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListRolePoliciesArgs) -> Result<AwsResponse, CallError> {

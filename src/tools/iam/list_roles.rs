@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Role;
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, arn, validate},
+    tools::{Access, ArnScope, Tool, arn, halved_page, validate},
 };
 
 /// `iam_list_roles`.
@@ -63,6 +63,14 @@ impl Tool for ListRoles {
     fn resources(a: &IamListRolesArgs, scope: &ArnScope) -> Vec<String> {
         let path = a.path_prefix.as_deref().unwrap_or("/");
         arn::one(scope.iam(&format!("role{path}*")))
+    }
+
+    fn smaller_page(a: &IamListRolesArgs, returned: usize) -> Option<IamListRolesArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListRolesArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListRolesArgs) -> Result<AwsResponse, CallError> {

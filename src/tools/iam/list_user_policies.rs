@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{ListPolicyNamesOutput, named};
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, validate},
+    tools::{Access, ArnScope, Tool, halved_page, validate},
 };
 
 /// `iam_list_user_policies`.
@@ -46,6 +46,17 @@ impl Tool for ListUserPolicies {
 
     fn resources(a: &IamListUserPoliciesArgs, scope: &ArnScope) -> Vec<String> {
         vec![named(scope, "user", &a.user_name)]
+    }
+
+    fn smaller_page(
+        a: &IamListUserPoliciesArgs,
+        returned: usize,
+    ) -> Option<IamListUserPoliciesArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListUserPoliciesArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListUserPoliciesArgs) -> Result<AwsResponse, CallError> {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text, timestamp},
-    tools::{Access, ArnScope, Tool, arn, validate},
+    tools::{Access, ArnScope, Tool, arn, halved_page, validate},
 };
 
 /// `iam_list_users`.
@@ -93,6 +93,14 @@ impl Tool for ListUsers {
     fn resources(a: &IamListUsersArgs, scope: &ArnScope) -> Vec<String> {
         let path = a.path_prefix.as_deref().unwrap_or("/");
         arn::one(scope.iam(&format!("user{path}*")))
+    }
+
+    fn smaller_page(a: &IamListUsersArgs, returned: usize) -> Option<IamListUsersArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamListUsersArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &IamListUsersArgs) -> Result<AwsResponse, CallError> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text},
-    tools::{Access, ArnScope, Tool, arn},
+    tools::{Access, ArnScope, Tool, arn, halved_page},
 };
 
 /// `iam_simulate_principal_policy`.
@@ -96,6 +96,17 @@ impl Tool for SimulatePrincipalPolicy {
 
     fn resources(a: &IamSimulatePrincipalPolicyArgs, _: &ArnScope) -> Vec<String> {
         arn::one(a.policy_source_arn.clone())
+    }
+
+    fn smaller_page(
+        a: &IamSimulatePrincipalPolicyArgs,
+        returned: usize,
+    ) -> Option<IamSimulatePrincipalPolicyArgs> {
+        let max_items = halved_page(a.max_items, returned, 1)?;
+        Some(IamSimulatePrincipalPolicyArgs {
+            max_items: Some(max_items),
+            ..a.clone()
+        })
     }
 
     async fn call(

@@ -57,6 +57,8 @@ impl Tool for GetObject {
     const IAM_ACTIONS: &'static [&'static str] = &["s3:GetObject"];
     const ACCESS: Access = Access::Read;
     const IDEMPOTENT: bool = true;
+    /// Its own cap: a text object of at most 1 MiB, or a refusal.
+    const OWN_SIZE_CAP: bool = true;
 
     fn validate(a: &S3GetObjectArgs) -> Result<(), String> {
         validate::bucket("bucket", &a.bucket)?;

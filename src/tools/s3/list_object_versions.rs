@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text, timestamp},
-    tools::{Access, ArnScope, Tool, arn, validate},
+    tools::{Access, ArnScope, Tool, arn, halved_page, validate},
 };
 
 /// `s3_list_object_versions`.
@@ -109,6 +109,17 @@ impl Tool for ListObjectVersions {
 
     fn resources(a: &S3ListObjectVersionsArgs, scope: &ArnScope) -> Vec<String> {
         arn::one(scope.s3_bucket(&a.bucket))
+    }
+
+    fn smaller_page(
+        a: &S3ListObjectVersionsArgs,
+        returned: usize,
+    ) -> Option<S3ListObjectVersionsArgs> {
+        let max_keys = halved_page(a.max_keys, returned, 1)?;
+        Some(S3ListObjectVersionsArgs {
+            max_keys: Some(max_keys),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &S3ListObjectVersionsArgs) -> Result<AwsResponse, CallError> {

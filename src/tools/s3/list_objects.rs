@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     aws::{AwsResponse, CallError, Clients, respond, sdk_error, text, timestamp},
-    tools::{Access, ArnScope, Tool, arn, validate},
+    tools::{Access, ArnScope, Tool, arn, halved_page, validate},
 };
 
 /// `s3_list_objects`.
@@ -90,6 +90,14 @@ impl Tool for ListObjects {
 
     fn resources(a: &S3ListObjectsArgs, scope: &ArnScope) -> Vec<String> {
         arn::one(scope.s3_bucket(&a.bucket))
+    }
+
+    fn smaller_page(a: &S3ListObjectsArgs, returned: usize) -> Option<S3ListObjectsArgs> {
+        let max_keys = halved_page(a.max_keys, returned, 1)?;
+        Some(S3ListObjectsArgs {
+            max_keys: Some(max_keys),
+            ..a.clone()
+        })
     }
 
     async fn call(aws: &Clients, a: &S3ListObjectsArgs) -> Result<AwsResponse, CallError> {
