@@ -75,7 +75,7 @@ pub struct RawMask {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Tool names or globs the rule applies to.
-    #[schemars(with = "Vec<String>")]
+    #[schemars(schema_with = "tool_names")]
     pub tools: Spanned<Vec<Spanned<String>>>,
     /// Callers the rule applies to (`user:NAME`, `group:NAME`, `client:NAME`, `*`); everybody when
     /// left out.
@@ -195,6 +195,20 @@ enum EffectName {
     Confirm,
 }
 
+/// A list of tool names (from the catalogue, so editors complete them) or globs over them.
+fn tool_names(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = crate::tools::ToolId::ALL.iter().map(|t| t.name()).collect();
+    schemars::json_schema!({
+        "type": "array",
+        "items": {
+            "anyOf": [
+                {"type": "string", "enum": names},
+                {"type": "string", "pattern": "[*?\\[{]", "description": "a glob over tool names"}
+            ]
+        }
+    })
+}
+
 /// An access level, as policies write it.
 #[derive(JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -221,7 +235,7 @@ pub struct RawRule {
     /// Tool names or globs over them (`s3_list_*`); a misspelt exact name is an error.
     /// `tools`, `actions` and `access` each narrow the rule's tools; give at least one.
     #[serde(default)]
-    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(schema_with = "tool_names")]
     pub tools: Option<Spanned<Vec<Spanned<String>>>>,
     /// IAM action globs (`iam:Get*`, `s3:*Object`), case-insensitive as in IAM. An allow,
     /// approve or confirm rule selects a tool when every IAM action it needs matches; a deny

@@ -254,3 +254,399 @@ fn pages_halve_down_to_the_minimum() {
     let unpaged = ToolCall::parse(ToolId::S3ListBuckets, None).unwrap();
     assert!(unpaged.smaller_page(1000).is_none());
 }
+
+/// Every tool's ARNs, in the three partitions: `{p}` is the partition, `{r}` the region.
+#[test]
+fn every_tool_names_its_arns_in_every_partition() {
+    let sg = "sg-0123456789abcdef0";
+    let vol = "vol-0123456789abcdef0";
+    let i = "i-0123456789abcdef0";
+    let pol = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let cases: Vec<(&str, Value, Vec<&str>)> = vec![
+        ("s3_list_buckets", json!({}), vec!["*"]),
+        (
+            "s3_list_objects",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_list_object_versions",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_head_object",
+            json!({"bucket": "logs", "key": "a/b"}),
+            vec!["arn:{p}:s3:::logs/a/b"],
+        ),
+        (
+            "s3_get_object",
+            json!({"bucket": "logs", "key": "a/b"}),
+            vec!["arn:{p}:s3:::logs/a/b"],
+        ),
+        (
+            "s3_get_object_tagging",
+            json!({"bucket": "logs", "key": "k"}),
+            vec!["arn:{p}:s3:::logs/k"],
+        ),
+        (
+            "s3_put_object",
+            json!({"bucket": "logs", "key": "k", "body": ""}),
+            vec!["arn:{p}:s3:::logs/k"],
+        ),
+        (
+            "s3_put_object_tagging",
+            json!({"bucket": "logs", "key": "k", "tags": {}}),
+            vec!["arn:{p}:s3:::logs/k"],
+        ),
+        (
+            "s3_copy_object",
+            json!({"source_bucket": "src", "source_key": "a", "bucket": "dst", "key": "b"}),
+            vec!["arn:{p}:s3:::src/a", "arn:{p}:s3:::dst/b"],
+        ),
+        (
+            "s3_delete_object",
+            json!({"bucket": "logs", "key": "k"}),
+            vec!["arn:{p}:s3:::logs/k"],
+        ),
+        (
+            "s3_delete_objects",
+            json!({"bucket": "logs", "keys": ["a", "b"]}),
+            vec!["arn:{p}:s3:::logs/a", "arn:{p}:s3:::logs/b"],
+        ),
+        (
+            "s3_get_bucket_location",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_get_bucket_policy",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_put_bucket_policy",
+            json!({"bucket": "logs", "policy": "{}"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_get_bucket_versioning",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_put_bucket_versioning",
+            json!({"bucket": "logs", "status": "Enabled"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_get_bucket_encryption",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_get_public_access_block",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_put_public_access_block",
+            json!({"bucket": "logs", "block_public_acls": true, "ignore_public_acls": true, "block_public_policy": true, "restrict_public_buckets": true}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_get_bucket_tagging",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_create_bucket",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "s3_delete_bucket",
+            json!({"bucket": "logs"}),
+            vec!["arn:{p}:s3:::logs"],
+        ),
+        (
+            "ec2_describe_instances",
+            json!({"instance_ids": [i]}),
+            vec!["arn:{p}:ec2:{r}:*:instance/i-0123456789abcdef0"],
+        ),
+        (
+            "ec2_describe_instance_status",
+            json!({}),
+            vec!["arn:{p}:ec2:{r}:*:instance/*"],
+        ),
+        (
+            "ec2_describe_images",
+            json!({"image_ids": ["ami-12c6146b"]}),
+            vec!["arn:{p}:ec2:{r}::image/ami-12c6146b"],
+        ),
+        (
+            "ec2_describe_security_groups",
+            json!({"group_ids": [sg]}),
+            vec!["arn:{p}:ec2:{r}:*:security-group/sg-0123456789abcdef0"],
+        ),
+        (
+            "ec2_describe_security_group_rules",
+            json!({}),
+            vec!["arn:{p}:ec2:{r}:*:security-group-rule/*"],
+        ),
+        (
+            "ec2_describe_vpcs",
+            json!({}),
+            vec!["arn:{p}:ec2:{r}:*:vpc/*"],
+        ),
+        (
+            "ec2_describe_subnets",
+            json!({}),
+            vec!["arn:{p}:ec2:{r}:*:subnet/*"],
+        ),
+        (
+            "ec2_describe_route_tables",
+            json!({}),
+            vec!["arn:{p}:ec2:{r}:*:route-table/*"],
+        ),
+        (
+            "ec2_describe_volumes",
+            json!({"volume_ids": [vol]}),
+            vec!["arn:{p}:ec2:{r}:*:volume/vol-0123456789abcdef0"],
+        ),
+        (
+            "ec2_describe_snapshots",
+            json!({}),
+            vec!["arn:{p}:ec2:{r}:*:snapshot/*"],
+        ),
+        (
+            "ec2_describe_key_pairs",
+            json!({"key_names": ["deploy"]}),
+            vec!["arn:{p}:ec2:{r}:*:key-pair/deploy"],
+        ),
+        (
+            "ec2_describe_addresses",
+            json!({}),
+            vec!["arn:{p}:ec2:{r}:*:elastic-ip/*"],
+        ),
+        ("ec2_describe_regions", json!({}), vec!["*"]),
+        ("ec2_describe_availability_zones", json!({}), vec!["*"]),
+        (
+            "ec2_get_console_output",
+            json!({"instance_id": i}),
+            vec!["arn:{p}:ec2:{r}:*:instance/i-0123456789abcdef0"],
+        ),
+        (
+            "ec2_start_instances",
+            json!({"instance_ids": [i]}),
+            vec!["arn:{p}:ec2:{r}:*:instance/i-0123456789abcdef0"],
+        ),
+        (
+            "ec2_stop_instances",
+            json!({"instance_ids": [i]}),
+            vec!["arn:{p}:ec2:{r}:*:instance/i-0123456789abcdef0"],
+        ),
+        (
+            "ec2_reboot_instances",
+            json!({"instance_ids": [i]}),
+            vec!["arn:{p}:ec2:{r}:*:instance/i-0123456789abcdef0"],
+        ),
+        (
+            "ec2_terminate_instances",
+            json!({"instance_ids": [i]}),
+            vec!["arn:{p}:ec2:{r}:*:instance/i-0123456789abcdef0"],
+        ),
+        (
+            "ec2_run_instances",
+            json!({"image_id": "ami-12c6146b", "instance_type": "t3.micro", "count": 1, "security_group_ids": [sg]}),
+            vec![
+                "arn:{p}:ec2:{r}:*:instance/*",
+                "arn:{p}:ec2:{r}::image/ami-12c6146b",
+                "arn:{p}:ec2:{r}:*:security-group/sg-0123456789abcdef0",
+            ],
+        ),
+        (
+            "ec2_create_tags",
+            json!({"resource_ids": [i, "ami-12c6146b"], "tags": {"a": "b"}}),
+            vec![
+                "arn:{p}:ec2:{r}:*:instance/i-0123456789abcdef0",
+                "arn:{p}:ec2:{r}::image/ami-12c6146b",
+            ],
+        ),
+        (
+            "ec2_delete_tags",
+            json!({"resource_ids": [vol], "keys": ["a"]}),
+            vec!["arn:{p}:ec2:{r}:*:volume/vol-0123456789abcdef0"],
+        ),
+        (
+            "ec2_authorize_security_group_ingress",
+            json!({"group_id": sg, "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "10.0.0.0/8"}),
+            vec!["arn:{p}:ec2:{r}:*:security-group/sg-0123456789abcdef0"],
+        ),
+        (
+            "ec2_revoke_security_group_ingress",
+            json!({"group_id": sg, "protocol": "-1", "cidr_ipv4": "10.0.0.0/8"}),
+            vec!["arn:{p}:ec2:{r}:*:security-group/sg-0123456789abcdef0"],
+        ),
+        (
+            "ec2_create_snapshot",
+            json!({"volume_id": vol}),
+            vec![
+                "arn:{p}:ec2:{r}:*:volume/vol-0123456789abcdef0",
+                "arn:{p}:ec2:{r}::snapshot/*",
+            ],
+        ),
+        (
+            "iam_list_users",
+            json!({"path_prefix": "/ops/"}),
+            vec!["arn:{p}:iam::*:user/ops/*"],
+        ),
+        (
+            "iam_get_user",
+            json!({"user_name": "alice"}),
+            vec!["arn:{p}:iam::*:user/*alice"],
+        ),
+        ("iam_list_groups", json!({}), vec!["arn:{p}:iam::*:group/*"]),
+        (
+            "iam_list_groups_for_user",
+            json!({"user_name": "alice"}),
+            vec!["arn:{p}:iam::*:user/*alice"],
+        ),
+        ("iam_list_roles", json!({}), vec!["arn:{p}:iam::*:role/*"]),
+        (
+            "iam_get_role",
+            json!({"role_name": "deployer"}),
+            vec!["arn:{p}:iam::*:role/*deployer"],
+        ),
+        ("iam_list_policies", json!({}), vec!["*"]),
+        ("iam_get_policy", json!({"policy_arn": pol}), vec![pol]),
+        (
+            "iam_get_policy_version",
+            json!({"policy_arn": pol, "version_id": "v1"}),
+            vec![pol],
+        ),
+        (
+            "iam_list_attached_user_policies",
+            json!({"user_name": "alice"}),
+            vec!["arn:{p}:iam::*:user/*alice"],
+        ),
+        (
+            "iam_list_attached_role_policies",
+            json!({"role_name": "deployer"}),
+            vec!["arn:{p}:iam::*:role/*deployer"],
+        ),
+        (
+            "iam_list_attached_group_policies",
+            json!({"group_name": "ops"}),
+            vec!["arn:{p}:iam::*:group/*ops"],
+        ),
+        (
+            "iam_list_user_policies",
+            json!({"user_name": "alice"}),
+            vec!["arn:{p}:iam::*:user/*alice"],
+        ),
+        (
+            "iam_get_user_policy",
+            json!({"user_name": "alice", "policy_name": "x"}),
+            vec!["arn:{p}:iam::*:user/*alice"],
+        ),
+        (
+            "iam_list_role_policies",
+            json!({"role_name": "deployer"}),
+            vec!["arn:{p}:iam::*:role/*deployer"],
+        ),
+        (
+            "iam_get_role_policy",
+            json!({"role_name": "deployer", "policy_name": "x"}),
+            vec!["arn:{p}:iam::*:role/*deployer"],
+        ),
+        (
+            "iam_list_access_keys",
+            json!({"user_name": "alice"}),
+            vec!["arn:{p}:iam::*:user/*alice"],
+        ),
+        (
+            "iam_get_access_key_last_used",
+            json!({"access_key_id": "AKIAIOSFODNN7EXAMPLE"}),
+            vec!["arn:{p}:iam::*:user/*"],
+        ),
+        (
+            "iam_simulate_principal_policy",
+            json!({"policy_source_arn": "arn:aws:iam::123456789012:user/alice", "action_names": ["s3:GetObject"]}),
+            vec!["arn:aws:iam::123456789012:user/alice"],
+        ),
+        ("iam_get_account_summary", json!({}), vec!["*"]),
+        (
+            "iam_create_user",
+            json!({"user_name": "bot", "path": "/bots/"}),
+            vec!["arn:{p}:iam::*:user/bots/bot"],
+        ),
+        (
+            "iam_delete_user",
+            json!({"user_name": "bot"}),
+            vec!["arn:{p}:iam::*:user/*bot"],
+        ),
+        (
+            "iam_attach_user_policy",
+            json!({"user_name": "bot", "policy_arn": pol}),
+            vec!["arn:{p}:iam::*:user/*bot", pol],
+        ),
+        (
+            "iam_detach_user_policy",
+            json!({"user_name": "bot", "policy_arn": pol}),
+            vec!["arn:{p}:iam::*:user/*bot", pol],
+        ),
+        (
+            "iam_attach_role_policy",
+            json!({"role_name": "deployer", "policy_arn": pol}),
+            vec!["arn:{p}:iam::*:role/*deployer", pol],
+        ),
+        (
+            "iam_detach_role_policy",
+            json!({"role_name": "deployer", "policy_arn": pol}),
+            vec!["arn:{p}:iam::*:role/*deployer", pol],
+        ),
+        (
+            "iam_update_access_key",
+            json!({"user_name": "bot", "access_key_id": "AKIAIOSFODNN7EXAMPLE", "status": "Inactive"}),
+            vec!["arn:{p}:iam::*:user/*bot"],
+        ),
+        (
+            "iam_delete_access_key",
+            json!({"user_name": "bot", "access_key_id": "AKIAIOSFODNN7EXAMPLE"}),
+            vec!["arn:{p}:iam::*:user/*bot"],
+        ),
+        ("sts_get_caller_identity", json!({}), vec!["*"]),
+        (
+            "sts_get_access_key_info",
+            json!({"access_key_id": "AKIAIOSFODNN7EXAMPLE"}),
+            vec!["*"],
+        ),
+        (
+            "sts_decode_authorization_message",
+            json!({"encoded_message": "x"}),
+            vec!["*"],
+        ),
+    ];
+    let named: Vec<&str> = cases.iter().map(|(t, _, _)| *t).collect();
+    let catalogue: Vec<&str> = ToolId::ALL.iter().map(|t| t.name()).collect();
+    assert_eq!(named, catalogue, "one case per tool, in catalogue order");
+    for (region, partition) in [
+        ("eu-west-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+    ] {
+        let scope = ArnScope {
+            region: region.into(),
+        };
+        for (tool, args, expected) in &cases {
+            let call = ToolCall::parse(tool.parse().unwrap(), obj(args.clone()))
+                .unwrap_or_else(|e| panic!("{tool}: {e}"));
+            let expected: Vec<String> = expected
+                .iter()
+                .map(|a| a.replace("{p}", partition).replace("{r}", region))
+                .collect();
+            assert_eq!(call.resources(&scope), expected, "{tool} in {region}");
+        }
+    }
+}
