@@ -25,6 +25,7 @@ pub mod policy;
 pub mod printable;
 pub mod reload;
 pub mod review;
+pub mod scrub;
 pub mod selector;
 pub mod store;
 pub mod suggest;

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::masking::{Scrubber, Secret};
+use crate::scrub::{Scrubber, Secret};
 
 /// A successful AWS answer, already in the tool's output shape.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,6 @@
 pub mod detectors;
 mod masker;
 pub mod path;
-mod scrub;
 
 use std::{collections::HashMap, ops::Range};
 
@@ -20,10 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
+pub use crate::scrub::{SCRUBBED, Scrubber, Secret};
 pub use detectors::{ALWAYS_ON, Detector, DetectorSet};
 pub use masker::Masker;
 pub use path::JsonPath;
-pub use scrub::{SCRUBBED, Scrubber, Secret};
 
 use crate::{
     identity::Principal,
