@@ -16,13 +16,18 @@ impl Backend for InstantAws {
         "us-east-1"
     }
 
-    async fn execute(&self, _call: &ToolCall) -> Result<AwsResponse, CallError> {
+    async fn execute(
+        &self,
+        _call: &ToolCall,
+        _on: awsgate::aws::OnBehalf<'_>,
+    ) -> Result<AwsResponse, CallError> {
         Ok(AwsResponse {
             body: json!({"Name": "logs", "KeyCount": 2, "IsTruncated": false, "Contents": [
                 {"Key": "a.txt", "Size": 10, "ETag": "\"abc\""},
                 {"Key": "b.txt", "Size": 20, "ETag": "\"def\""}
             ]}),
             request_id: Some("req-0123456789".into()),
+            session: None,
         })
     }
 }

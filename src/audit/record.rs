@@ -189,6 +189,10 @@ pub struct Completed {
     pub call_id: CallId,
     /// `ok` or `error`.
     pub status: CallStatus,
+    /// The caller's role session the call was made in (account, role, session ARN, source
+    /// identity), when the policy names accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_session: Option<crate::aws::SessionRef>,
     /// The AWS request id, when AWS answered.
     pub aws_request_id: Option<String>,
     /// The structured response the agent saw, masked.
@@ -252,6 +256,9 @@ pub struct CallRecord {
     pub region: String,
     /// How the call ended.
     pub status: CallStatus,
+    /// The caller's role session the call was made in, when the policy names accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_session: Option<crate::aws::SessionRef>,
     /// The AWS request id.
     pub aws_request_id: Option<String>,
     /// The response the agent saw, masked.
@@ -304,6 +311,7 @@ impl CallRecord {
             resources: decided.resources,
             region: decided.region,
             status: CallStatus::Incomplete,
+            role_session: None,
             aws_request_id: None,
             response: Value::Null,
             masked_response: Vec::new(),
@@ -318,6 +326,7 @@ impl CallRecord {
             }
             (None, Some(c)) => {
                 record.status = c.status;
+                record.role_session = c.role_session;
                 record.aws_request_id = c.aws_request_id;
                 record.response = c.response;
                 record.masked_response = c.masked;

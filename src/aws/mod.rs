@@ -2,6 +2,8 @@
 //! (the standard `aws-config` chain, including `AWS_ENDPOINT_URL`), its [`Clients`] that each
 //! tool's call uses, and the mapping of SDK answers and errors into what the gate records.
 
+mod sessions;
+
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
@@ -23,6 +25,26 @@ pub struct AwsResponse {
     pub body: Value,
     /// The AWS request id.
     pub request_id: Option<String>,
+    /// The caller's role session the call was made in, when the policy names accounts.
+    pub session: Option<SessionRef>,
+}
+
+pub use sessions::{OnBehalf, RoleSessions, SessionRef};
+
+/// One `[[aws.account]]`: a role awsgate assumes in it for each caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    /// Its name in the policy.
+    pub name: String,
+    /// Its twelve-digit id (from the role's ARN).
+    pub id: String,
+    /// The role assumed.
+    pub role_arn: String,
+    /// Where the role's external id is kept, when it has one.
+    pub external_id_file: Option<std::path::PathBuf>,
+    /// How long a role session lasts.
+    #[serde(with = "crate::clock::human_duration")]
+    pub session_duration: Duration,
 }
 
 /// Why a call did not succeed.
@@ -44,6 +66,9 @@ pub enum CallError {
     /// The call reached AWS but its answer is not something this tool returns.
     #[error("{0}")]
     Unsupported(String),
+    /// No role session could be had for the call, so nothing was sent to the service.
+    #[error("{0}; nothing was sent to the service")]
+    NoSession(String),
 }
 
 impl CallError {
@@ -53,6 +78,7 @@ impl CallError {
             CallError::Aws { code, .. } => code,
             CallError::Unreachable(_) => "Unreachable",
             CallError::Unsupported(_) => "Unsupported",
+            CallError::NoSession(_) => "RoleSessionRefused",
         }
     }
 
@@ -88,11 +114,29 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
 }
 
-/// The clients, and the region they call.
+impl Clients {
+    /// The clients of every service, from `config`, calling `region`.
+    pub fn from_config(config: &aws_config::SdkConfig, region: &str, path_style: bool) -> Self {
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(path_style)
+            .build();
+        Clients {
+            region: region.to_owned(),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+        }
+    }
+}
+
+/// The clients with awsgate's own credentials, the region they call, and the role sessions
+/// of the accounts a policy names.
 #[derive(Debug, Clone)]
 pub struct SdkBackend {
     region: String,
     clients: Clients,
+    sessions: std::sync::Arc<RoleSessions>,
 }
 
 impl SdkBackend {
@@ -101,9 +145,14 @@ impl SdkBackend {
         &self.region
     }
 
-    /// The clients tools call.
+    /// The clients with awsgate's own credentials.
     pub fn clients(&self) -> &Clients {
         &self.clients
+    }
+
+    /// The role sessions.
+    pub fn sessions(&self) -> &RoleSessions {
+        &self.sessions
     }
 }
 
@@ -156,19 +205,16 @@ impl SdkBackend {
             },
             None => tracing::warn!("no AWS credentials provider is configured; calls will fail"),
         }
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(endpoint_override.is_some())
-            .build();
+        let path_style = endpoint_override.is_some();
         Ok(Configured {
             backend: SdkBackend {
                 region: region.clone(),
-                clients: Clients {
-                    region: region.clone(),
-                    s3: aws_sdk_s3::Client::from_conf(s3_config),
-                    ec2: aws_sdk_ec2::Client::new(&config),
-                    iam: aws_sdk_iam::Client::new(&config),
-                    sts: aws_sdk_sts::Client::new(&config),
-                },
+                clients: Clients::from_config(&config, &region, path_style),
+                sessions: std::sync::Arc::new(RoleSessions::new(
+                    config,
+                    scrubber.clone(),
+                    path_style,
+                )),
             },
             scrubber,
             endpoint_override,
@@ -242,6 +288,7 @@ pub fn respond(body: impl Serialize, request_id: Option<&str>) -> Result<AwsResp
     Ok(AwsResponse {
         body,
         request_id: request_id.map(str::to_owned),
+        session: None,
     })
 }
 

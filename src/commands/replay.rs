@@ -210,7 +210,12 @@ async fn rerun_one(
         Err(e) => return skip(&format!("its recorded arguments no longer parse: {e}")),
     };
     let plan = masking.plan(&r.caller(), Some(tool));
-    match backend.execute(&call).await {
+    // Re-run with awsgate's own credentials: a reviewer's re-run is not the agent's call.
+    let on = crate::aws::OnBehalf {
+        principal: &r.caller(),
+        account: None,
+    };
+    match backend.execute(&call, on).await {
         Ok(response) => {
             let (body, _) = masker.value(&plan, response.body);
             Rerun::Ran {

@@ -5,6 +5,7 @@
 //! with `file:line:column`, the dotted key and, for misspelt tool names, a suggestion.
 
 mod approvals;
+mod aws;
 mod identity;
 mod masks;
 pub mod paths;
@@ -31,8 +32,9 @@ use crate::{
     },
     ids::RuleId,
     policy::{
-        ApprovalRequirement, ApprovalSettings, Condition, ConfirmFallback, Effect, IdentityMode,
-        Policy, PrincipalPattern, ResourcePattern, Rule, ToolSet, condition::ConditionError,
+        ApprovalRequirement, ApprovalSettings, AwsAccounts, Condition, ConfirmFallback, Effect,
+        IdentityMode, Policy, PrincipalPattern, ResourcePattern, Rule, ToolSet,
+        condition::ConditionError,
     },
     suggest,
     tools::{self, ToolId},
@@ -191,6 +193,7 @@ fn version_of(
     rules: &[Rule],
     masking: &MaskPolicy,
     approvals: &ApprovalSettings,
+    aws: Option<&AwsAccounts>,
 ) -> String {
     let rules: Vec<serde_json::Value> = rules
         .iter()
@@ -232,13 +235,18 @@ fn version_of(
         .filter(|d| d.description == "custom")
         .map(|d| serde_json::json!({"id": d.id, "pattern": d.pattern()}))
         .collect();
-    let canonical = crate::audit::chain::canonical_json(&serde_json::json!({
+    let mut whole = serde_json::json!({
         "approvals": approvals,
         "identity": identity,
         "rules": rules,
         "masks": masks,
         "detectors": detectors,
-    }));
+    });
+    // A policy without `[aws]` keeps the version it had before accounts existed.
+    if let (Some(aws), Some(whole)) = (aws, whole.as_object_mut()) {
+        whole.insert("aws".into(), serde_json::json!(aws));
+    }
+    let canonical = crate::audit::chain::canonical_json(&whole);
     format!(
         "sha256:{}",
         hex::encode(Sha256::digest(canonical.as_bytes()))
@@ -320,16 +328,18 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
         resolver.warn(span, format!("rule[{i}]"), message);
     }
     let approvals = resolver.approvals(&raw);
+    let aws = resolver.aws(&raw);
     if !resolver.errors.is_empty() {
         return Err(in_file_order(resolver.errors));
     }
-    let version = version_of(&identity, &rules, &masking, &approvals);
+    let version = version_of(&identity, &rules, &masking, &approvals, aws.as_ref());
     Ok(LoadedPolicy {
         policy: Policy {
             identity,
             rules,
             masking,
             approvals,
+            aws,
             version,
         },
         warnings: resolver.warnings,

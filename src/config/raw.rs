@@ -32,6 +32,44 @@ pub struct RawPolicy {
     #[serde(default)]
     #[schemars(with = "Option<RawApprovals>")]
     pub approvals: Option<Spanned<RawApprovals>>,
+    /// The AWS accounts awsgate calls into, each through a role it assumes per caller. Without
+    /// it awsgate calls with its own credentials.
+    #[serde(default)]
+    #[schemars(with = "Option<RawAws>")]
+    pub aws: Option<Spanned<RawAws>>,
+}
+
+/// `[aws]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAws {
+    /// The account calls go to (by `name`).
+    #[schemars(with = "String")]
+    pub default_account: Spanned<String>,
+    /// The accounts, each a role awsgate assumes for every caller separately.
+    #[serde(default, rename = "account")]
+    #[schemars(with = "Vec<RawAccount>")]
+    pub accounts: Vec<Spanned<RawAccount>>,
+}
+
+/// `[[aws.account]]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    /// The account's name in this policy (`dev`, `prod`).
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The role awsgate assumes in it, e.g. `arn:aws:iam::111111111111:role/awsgate-agent`.
+    #[schemars(with = "String")]
+    pub role_arn: Spanned<String>,
+    /// A file holding the role's external id (relative to the policy file).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub external_id_file: Option<Spanned<String>>,
+    /// How long a role session lasts (15 minutes to 12 hours; default `1h`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub session_duration: Option<Spanned<String>>,
 }
 
 /// `[approvals]`.

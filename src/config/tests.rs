@@ -170,3 +170,46 @@ fn line_columns_count_from_one() {
     assert_eq!(line_column("ab\ncd", 4), (2, 2));
     assert_eq!(line_column("ab", 99), (1, 3));
 }
+
+#[test]
+fn aws_accounts_resolve_and_their_mistakes_are_located() {
+    let head = "[identity]\nmode = \"local\"\n\n[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\naccess = [\"read\"]\neffect = \"allow\"\n\n";
+    let good = format!(
+        "{head}[aws]\ndefault_account = \"dev\"\n\n[[aws.account]]\nname = \"dev\"\nrole_arn = \"arn:aws:iam::111111111111:role/awsgate-agent\"\nexternal_id_file = \"dev-id\"\nsession_duration = \"15m\"\n\n[[aws.account]]\nname = \"prod\"\nrole_arn = \"arn:aws-us-gov:iam::222222222222:role/ops/awsgate-readonly\"\n"
+    );
+    let policy = parse_policy("dir/team.toml", &good).unwrap().policy;
+    let aws = policy.aws.unwrap();
+    assert_eq!(aws.default_account.name, "dev");
+    assert_eq!(aws.default_account.id, "111111111111");
+    assert_eq!(
+        aws.default_account.session_duration,
+        Duration::from_secs(900)
+    );
+    assert_eq!(
+        aws.default_account.external_id_file.as_deref(),
+        Some(Path::new("dir/dev-id"))
+    );
+    assert_eq!(aws.accounts[1].id, "222222222222");
+    assert_eq!(aws.accounts[1].session_duration, Duration::from_secs(3600));
+    // No `[aws]`: awsgate's own credentials, and the version a policy had before accounts.
+    let without = parse_policy("team.toml", head).unwrap().policy;
+    assert!(without.aws.is_none());
+
+    let bad = format!(
+        "{head}[aws]\ndefault_account = \"staging\"\n\n[[aws.account]]\nname = \"dev\"\nrole_arn = \"arn:aws:iam::1111:user/bob\"\nsession_duration = \"13h\"\n"
+    );
+    let errs = errors(&bad);
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(
+        errs[0].contains("aws.default_account: no `[[aws.account]]` is named `staging`"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].contains("aws.account[0].role_arn: `arn:aws:iam::1111:user/bob` is not a role ARN"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[2].contains("aws.account[0].session_duration: a role session lasts 15m to 12h"),
+        "{errs:?}"
+    );
+}

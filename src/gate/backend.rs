@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use crate::{
-    aws::{AwsResponse, CallError, SdkBackend},
+    aws::{AwsResponse, CallError, OnBehalf, SdkBackend},
     tools::ToolCall,
 };
 
@@ -13,10 +13,12 @@ pub trait Backend: Send + Sync + 'static {
     /// The region calls go to (used for resource ARNs and the audit log).
     fn region(&self) -> &str;
 
-    /// Makes the call.
+    /// Makes the call on behalf of a caller: in the caller's own role session of the account,
+    /// when the policy names accounts.
     fn execute(
         &self,
         call: &ToolCall,
+        on: OnBehalf<'_>,
     ) -> impl Future<Output = Result<AwsResponse, CallError>> + Send;
 }
 
@@ -25,7 +27,16 @@ impl Backend for SdkBackend {
         SdkBackend::region(self)
     }
 
-    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
-        call.execute(self.clients()).await
+    async fn execute(&self, call: &ToolCall, on: OnBehalf<'_>) -> Result<AwsResponse, CallError> {
+        let Some(account) = on.account else {
+            return call.execute(self.clients()).await;
+        };
+        let (clients, session) = self
+            .sessions()
+            .clients(account, on.principal, SdkBackend::region(self))
+            .await?;
+        let mut response = call.execute(&clients).await?;
+        response.session = Some(session);
+        Ok(response)
     }
 }

@@ -48,7 +48,7 @@ use crate::{
         AuditLog, EventKind,
         record::{CallDecision, CallStatus, Completed, Decided},
     },
-    aws::{AwsResponse, CallError},
+    aws::{AwsResponse, CallError, OnBehalf},
     identity::{Authenticator, Principal},
     masking::{MaskKey, Plan, Scrubber},
     policy::{self, ConfirmFallback, Effect, Policy, explain},
@@ -358,7 +358,11 @@ impl<B: Backend> Gate<B> {
         }
 
         // 6 AWS (a smaller page when the answer would not fit), 7 masking
-        let answer = self.fetch(&judged.call).await;
+        let on = OnBehalf {
+            principal: &caller.principal,
+            account: policy.aws.as_ref().map(|a| &a.default_account),
+        };
+        let answer = self.fetch(&judged.call, on).await;
         let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         let (completed, outcome) = self.masked_answer(&plan, tool, &decided, answer, latency_ms);
 
@@ -506,9 +510,9 @@ impl<B: Backend> Gate<B> {
     /// Makes the call; an answer over the cap is asked for again with a smaller page when the
     /// tool pages (so the agent gets AWS's own token for the rest), and cut to fit, with a
     /// note, when it still does not fit.
-    async fn fetch(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
+    async fn fetch(&self, call: &ToolCall, on: OnBehalf<'_>) -> Result<AwsResponse, CallError> {
         let cap = self.max_result_bytes;
-        let mut answer = self.backend.execute(call).await?;
+        let mut answer = self.backend.execute(call, on).await?;
         if call.has_own_size_cap() {
             return Ok(answer);
         }
@@ -521,7 +525,7 @@ impl<B: Backend> Gate<B> {
             let Some(next) = asked.smaller_page(fit::longest_list(&answer.body)) else {
                 break;
             };
-            answer = self.backend.execute(&next).await?;
+            answer = self.backend.execute(&next, on).await?;
             asked = next;
             smaller = true;
         }
@@ -555,6 +559,7 @@ impl<B: Backend> Gate<B> {
                 let completed = Completed {
                     call_id: decided.call_id.clone(),
                     status: CallStatus::Ok,
+                    role_session: response.session,
                     aws_request_id: response.request_id,
                     response: body.clone(),
                     masked,
@@ -569,6 +574,7 @@ impl<B: Backend> Gate<B> {
                 let completed = Completed {
                     call_id: decided.call_id.clone(),
                     status: CallStatus::Error,
+                    role_session: None,
                     aws_request_id: error.request_id().map(str::to_owned),
                     response: Value::Null,
                     masked: Vec::new(),

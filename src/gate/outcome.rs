@@ -350,6 +350,9 @@ fn failed(tool: ToolId, error: &CallError) -> String {
         }
         CallError::Unreachable(m) => format!("`{tool}` failed: {m}; try again later"),
         CallError::Unsupported(m) => format!("`{tool}` failed: {m}"),
+        CallError::NoSession(m) => {
+            format!("`{tool}` was not made: {m}; nothing was sent to the service")
+        }
     }
 }
 

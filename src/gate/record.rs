@@ -95,6 +95,7 @@ impl Recorder {
             },
             CallError::Unreachable(t) => CallError::Unreachable(m(t)),
             CallError::Unsupported(t) => CallError::Unsupported(m(t)),
+            CallError::NoSession(t) => CallError::NoSession(m(t)),
         }
     }
 

@@ -55,7 +55,11 @@ impl Backend for Arc<FakeAws> {
         "eu-west-1"
     }
 
-    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
+    async fn execute(
+        &self,
+        call: &ToolCall,
+        _on: crate::aws::OnBehalf<'_>,
+    ) -> Result<AwsResponse, CallError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         *self.last_args.lock().unwrap() = Some(call.args_json());
         if let Some(e) = &self.fail_with {
@@ -64,6 +68,7 @@ impl Backend for Arc<FakeAws> {
         Ok(AwsResponse {
             body: json!({"Tool": call.tool().name(), "Leak": format!("key={SECRET}"), "Owner": "dana@example.com"}),
             request_id: Some("req-1".into()),
+            session: None,
         })
     }
 }
@@ -540,7 +545,11 @@ impl Backend for Arc<PagingAws> {
         "eu-west-1"
     }
 
-    async fn execute(&self, call: &ToolCall) -> Result<AwsResponse, CallError> {
+    async fn execute(
+        &self,
+        call: &ToolCall,
+        _on: crate::aws::OnBehalf<'_>,
+    ) -> Result<AwsResponse, CallError> {
         let args = call.args_json();
         self.asked.lock().unwrap().push(args.clone());
         let n = args["max_keys"].as_u64().unwrap_or(1000);
@@ -550,6 +559,7 @@ impl Backend for Arc<PagingAws> {
         Ok(AwsResponse {
             body: json!({"Name": "logs", "KeyCount": n, "IsTruncated": true, "Contents": contents, "NextContinuationToken": format!("after-{n}")}),
             request_id: None,
+            session: None,
         })
     }
 }

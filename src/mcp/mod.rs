@@ -511,6 +511,10 @@ mod tests {
                 tool,
                 error: CallError::Unreachable("timeout".into()),
             },
+            Refusal::Failed {
+                tool,
+                error: CallError::NoSession("awsgate could not assume role `r`".into()),
+            },
         ];
         let mut outcomes: Vec<Outcome> = refusals.into_iter().map(Outcome::Refused).collect();
         outcomes.push(Outcome::Pending(Pending {

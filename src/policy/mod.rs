@@ -31,8 +31,20 @@ pub struct Policy {
     pub masking: crate::masking::MaskPolicy,
     /// How calls wait for approvers and confirmations.
     pub approvals: ApprovalSettings,
+    /// The AWS accounts calls go to, through roles assumed per caller; `None`: awsgate's own
+    /// credentials.
+    pub aws: Option<AwsAccounts>,
     /// `sha256:<hex>` of the resolved policy, recorded with every call.
     pub version: String,
+}
+
+/// `[aws]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwsAccounts {
+    /// The account calls go to.
+    pub default_account: crate::aws::Account,
+    /// Every account, the default among them.
+    pub accounts: Vec<crate::aws::Account>,
 }
 
 /// `[approvals]`, resolved.

@@ -11,6 +11,7 @@
     reason = "test code: a failed expectation should fail the test loudly"
 )]
 
+mod accounts;
 mod approvals;
 mod cli;
 mod clients;

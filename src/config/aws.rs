@@ -1,0 +1,133 @@
+//! The `[aws]` section: the accounts calls go to, each a role awsgate assumes for every
+//! caller separately, and which of them is the default.
+
+use super::*;
+use crate::{aws::Account, policy::AwsAccounts};
+
+/// Role sessions STS allows: 15 minutes to 12 hours.
+const SESSION_RANGE: (Duration, Duration) =
+    (Duration::from_secs(15 * 60), Duration::from_secs(12 * 3600));
+
+impl Resolver<'_> {
+    pub(super) fn aws(&mut self, raw: &RawPolicy) -> Option<AwsAccounts> {
+        let section = raw.aws.as_ref()?;
+        let aws = section.get_ref();
+        let mut names = BTreeSet::new();
+        let accounts: Vec<Account> = aws
+            .accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| self.account(i, a, &mut names))
+            .collect();
+        let wanted = aws.default_account.get_ref();
+        let Some(default_account) = accounts.iter().find(|a| &a.name == wanted).cloned() else {
+            let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+            self.error(
+                aws.default_account.span(),
+                "aws.default_account",
+                format!(
+                    "no `[[aws.account]]` is named `{wanted}` (the accounts are: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+            return None;
+        };
+        Some(AwsAccounts {
+            default_account,
+            accounts,
+        })
+    }
+
+    fn account(
+        &mut self,
+        index: usize,
+        raw: &Spanned<raw::RawAccount>,
+        names: &mut BTreeSet<String>,
+    ) -> Option<Account> {
+        let key = |field: &str| format!("aws.account[{index}].{field}");
+        let a = raw.get_ref();
+        let errors_before = self.errors.len();
+        let name = a.name.get_ref();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            self.error(
+                a.name.span(),
+                key("name"),
+                format!("`{name}` is not an account name: letters, digits, `-` and `_`"),
+            );
+        } else if !names.insert(name.clone()) {
+            self.error(
+                a.name.span(),
+                key("name"),
+                format!("two accounts are named `{name}`"),
+            );
+        }
+        let id = role_account(a.role_arn.get_ref());
+        if id.is_none() {
+            self.error(
+                a.role_arn.span(),
+                key("role_arn"),
+                format!("`{}` is not a role ARN: write e.g. `arn:aws:iam::111111111111:role/awsgate-agent`", a.role_arn.get_ref()),
+            );
+        }
+        let session_duration = match &a.session_duration {
+            None => Duration::from_secs(3600),
+            Some(d) => match humantime::parse_duration(d.get_ref()) {
+                Ok(d) if (SESSION_RANGE.0..=SESSION_RANGE.1).contains(&d) => d,
+                Ok(_) => {
+                    self.error(
+                        d.span(),
+                        key("session_duration"),
+                        "a role session lasts 15m to 12h",
+                    );
+                    Duration::ZERO
+                }
+                Err(e) => {
+                    self.error(
+                        d.span(),
+                        key("session_duration"),
+                        format!("`{}` is not a duration ({e}): write e.g. `1h`", d.get_ref()),
+                    );
+                    Duration::ZERO
+                }
+            },
+        };
+        let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
+        let external_id_file = a.external_id_file.as_ref().map(|f| base.join(f.get_ref()));
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Account {
+            name: name.clone(),
+            id: id?.to_owned(),
+            role_arn: a.role_arn.get_ref().clone(),
+            external_id_file,
+            session_duration,
+        })
+    }
+}
+
+/// The account id of a role ARN (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`).
+fn role_account(arn: &str) -> Option<&str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource]
+            if !partition.is_empty()
+                && account.len() == 12
+                && account.chars().all(|c| c.is_ascii_digit())
+                && resource
+                    .strip_prefix("role/")
+                    .is_some_and(|r| !r.is_empty() && !r.contains('*')) =>
+        {
+            Some(account)
+        }
+        _ => None,
+    }
+}

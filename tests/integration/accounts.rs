@@ -1,0 +1,218 @@
+//! The agent's identity reaches AWS: with `[aws]` accounts in the policy, each caller's calls
+//! are made in its own role session (session name, source identity and tags naming it),
+//! cached until near expiry; an STS refusal refuses the call and nothing reaches the service.
+//! awsgate talks to moto through a recording proxy, which shows the requests it makes.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use crate::support::{self, GateOptions, export, text};
+
+/// What the proxy saw: each request's path and (form) body.
+type Seen = Arc<Mutex<Vec<String>>>;
+
+/// A proxy to moto that records every request, and refuses `AssumeRole` into roles named
+/// `refused-*` as STS would.
+async fn recording_proxy() -> (String, Seen) {
+    use axum::{
+        body::Bytes,
+        extract::State,
+        http::{HeaderMap, Method, StatusCode, Uri},
+        response::{IntoResponse, Response},
+    };
+    #[derive(Clone)]
+    struct Proxy {
+        seen: Seen,
+        http: reqwest::Client,
+        moto: String,
+    }
+    async fn forward(
+        State(p): State<Proxy>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Response {
+        let form = String::from_utf8_lossy(&body).into_owned();
+        p.seen
+            .lock()
+            .unwrap()
+            .push(format!("{} {form}", uri.path()));
+        if form.contains("Action=AssumeRole") && form.contains("role%2Frefused-") {
+            let xml = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>proxy-1</RequestId></ErrorResponse>"#;
+            return (StatusCode::FORBIDDEN, [("content-type", "text/xml")], xml).into_response();
+        }
+        let url = format!(
+            "{}{}",
+            p.moto,
+            uri.path_and_query().map_or("/", |pq| pq.as_str())
+        );
+        let mut request = p.http.request(method, url).body(body);
+        for (name, value) in &headers {
+            if name != "host" {
+                request = request.header(name, value);
+            }
+        }
+        match request.send().await {
+            Ok(r) => {
+                let status = r.status();
+                let headers = r.headers().clone();
+                let bytes = r.bytes().await.unwrap_or_default();
+                let mut response = (status, bytes).into_response();
+                for (name, value) in &headers {
+                    if name != "content-length" && name != "transfer-encoding" {
+                        response.headers_mut().insert(name, value.clone());
+                    }
+                }
+                response
+            }
+            Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+        }
+    }
+    let seen = Seen::default();
+    let proxy = Proxy {
+        seen: seen.clone(),
+        http: reqwest::Client::new(),
+        moto: support::endpoint(),
+    };
+    let app = axum::Router::new().fallback(forward).with_state(proxy);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+fn policy(role: &str) -> String {
+    format!(
+        r#"[identity]
+mode = "local"
+
+[aws]
+default_account = "dev"
+
+[[aws.account]]
+name = "dev"
+role_arn = "arn:aws:iam::111111111111:role/{role}"
+session_duration = "1h"
+
+[[rule]]
+id = "reads"
+principals = ["*"]
+access = ["read"]
+effect = "allow"
+"#
+    )
+}
+
+fn assume_requests(seen: &Seen) -> Vec<String> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.contains("Action=AssumeRole"))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn each_caller_calls_aws_in_its_own_role_session() {
+    let (proxy, seen) = recording_proxy().await;
+    let policy = policy("awsgate-agent");
+    let start = |user: &'static str| {
+        support::start(GateOptions {
+            policy: &policy,
+            as_user: Some(user),
+            endpoint: Some(proxy.clone()),
+            ..Default::default()
+        })
+    };
+    let alice = start("user:alice").await;
+    for _ in 0..3 {
+        let who = alice.call("sts_get_caller_identity", json!({})).await;
+        let who = support::structured(&who);
+        assert_eq!(who["Account"], "111111111111", "{who:?}");
+        let arn = who["Arn"].as_str().unwrap();
+        assert!(
+            arn.ends_with(":assumed-role/awsgate-agent/awsgate-alice"),
+            "{arn}"
+        );
+    }
+    // One session for three calls: the cache holds it until near its expiry.
+    let assumed = assume_requests(&seen);
+    assert_eq!(assumed.len(), 1, "{assumed:?}");
+    let request = &assumed[0];
+    for part in [
+        "RoleSessionName=awsgate-alice",
+        "SourceIdentity=alice",
+        "Tags.member.1.Key=awsgate%3Auser",
+        "Tags.member.1.Value=alice",
+        "DurationSeconds=3600",
+    ] {
+        assert!(request.contains(part), "`{part}` missing from {request}");
+    }
+    let bob = start("user:bob").await;
+    let who = bob.call("sts_get_caller_identity", json!({})).await;
+    let arn = support::structured(&who)["Arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        arn.ends_with(":assumed-role/awsgate-agent/awsgate-bob"),
+        "{arn}"
+    );
+    assert_eq!(assume_requests(&seen).len(), 2);
+    // The audit log ties each call to its session, as AWS named it.
+    let db = alice.db.clone();
+    let _kept = alice.stop().await;
+    let calls = export(&db, None);
+    let session = &calls[0]["role_session"];
+    assert_eq!(session["account"], "dev");
+    assert_eq!(
+        session["role_arn"],
+        "arn:aws:iam::111111111111:role/awsgate-agent"
+    );
+    assert_eq!(session["source_identity"], "alice");
+    assert!(
+        session["session_arn"]
+            .as_str()
+            .unwrap()
+            .ends_with("awsgate-agent/awsgate-alice")
+    );
+    bob.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_role_session_refuses_the_call_before_the_service() {
+    let (proxy, seen) = recording_proxy().await;
+    let policy = policy("refused-agent");
+    let gate = support::start(GateOptions {
+        policy: &policy,
+        as_user: Some("user:alice"),
+        endpoint: Some(proxy),
+        ..Default::default()
+    })
+    .await;
+    let before = seen.lock().unwrap().len();
+    let result = gate.call("s3_list_buckets", json!({})).await;
+    assert_eq!(result.is_error, Some(true));
+    let said = text(&result);
+    assert!(
+        said.contains("could not assume role `arn:aws:iam::111111111111:role/refused-agent`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("AccessDenied") && said.contains("nothing was sent"),
+        "{said}"
+    );
+    let after: Vec<String> = seen.lock().unwrap()[before..].to_vec();
+    assert!(
+        !after.iter().any(|r| !r.contains("Action=AssumeRole")),
+        "only STS was asked: {after:?}"
+    );
+    let db = gate.db.clone();
+    let _kept = gate.stop().await;
+    let calls = export(&db, None);
+    let call: &Value = &calls[0];
+    assert_eq!(call["status"], "error");
+    assert_eq!(call["error_code"], "RoleSessionRefused");
+}
