@@ -77,6 +77,7 @@ fn percentiles(p: &Policy, label: &str) {
         args: &args,
         resources: &resources,
         region: "us-east-1",
+        account: None,
         now: chrono::Utc::now(),
     };
     let mut samples: Vec<Duration> = (0..20_000)
@@ -107,6 +108,7 @@ fn bench(c: &mut Criterion) {
         args: &args,
         resources: &resources,
         region: "us-east-1",
+        account: None,
         now: chrono::Utc::now(),
     };
     assert_ne!(

@@ -79,6 +79,7 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
     } else {
         let scope = ArnScope {
             region: r.region.clone(),
+            account: None,
         };
         let at = chrono::DateTime::parse_from_rfc3339(&r.ts)
             .map_or_else(|_| chrono::Utc::now(), |t| t.to_utc());

@@ -126,6 +126,9 @@ pub struct Decided {
     pub resources: Vec<String>,
     /// The region awsgate calls.
     pub region: String,
+    /// The account called (its `[aws]` name), when the policy names accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// For calls refused before AWS: their final status and the message the agent saw.
     pub refused: Option<Refused>,
     /// For `approve` decisions: the request, and who approved the call if it proceeded.
@@ -254,6 +257,9 @@ pub struct CallRecord {
     pub resources: Vec<String>,
     /// The region.
     pub region: String,
+    /// The account called (its `[aws]` name), when the policy names accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// How the call ended.
     pub status: CallStatus,
     /// The caller's role session the call was made in, when the policy names accounts.
@@ -310,6 +316,7 @@ impl CallRecord {
             iam_action: decided.iam_action,
             resources: decided.resources,
             region: decided.region,
+            account: decided.account,
             status: CallStatus::Incomplete,
             role_session: None,
             aws_request_id: None,

@@ -154,6 +154,15 @@ impl SdkBackend {
     pub fn sessions(&self) -> &RoleSessions {
         &self.sessions
     }
+
+    /// Clients with awsgate's own credentials calling `region`.
+    pub fn own_clients(&self, region: &str) -> Clients {
+        if region == self.region {
+            self.clients.clone()
+        } else {
+            self.sessions.own_clients(region)
+        }
+    }
 }
 
 /// The loaded backend and the credential values the scrubber must hide.

@@ -28,6 +28,8 @@ pub struct OnBehalf<'a> {
     pub principal: &'a Principal,
     /// The account, when the policy names accounts; `None`: awsgate's own credentials.
     pub account: Option<&'a Account>,
+    /// The region the call goes to.
+    pub region: &'a str,
 }
 
 /// The role session a call was made in, as recorded with it.
@@ -98,6 +100,16 @@ impl RoleSessions {
             self.assumed.load(Ordering::Relaxed),
             self.reused.load(Ordering::Relaxed),
         )
+    }
+
+    /// Clients with awsgate's own credentials calling `region`.
+    pub fn own_clients(&self, region: &str) -> Clients {
+        let config = self
+            .config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        Clients::from_config(&config, region, self.path_style)
     }
 
     /// The clients of `principal`'s session in `account`, in `region`: cached, or assumed now.

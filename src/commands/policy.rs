@@ -103,6 +103,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     };
     let scope = ArnScope {
         region: args.region.clone(),
+        account: None,
     };
     let judged = decide::judge(
         &principal,

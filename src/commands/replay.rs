@@ -214,6 +214,7 @@ async fn rerun_one(
     let on = crate::aws::OnBehalf {
         principal: &r.caller(),
         account: None,
+        region: &r.region,
     };
     match backend.execute(&call, on).await {
         Ok(response) => {

@@ -9,6 +9,37 @@ const SESSION_RANGE: (Duration, Duration) =
     (Duration::from_secs(15 * 60), Duration::from_secs(12 * 3600));
 
 impl Resolver<'_> {
+    /// Every rule's `accounts` must name an `[[aws.account]]`.
+    pub(super) fn rule_accounts(&mut self, raw: &RawPolicy, aws: Option<&AwsAccounts>) {
+        for (i, rule) in raw.rules.iter().enumerate() {
+            let Some(list) = &rule.get_ref().accounts else {
+                continue;
+            };
+            for (j, name) in list.get_ref().iter().enumerate() {
+                let known =
+                    aws.is_some_and(|a| a.accounts.iter().any(|acc| &acc.name == name.get_ref()));
+                if !known {
+                    let said = match aws {
+                        None => "the policy has no `[aws]` accounts".to_owned(),
+                        Some(a) => format!(
+                            "the accounts are: {}",
+                            a.accounts
+                                .iter()
+                                .map(|acc| acc.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    self.error(
+                        name.span(),
+                        format!("rule[{i}].accounts[{j}]"),
+                        format!("no account is named `{}`; {said}", name.get_ref()),
+                    );
+                }
+            }
+        }
+    }
+
     pub(super) fn aws(&mut self, raw: &RawPolicy) -> Option<AwsAccounts> {
         let section = raw.aws.as_ref()?;
         let aws = section.get_ref();
@@ -36,9 +67,33 @@ impl Resolver<'_> {
             );
             return None;
         };
+        let regions = match &aws.regions {
+            None => Vec::new(),
+            Some(list) => list
+                .get_ref()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    if rules::looks_like_region(r.get_ref()) {
+                        Some(r.get_ref().clone())
+                    } else {
+                        self.error(
+                            r.span(),
+                            format!("aws.regions[{i}]"),
+                            format!(
+                                "`{}` is not an AWS region name, e.g. `eu-west-1`",
+                                r.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                })
+                .collect(),
+        };
         Some(AwsAccounts {
             default_account,
             accounts,
+            regions,
         })
     }
 

@@ -198,7 +198,7 @@ fn version_of(
     let rules: Vec<serde_json::Value> = rules
         .iter()
         .map(|r| {
-            serde_json::json!({
+            let mut rule = serde_json::json!({
                 "id": r.id.as_str(),
                 "principals": r.principals.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "tools": r.tools.iter().map(ToolId::name).collect::<Vec<_>>(),
@@ -208,7 +208,12 @@ fn version_of(
                 "effect": r.effect.as_str(),
                 "approval": r.approval,
                 "reason": r.reason,
-            })
+            });
+            // Rules without accounts keep the version they had before accounts existed.
+            if let (false, Some(rule)) = (r.accounts.is_empty(), rule.as_object_mut()) {
+                rule.insert("accounts".into(), serde_json::json!(r.accounts));
+            }
+            rule
         })
         .collect();
     let masks: Vec<serde_json::Value> = masking
@@ -329,6 +334,7 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
     }
     let approvals = resolver.approvals(&raw);
     let aws = resolver.aws(&raw);
+    resolver.rule_accounts(&raw, aws.as_ref());
     if !resolver.errors.is_empty() {
         return Err(in_file_order(resolver.errors));
     }

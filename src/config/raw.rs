@@ -43,9 +43,14 @@ pub struct RawPolicy {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAws {
-    /// The account calls go to (by `name`).
+    /// The account calls go to when they name none (by `name`).
     #[schemars(with = "String")]
     pub default_account: Spanned<String>,
+    /// The regions a call may name (its `region` argument); awsgate's own region only when
+    /// left out.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub regions: Option<Spanned<Vec<Spanned<String>>>>,
     /// The accounts, each a role awsgate assumes for every caller separately.
     #[serde(default, rename = "account")]
     #[schemars(with = "Vec<RawAccount>")]
@@ -294,6 +299,10 @@ pub struct RawRule {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub regions: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Accounts the call may go to, by their `[[aws.account]]` names.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub accounts: Option<Spanned<Vec<Spanned<String>>>>,
     /// A CEL expression over `principal` (`user`, `groups`, `client`), `tool`, `args`,
     /// `resources`, `region`, `now`. An evaluation error counts as no match, except for deny
     /// rules, where it counts as a match.

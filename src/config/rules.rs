@@ -178,6 +178,7 @@ impl Resolver<'_> {
         let tools = self.selected_tools(index, raw, effect);
         let resources = self.resources(index, raw);
         let regions = self.regions(index, raw);
+        let accounts = texts(raw.accounts.as_ref());
         let when = self.when(index, raw);
         let approval = self.approval(index, raw, effect);
 
@@ -196,6 +197,7 @@ impl Resolver<'_> {
             tools,
             resources,
             regions,
+            accounts,
             when,
             effect: effect?,
             approval,

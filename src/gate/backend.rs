@@ -29,11 +29,11 @@ impl Backend for SdkBackend {
 
     async fn execute(&self, call: &ToolCall, on: OnBehalf<'_>) -> Result<AwsResponse, CallError> {
         let Some(account) = on.account else {
-            return call.execute(self.clients()).await;
+            return call.execute(&self.own_clients(on.region)).await;
         };
         let (clients, session) = self
             .sessions()
-            .clients(account, on.principal, SdkBackend::region(self))
+            .clients(account, on.principal, on.region)
             .await?;
         let mut response = call.execute(&clients).await?;
         response.session = Some(session);

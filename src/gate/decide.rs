@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::{
+    aws::Account,
     identity::Principal,
     ids::RuleId,
     policy::{self, CallFacts, Decision, Policy},
@@ -41,7 +42,10 @@ pub struct Judged {
     pub resources: Vec<String>,
     /// What the policy decided.
     pub decision: Decision,
-    region: String,
+    /// The account the call goes to (`None`: awsgate's own credentials).
+    pub account: Option<Account>,
+    /// The region the call goes to.
+    pub region: String,
     now: chrono::DateTime<chrono::Utc>,
 }
 
@@ -54,13 +58,16 @@ impl Judged {
             args: &self.args,
             resources: &self.resources,
             region: &self.region,
+            account: self.account.as_ref().map(|a| a.name.as_str()),
             now: self.now,
         }
     }
 }
 
-/// Parses `args` for `tool` and evaluates the call. `Err` carries what is wrong with the
-/// arguments (without valid arguments the policy cannot decide).
+/// Parses `args` for `tool` and evaluates the call. `account` and `region`, which every tool
+/// takes, say where the call goes (the policy's default account and `scope`'s region when
+/// absent). `Err` carries what is wrong with the arguments (without valid arguments the
+/// policy cannot decide).
 pub fn judge(
     principal: &Principal,
     tool: ToolId,
@@ -69,9 +76,15 @@ pub fn judge(
     scope: &ArnScope,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Judged, String> {
-    let call = ToolCall::parse(tool, args)?;
+    let mut args = args.unwrap_or_default();
+    let (account, region) = target(&mut args, policy, &scope.region)?;
+    let scope = ArnScope {
+        region,
+        account: account.as_ref().map(|a| a.id.clone()),
+    };
+    let call = ToolCall::parse(tool, Some(args))?;
     let args = call.args_json();
-    let resources = call.resources(scope);
+    let resources = call.resources(&scope);
     let decision = policy::evaluate(
         &CallFacts {
             principal,
@@ -79,6 +92,7 @@ pub fn judge(
             args: &args,
             resources: &resources,
             region: &scope.region,
+            account: account.as_ref().map(|a| a.name.as_str()),
             now,
         },
         policy,
@@ -88,9 +102,73 @@ pub fn judge(
         args,
         resources,
         decision,
-        region: scope.region.clone(),
+        account,
+        region: scope.region,
         now,
     })
+}
+
+/// Takes `account` and `region` out of the arguments: the account (by its `[aws]` name; the
+/// default one when absent) and the region (awsgate's own when absent; else one `[aws]
+/// regions` allows).
+fn target(
+    args: &mut Map<String, Value>,
+    policy: &Policy,
+    home: &str,
+) -> Result<(Option<Account>, String), String> {
+    let text = |v: Value, field: &str| match v {
+        Value::String(s) => Ok(s),
+        _ => Err(format!("`{field}` must be a string")),
+    };
+    let account = args
+        .remove("account")
+        .map(|v| text(v, "account"))
+        .transpose()?;
+    let region = args
+        .remove("region")
+        .map(|v| text(v, "region"))
+        .transpose()?;
+    let aws = policy.aws.as_ref();
+    let account = match (aws, account) {
+        (None, None) => None,
+        (None, Some(name)) => {
+            return Err(format!(
+                "`account`: this awsgate calls only its own account, so `{}` cannot be chosen",
+                crate::printable::bounded(&name, 40)
+            ));
+        }
+        (Some(aws), None) => Some(aws.default_account.clone()),
+        (Some(aws), Some(name)) => Some(
+            aws.accounts
+                .iter()
+                .find(|a| a.name == name)
+                .cloned()
+                .ok_or_else(|| {
+                    let names: Vec<&str> = aws.accounts.iter().map(|a| a.name.as_str()).collect();
+                    format!(
+                        "`account`: no account is named `{}`; the accounts are {}",
+                        crate::printable::bounded(&name, 40),
+                        names.join(", ")
+                    )
+                })?,
+        ),
+    };
+    let allowed: Vec<&str> = match aws {
+        Some(a) if !a.regions.is_empty() => a.regions.iter().map(String::as_str).collect(),
+        _ => vec![home],
+    };
+    let region = match region {
+        None => home.to_owned(),
+        Some(r) if allowed.contains(&r.as_str()) => r,
+        Some(r) => {
+            return Err(format!(
+                "`region`: `{}` is not a region this awsgate calls ({})",
+                crate::printable::bounded(&r, 40),
+                allowed.join(", ")
+            ));
+        }
+    };
+    Ok((account, region))
 }
 
 #[cfg(test)]
@@ -111,6 +189,7 @@ mod tests {
     fn scope() -> ArnScope {
         ArnScope {
             region: "eu-west-1".into(),
+            account: None,
         }
     }
 
@@ -202,6 +281,62 @@ mod tests {
                 chrono::Utc::now()
             )
             .is_err()
+        );
+    }
+
+    /// A call names its account and region; its ARNs carry that account's real id.
+    #[test]
+    fn a_call_goes_to_the_account_and_region_it_names() {
+        let policy = parse_policy(
+            "a.toml",
+            "[identity]\nmode = \"local\"\n\n[aws]\ndefault_account = \"dev\"\nregions = [\"eu-west-1\", \"cn-north-1\"]\n\n\
+             [[aws.account]]\nname = \"dev\"\nrole_arn = \"arn:aws:iam::111111111111:role/a\"\n\n\
+             [[aws.account]]\nname = \"cn\"\nrole_arn = \"arn:aws-cn:iam::333333333333:role/a\"\n\n\
+             [[rule]]\nid = \"r\"\nprincipals = [\"*\"]\naccess = [\"read\"]\naccounts = [\"dev\"]\neffect = \"allow\"\n",
+        )
+        .unwrap()
+        .policy;
+        let who = someone(&[]);
+        let call = |args: serde_json::Value| {
+            judge(
+                &who,
+                ToolId::Ec2DescribeInstances,
+                args.as_object().cloned(),
+                &policy,
+                &scope(),
+                chrono::Utc::now(),
+            )
+        };
+        let home = call(json!({})).unwrap();
+        assert_eq!(
+            home.resources,
+            ["arn:aws:ec2:eu-west-1:111111111111:instance/*"]
+        );
+        assert_eq!(home.decision.effect, policy::Effect::Allow);
+        let cn = call(json!({"account": "cn", "region": "cn-north-1"})).unwrap();
+        assert_eq!(
+            cn.resources,
+            ["arn:aws-cn:ec2:cn-north-1:333333333333:instance/*"]
+        );
+        assert_eq!(
+            cn.decision.effect,
+            policy::Effect::Deny,
+            "the rule allows dev only"
+        );
+        assert_eq!(
+            cn.args,
+            json!({}),
+            "where a call goes is not among its tool's arguments"
+        );
+        assert!(
+            call(json!({"region": "us-east-1"}))
+                .unwrap_err()
+                .contains("not a region this awsgate calls")
+        );
+        assert!(
+            call(json!({"account": 7}))
+                .unwrap_err()
+                .contains("`account` must be a string")
         );
     }
 }

@@ -101,6 +101,7 @@ impl<B: Backend> Gate<B> {
     ) -> Self {
         let scope = ArnScope {
             region: backend.region().to_owned(),
+            account: None,
         };
         Self {
             policy: RwLock::new(Arc::new(policy)),
@@ -360,7 +361,8 @@ impl<B: Backend> Gate<B> {
         // 6 AWS (a smaller page when the answer would not fit), 7 masking
         let on = OnBehalf {
             principal: &caller.principal,
-            account: policy.aws.as_ref().map(|a| &a.default_account),
+            account: judged.account.as_ref(),
+            region: &judged.region,
         };
         let answer = self.fetch(&judged.call, on).await;
         let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;

@@ -127,6 +127,7 @@ impl Recorder {
             iam_action: None,
             resources: Vec::new(),
             region: region.to_owned(),
+            account: None,
             refused: None,
             approval: None,
             confirmation: None,
@@ -141,6 +142,8 @@ impl Recorder {
         decided.rules.clone_from(&decision.rules);
         decided.reason.clone_from(&decision.reason);
         (decided.args, decided.masked) = self.masked(plan, judged.args.clone());
+        decided.region.clone_from(&judged.region);
+        decided.account = judged.account.as_ref().map(|a| a.name.clone());
         decided.resources = judged
             .resources
             .iter()

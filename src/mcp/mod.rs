@@ -45,6 +45,52 @@ pub fn mcp_tool(spec: &ToolSpec) -> Tool {
         )
 }
 
+/// A tool definition whose `account` and `region` arguments name what the policy in force
+/// lets a call choose.
+fn with_targets(mut tool: Tool, policy: &crate::policy::Policy) -> Tool {
+    let (accounts, regions) = match &policy.aws {
+        None => (
+            "this awsgate calls only its own account: leave it out".to_owned(),
+            "awsgate's own region: leave it out".to_owned(),
+        ),
+        Some(aws) => {
+            let names: Vec<String> = aws
+                .accounts
+                .iter()
+                .map(|a| {
+                    if a.name == aws.default_account.name {
+                        format!("`{}` (the default)", a.name)
+                    } else {
+                        format!("`{}`", a.name)
+                    }
+                })
+                .collect();
+            let regions = if aws.regions.is_empty() {
+                "awsgate's own region: leave it out".to_owned()
+            } else {
+                format!(
+                    "one of {} (awsgate's own when omitted)",
+                    aws.regions.join(", ")
+                )
+            };
+            (format!("one of {}", names.join(", ")), regions)
+        }
+    };
+    let mut schema = (*tool.input_schema).clone();
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        for (name, said) in [("account", accounts), ("region", regions)] {
+            if let Some(Value::Object(p)) = properties.get_mut(name) {
+                p.insert(
+                    "description".into(),
+                    Value::String(format!("The AWS {name} to call: {said}.")),
+                );
+            }
+        }
+    }
+    tool.input_schema = Arc::new(schema);
+    tool
+}
+
 /// What the sessions of one server share: the MCP peers connected (so a policy reload can
 /// tell each of them that its tool list changed) and the confirmation handles given out.
 #[derive(Debug, Clone, Default)]
@@ -343,7 +389,7 @@ impl<B: Backend> ServerHandler for Server<B> {
             .gate
             .visible_tools(&caller.principal)
             .into_iter()
-            .map(mcp_tool)
+            .map(|spec| with_targets(mcp_tool(spec), &self.gate.policy()))
             .collect();
         // Each caller's list follows its own identity: never to be shared between callers.
         Ok(ListToolsResult::with_all_items(tools).with_cache_scope(CacheScope::Private))

@@ -179,6 +179,7 @@ mod tests {
             args: &args,
             resources: &resources,
             region: "eu-west-1",
+            account: None,
             now: chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
                 .unwrap()
                 .to_utc(),

@@ -51,6 +51,11 @@ pub fn miss_text(rule: &Rule, miss: &Miss, req: &CallFacts<'_>) -> String {
                 list(rule.principals.iter().map(ToString::to_string))
             )
         }
+        Miss::Account => format!(
+            "account `{}` is not among {}",
+            req.account.unwrap_or("(awsgate's own)"),
+            list(rule.accounts.iter().cloned())
+        ),
         Miss::Region => format!(
             "region `{}` is not among {}",
             req.region,

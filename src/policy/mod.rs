@@ -41,8 +41,10 @@ pub struct Policy {
 /// `[aws]`, resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AwsAccounts {
-    /// The account calls go to.
+    /// The account calls go to when they name none.
     pub default_account: crate::aws::Account,
+    /// The regions a call may name; empty: awsgate's own region only.
+    pub regions: Vec<String>,
     /// Every account, the default among them.
     pub accounts: Vec<crate::aws::Account>,
 }
@@ -139,6 +141,8 @@ pub struct Rule {
     pub resources: Vec<ResourcePattern>,
     /// Regions; empty: any region.
     pub regions: Vec<String>,
+    /// Accounts, by their `[aws]` names; empty: any account.
+    pub accounts: Vec<String>,
     /// A CEL condition.
     pub when: Option<Condition>,
     /// What the rule decides.
@@ -152,7 +156,10 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule has no condition beyond principals and tools.
     pub fn is_unconditional(&self) -> bool {
-        self.resources.is_empty() && self.regions.is_empty() && self.when.is_none()
+        self.resources.is_empty()
+            && self.regions.is_empty()
+            && self.accounts.is_empty()
+            && self.when.is_none()
     }
 
     /// Whether the rule names this principal and selects this tool (its conditions aside).
@@ -206,6 +213,8 @@ pub struct CallFacts<'a> {
     pub resources: &'a [String],
     /// The region the call goes to.
     pub region: &'a str,
+    /// The account the call goes to (its name in `[aws]`), when the policy names accounts.
+    pub account: Option<&'a str>,
     /// The time of the call.
     pub now: chrono::DateTime<chrono::Utc>,
 }
@@ -219,6 +228,8 @@ pub enum Miss {
     Principal,
     /// The region is not among the rule's regions.
     Region,
+    /// The account is not among the rule's accounts.
+    Account,
     /// The request's resource at this index is not covered by the rule's resource patterns
     /// (an `allow` needs every resource covered).
     Resource(usize),
@@ -283,6 +294,14 @@ pub fn evaluate(req: &CallFacts<'_>, policy: &Policy) -> Decision {
         }
         if !rule.regions.is_empty() && !rule.regions.iter().any(|r| r == req.region) {
             misses.push((i, Miss::Region));
+            continue;
+        }
+        if !rule.accounts.is_empty()
+            && !req
+                .account
+                .is_some_and(|a| rule.accounts.iter().any(|r| r == a))
+        {
+            misses.push((i, Miss::Account));
             continue;
         }
         if let Some(miss) = resource_miss(rule, req.resources) {

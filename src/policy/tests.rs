@@ -30,6 +30,7 @@ fn decide(p: &Policy, who: &Principal, tool: ToolId, resources: &[&str], args: V
         args: &args,
         resources: &resources,
         region: "eu-west-1",
+        account: None,
         now: chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
             .unwrap()
             .to_utc(),
@@ -93,6 +94,7 @@ fn touched(tool: ToolId, args: Value) -> Vec<String> {
         .unwrap()
         .resources(&crate::tools::ArnScope {
             region: "eu-west-1".into(),
+            account: None,
         })
 }
 
@@ -387,6 +389,7 @@ fn denial_text_explains_what_almost_matched() {
         args: &args,
         resources: &resources,
         region: "eu-west-1",
+        account: None,
         now: chrono::Utc::now(),
     };
     let d = evaluate(&req, &p);

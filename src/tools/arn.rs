@@ -5,8 +5,10 @@
 /// Where a call's ARNs live: awsgate's region, and so its partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArnScope {
-    /// The AWS region awsgate calls, e.g. `eu-west-1`.
+    /// The AWS region the call goes to, e.g. `eu-west-1`.
     pub region: String,
+    /// The account the call goes to, when awsgate knows its id (an `[aws]` account).
+    pub account: Option<String>,
 }
 
 impl ArnScope {
@@ -31,9 +33,19 @@ impl ArnScope {
         format!("arn:{}:s3:::{bucket}/{key}", self.partition())
     }
 
-    /// An EC2 resource in awsgate's region: `arn:aws:ec2:REGION:*:instance/ID`.
+    /// The account in an ARN: its id when known, else `*` (one unknown id).
+    fn account(&self) -> &str {
+        self.account.as_deref().unwrap_or("*")
+    }
+
+    /// An EC2 resource in the call's region: `arn:aws:ec2:REGION:ACCOUNT:instance/ID`.
     pub fn ec2(&self, kind: &str, id: &str) -> String {
-        format!("arn:{}:ec2:{}:*:{kind}/{id}", self.partition(), self.region)
+        format!(
+            "arn:{}:ec2:{}:{}:{kind}/{id}",
+            self.partition(),
+            self.region,
+            self.account()
+        )
     }
 
     /// An EC2 resource with no account or region (AMIs, snapshots owned elsewhere, …):
@@ -42,9 +54,13 @@ impl ArnScope {
         format!("arn:{}:ec2:{}::{kind}/{id}", self.partition(), self.region)
     }
 
-    /// An IAM resource (global): `arn:aws:iam::*:user/PATH/NAME`.
+    /// An IAM resource (global): `arn:aws:iam::ACCOUNT:user/PATH/NAME`.
     pub fn iam(&self, resource: &str) -> String {
-        format!("arn:{}:iam::*:{resource}", self.partition())
+        format!(
+            "arn:{}:iam::{}:{resource}",
+            self.partition(),
+            self.account()
+        )
     }
 }
 
@@ -71,6 +87,7 @@ mod tests {
         ] {
             let s = ArnScope {
                 region: region.into(),
+                account: None,
             };
             assert_eq!(s.s3_bucket("b"), format!("arn:{partition}:s3:::b"));
             assert_eq!(
@@ -82,6 +99,19 @@ mod tests {
                 format!("arn:{partition}:ec2:{region}:*:instance/i-1")
             );
             assert_eq!(s.iam("role/r"), format!("arn:{partition}:iam::*:role/r"));
+            // With a known account, its real id.
+            let known = ArnScope {
+                account: Some("111111111111".into()),
+                ..s
+            };
+            assert_eq!(
+                known.ec2("instance", "i-1"),
+                format!("arn:{partition}:ec2:{region}:111111111111:instance/i-1")
+            );
+            assert_eq!(
+                known.iam("role/r"),
+                format!("arn:{partition}:iam::111111111111:role/r")
+            );
         }
     }
 }

@@ -146,8 +146,37 @@ impl ToolSpec {
     }
 }
 
+/// The arguments every tool takes beside its own: where the call goes.
+pub const TARGET_ARGS: [(&str, &str); 2] = [
+    (
+        "account",
+        "The AWS account to call, by its name in awsgate's policy; the policy's default account when omitted.",
+    ),
+    (
+        "region",
+        "The AWS region to call; awsgate's own when omitted. Only the regions the policy allows.",
+    ),
+];
+
+/// `schema` with the `account` and `region` arguments every tool takes.
+fn with_target(schema: Arc<Map<String, Value>>) -> Arc<Map<String, Value>> {
+    let mut schema = (*schema).clone();
+    let properties = schema
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(properties) = properties {
+        for (name, description) in TARGET_ARGS {
+            properties.insert(
+                name.to_owned(),
+                serde_json::json!({"type": "string", "description": description}),
+            );
+        }
+    }
+    Arc::new(schema)
+}
+
 fn spec<T: Tool>(id: ToolId) -> ToolSpec {
-    let input_schema = schema_for_type::<T::Args>();
+    let input_schema = with_target(schema_for_type::<T::Args>());
     ToolSpec {
         id,
         title: T::TITLE,

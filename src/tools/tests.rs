@@ -14,6 +14,7 @@ fn obj(v: Value) -> Option<Map<String, Value>> {
 fn scope() -> ArnScope {
     ArnScope {
         region: "eu-west-1".into(),
+        account: None,
     }
 }
 
@@ -179,6 +180,7 @@ fn resources_are_computed_from_arguments() {
     for (region, partition) in [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")] {
         let scope = ArnScope {
             region: region.into(),
+            account: None,
         };
         assert_eq!(
             get.resources(&scope),
@@ -205,7 +207,8 @@ fn resources_are_computed_from_arguments() {
     let all = ToolCall::parse(ToolId::Ec2DescribeInstances, None).unwrap();
     assert_eq!(
         all.resources(&ArnScope {
-            region: "cn-north-1".into()
+            region: "cn-north-1".into(),
+            account: None,
         }),
         ["arn:aws-cn:ec2:cn-north-1:*:instance/*"]
     );
@@ -638,6 +641,7 @@ fn every_tool_names_its_arns_in_every_partition() {
     ] {
         let scope = ArnScope {
             region: region.into(),
+            account: None,
         };
         for (tool, args, expected) in &cases {
             let call = ToolCall::parse(tool.parse().unwrap(), obj(args.clone()))

@@ -216,3 +216,115 @@ async fn a_refused_role_session_refuses_the_call_before_the_service() {
     assert_eq!(call["status"], "error");
     assert_eq!(call["error_code"], "RoleSessionRefused");
 }
+
+#[tokio::test]
+async fn calls_name_their_account_and_region_and_rules_condition_on_them() {
+    let (proxy, seen) = recording_proxy().await;
+    let policy = r#"[identity]
+mode = "local"
+
+[aws]
+default_account = "dev"
+regions = ["us-east-1", "eu-west-1"]
+
+[[aws.account]]
+name = "dev"
+role_arn = "arn:aws:iam::111111111111:role/awsgate-agent"
+
+[[aws.account]]
+name = "prod"
+role_arn = "arn:aws:iam::222222222222:role/awsgate-readonly"
+
+[[rule]]
+id = "dev-reads"
+principals = ["*"]
+access = ["read"]
+accounts = ["dev"]
+effect = "allow"
+
+[[rule]]
+id = "prod-reads-for-alice"
+principals = ["user:alice"]
+access = ["read"]
+accounts = ["prod"]
+effect = "allow"
+"#;
+    let start = |user: &'static str| {
+        support::start(GateOptions {
+            policy,
+            as_user: Some(user),
+            endpoint: Some(proxy.clone()),
+            ..Default::default()
+        })
+    };
+    let bob = start("user:bob").await;
+    let refused = bob
+        .call("sts_get_caller_identity", json!({"account": "prod"}))
+        .await;
+    assert_eq!(refused.is_error, Some(true));
+    let said = text(&refused);
+    assert!(said.contains("account `prod` is not among `dev`"), "{said}");
+    let dev = bob
+        .call("sts_get_caller_identity", json!({"account": "dev"}))
+        .await;
+    assert_eq!(support::structured(&dev)["Account"], "111111111111");
+    let far = bob
+        .call("sts_get_caller_identity", json!({"region": "ap-south-1"}))
+        .await;
+    assert!(
+        text(&far).contains(
+            "`region`: `ap-south-1` is not a region this awsgate calls (us-east-1, eu-west-1)"
+        ),
+        "{}",
+        text(&far)
+    );
+    let unknown = bob
+        .call("sts_get_caller_identity", json!({"account": "qa"}))
+        .await;
+    assert!(
+        text(&unknown).contains("no account is named `qa`; the accounts are dev, prod"),
+        "{}",
+        text(&unknown)
+    );
+    // tools/list tells the caller which accounts and regions it may name.
+    let tools = bob.client.list_all_tools().await.unwrap();
+    let described = tools[0].input_schema["properties"]["account"]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        described.contains("`dev` (the default), `prod`"),
+        "{described}"
+    );
+
+    let alice = start("user:alice").await;
+    let prod = alice
+        .call(
+            "sts_get_caller_identity",
+            json!({"account": "prod", "region": "eu-west-1"}),
+        )
+        .await;
+    let prod = support::structured(&prod);
+    assert_eq!(prod["Account"], "222222222222");
+    assert!(
+        prod["Arn"]
+            .as_str()
+            .unwrap()
+            .ends_with("assumed-role/awsgate-readonly/awsgate-alice")
+    );
+    assert!(
+        assume_requests(&seen)
+            .iter()
+            .any(|r| r.contains("role%2Fawsgate-readonly")),
+        "alice's session in prod was assumed"
+    );
+    // ARNs name the account's real id, and the record says where the call went.
+    let db = alice.db.clone();
+    let _kept = alice.stop().await;
+    let calls = export(&db, None);
+    assert_eq!(calls[0]["account"], "prod");
+    assert_eq!(calls[0]["region"], "eu-west-1");
+    let listing = &export(&bob.db.clone(), None);
+    assert!(listing.iter().any(|c| c["account"] == "dev"));
+    let _kept = bob.stop().await;
+}

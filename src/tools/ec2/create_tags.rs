@@ -60,6 +60,7 @@ impl Tool for CreateTags {
         validate_tags("tags", &a.tags)?;
         let scope = ArnScope {
             region: String::new(),
+            account: None,
         };
         for (i, id) in a.resource_ids.iter().enumerate() {
             arn_of_id(&scope, &format!("resource_ids[{i}]"), id)?;

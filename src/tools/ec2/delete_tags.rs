@@ -54,6 +54,7 @@ impl Tool for DeleteTags {
     fn validate(a: &Ec2DeleteTagsArgs) -> Result<(), String> {
         let scope = ArnScope {
             region: String::new(),
+            account: None,
         };
         for (i, id) in a.resource_ids.iter().enumerate() {
             arn_of_id(&scope, &format!("resource_ids[{i}]"), id)?;

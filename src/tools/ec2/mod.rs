@@ -433,6 +433,7 @@ mod tests {
     fn scope() -> ArnScope {
         ArnScope {
             region: "eu-west-1".into(),
+            account: None,
         }
     }
 

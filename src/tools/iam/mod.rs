@@ -234,6 +234,7 @@ mod tests {
     fn names_touch_every_path_and_documents_are_decoded() {
         let s = ArnScope {
             region: "us-gov-west-1".into(),
+            account: None,
         };
         assert_eq!(
             named(&s, "user", "alice"),
