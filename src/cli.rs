@@ -65,6 +65,9 @@ pub struct CallFilter {
     /// Only this decision (`allow`, `deny`, `approve`, `confirm`, `none`).
     #[arg(long)]
     pub decision: Option<crate::audit::record::CallDecision>,
+    /// Only calls to this account (its `[aws]` name in the policy of the time).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
 }
 
 /// Transcript formats.

@@ -83,8 +83,13 @@ pub fn reevaluate(r: &CallRecord, policy: &Policy) -> Reevaluation {
         };
         let at = chrono::DateTime::parse_from_rfc3339(&r.ts)
             .map_or_else(|_| chrono::Utc::now(), |t| t.to_utc());
-        let args = r.args.as_object().cloned();
-        let Ok(judged) = decide::judge(&principal, tool, args, policy, &scope, at) else {
+        // Where the call went is judged as recorded: the account (when it still exists) and
+        // the region.
+        let mut args = r.args.as_object().cloned().unwrap_or_default();
+        if let Some(account) = &r.account {
+            args.insert("account".into(), Value::String(account.clone()));
+        }
+        let Ok(judged) = decide::judge(&principal, tool, Some(args), policy, &scope, at) else {
             return out;
         };
         out.after = judged.decision.effect.into();
@@ -179,6 +184,16 @@ fn status_word(s: CallStatus) -> String {
 
 fn outcome_line(r: &CallRecord) -> String {
     let mut line = format!("{} · {}", status_word(r.status), r.decision);
+    if let Some(account) = &r.account {
+        let _ = write!(line, " · account {account} in {}", r.region);
+    }
+    if let Some(s) = &r.role_session {
+        let _ = write!(
+            line,
+            " · session {} (source identity {})",
+            s.session_arn, s.source_identity
+        );
+    }
     if !r.rules.is_empty() {
         let rules: Vec<String> = r.rules.iter().map(ToString::to_string).collect();
         let _ = write!(line, " by {}", rules.join(", "));

@@ -55,6 +55,7 @@ fn record_view(
         "principal": filter.principal,
         "tool": filter.tool,
         "decision": filter.decision,
+        "account": filter.account,
         "calls": calls,
     });
     if let (Some(d), serde_json::Value::Object(e)) = (data.as_object_mut(), extra) {
@@ -128,6 +129,10 @@ fn filtered_calls(
             ((since.is_none() && until.is_none()) || in_window())
                 && filter.principal.as_deref().is_none_or(|p| c.principal == p)
                 && filter.tool.as_deref().is_none_or(|t| c.tool == t)
+                && filter
+                    .account
+                    .as_deref()
+                    .is_none_or(|a| c.account.as_deref() == Some(a))
                 && filter.decision.is_none_or(|d| c.decision == d)
         })
         .collect())

@@ -324,6 +324,42 @@ effect = "allow"
     let calls = export(&db, None);
     assert_eq!(calls[0]["account"], "prod");
     assert_eq!(calls[0]["region"], "eu-west-1");
+    // Reviewers filter by account, and transcripts say where each call went and as whom.
+    let run = |args: &[&str]| {
+        let out = support::awsgate()
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        run(&["audit", "export", "--account", "prod"])
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(
+        run(&["audit", "export", "--account", "dev"])
+            .lines()
+            .count(),
+        0
+    );
+    let transcript = run(&["replay"]);
+    assert!(
+        transcript.contains("account prod in eu-west-1"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("(source identity alice)"),
+        "{transcript}"
+    );
     let listing = &export(&bob.db.clone(), None);
     assert!(listing.iter().any(|c| c["account"] == "dev"));
     let _kept = bob.stop().await;
