@@ -29,7 +29,7 @@ pub struct AwsResponse {
     pub session: Option<SessionRef>,
 }
 
-pub use sessions::{OnBehalf, RoleSessions, SessionRef};
+pub use sessions::{OnBehalf, RoleSessions, SessionRef, session_policy};
 
 /// One `[[aws.account]]`: a role awsgate assumes in it for each caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,6 +45,21 @@ pub struct Account {
     /// How long a role session lasts.
     #[serde(with = "crate::clock::human_duration")]
     pub session_duration: Duration,
+    /// Whether each session is scoped to the one call it is for.
+    pub scope: SessionScope,
+}
+
+/// What a role session may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionScope {
+    /// Whatever the role allows: one session per caller.
+    #[default]
+    Caller,
+    /// Exactly the call's IAM actions on exactly its resource ARNs, through an inline session
+    /// policy: even a mistake in awsgate's own policy engine cannot make the credentials do
+    /// more. Sessions for identical scopes are reused while valid.
+    Call,
 }
 
 /// Why a call did not succeed.

@@ -18,7 +18,7 @@ use aws_sdk_sts::types::Tag;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use super::{Account, CallError, Clients, sdk_error};
+use super::{Account, CallError, Clients, SessionScope, sdk_error};
 use crate::{identity::Principal, scrub::Scrubber};
 
 /// On whose behalf, and in which account, a call is made.
@@ -30,6 +30,9 @@ pub struct OnBehalf<'a> {
     pub account: Option<&'a Account>,
     /// The region the call goes to.
     pub region: &'a str,
+    /// The call's IAM actions and resource ARNs (for accounts whose sessions are scoped to
+    /// the call).
+    pub scope: (&'a [&'static str], &'a [String]),
 }
 
 /// The role session a call was made in, as recorded with it.
@@ -112,16 +115,24 @@ impl RoleSessions {
         Clients::from_config(&config, region, self.path_style)
     }
 
-    /// The clients of `principal`'s session in `account`, in `region`: cached, or assumed now.
+    /// The clients of the caller's session in `account`, in the call's region (scoped to the
+    /// call when the account says so): cached, or assumed now.
     pub async fn clients(
         &self,
         account: &Account,
-        principal: &Principal,
-        region: &str,
+        on: &OnBehalf<'_>,
     ) -> Result<(Clients, SessionRef), CallError> {
+        let (principal, region) = (on.principal, on.region);
+        let policy =
+            (account.scope == SessionScope::Call).then(|| session_policy(on.scope.0, on.scope.1));
+        // A scoped session is reused only for the same scope.
+        let scope_key = policy
+            .as_deref()
+            .map(|p| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(p.as_bytes())))
+            .unwrap_or_default();
         let key = (
             account.name.clone(),
-            principal.user.clone(),
+            format!("{}\u{0}{scope_key}", principal.user),
             region.to_owned(),
         );
         let slot = self
@@ -139,7 +150,7 @@ impl RoleSessions {
         if fresh {
             self.reused.fetch_add(1, Ordering::Relaxed);
         } else {
-            *session = Some(self.assume(account, principal, region).await?);
+            *session = Some(self.assume(account, principal, region, policy).await?);
             self.assumed.fetch_add(1, Ordering::Relaxed);
         }
         let s = session
@@ -153,6 +164,7 @@ impl RoleSessions {
         account: &Account,
         principal: &Principal,
         region: &str,
+        policy: Option<String>,
     ) -> Result<Session, CallError> {
         let external_id = match &account.external_id_file {
             Some(path) => Some(
@@ -178,6 +190,7 @@ impl RoleSessions {
             .source_identity(&source_identity)
             .set_tags(Some(session_tags(principal)))
             .set_external_id(external_id)
+            .set_policy(policy)
             .duration_seconds(i32::try_from(account.session_duration.as_secs()).unwrap_or(3600))
             .send()
             .await
@@ -230,6 +243,28 @@ impl RoleSessions {
             expires,
         })
     }
+}
+
+/// The inline session policy of a session scoped to one call: exactly its IAM actions, on
+/// exactly its resource ARNs. EC2 `Describe*` actions take no resource in IAM, so for them the
+/// resource is `*` (the action alone is the scope).
+pub fn session_policy(actions: &[&str], resources: &[String]) -> String {
+    let resource_less =
+        resources.iter().all(|r| r == "*") || actions.iter().all(|a| a.starts_with("ec2:Describe"));
+    let resources: Vec<&str> = if resource_less {
+        vec!["*"]
+    } else {
+        resources
+            .iter()
+            .map(String::as_str)
+            .filter(|r| *r != "*")
+            .collect()
+    };
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}]
+    })
+    .to_string()
 }
 
 /// `text` in STS's alphabet for session names and source identities (`[\w+=,.@-]`), at most
@@ -313,6 +348,31 @@ mod tests {
         // Padded to STS's minimum of two characters, with a digest of the original.
         let short = sts_name("a", 64);
         assert!(short.starts_with("a--.") && short.len() == 12, "{short}");
+    }
+
+    #[test]
+    fn a_scoped_session_allows_exactly_the_calls_actions_on_its_arns() {
+        let copy = session_policy(
+            &["s3:GetObject", "s3:PutObject"],
+            &["arn:aws:s3:::src/a".into(), "arn:aws:s3:::dst/b".into()],
+        );
+        let doc: serde_json::Value = serde_json::from_str(&copy).unwrap();
+        let statement = &doc["Statement"][0];
+        assert_eq!(statement["Effect"], "Allow");
+        assert_eq!(
+            statement["Action"],
+            serde_json::json!(["s3:GetObject", "s3:PutObject"])
+        );
+        assert_eq!(
+            statement["Resource"],
+            serde_json::json!(["arn:aws:s3:::src/a", "arn:aws:s3:::dst/b"])
+        );
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 1);
+        let describe = session_policy(
+            &["ec2:DescribeInstances"],
+            &["arn:aws:ec2:eu-west-1:1:instance/*".into()],
+        );
+        assert!(describe.contains(r#""Resource":["*"]"#), "{describe}");
     }
 
     #[test]

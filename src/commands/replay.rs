@@ -215,6 +215,7 @@ async fn rerun_one(
         principal: &r.caller(),
         account: None,
         region: &r.region,
+        scope: (tool.spec().iam_actions, &r.resources),
     };
     match backend.execute(&call, on).await {
         Ok(response) => {

@@ -2,7 +2,10 @@
 //! caller separately, and which of them is the default.
 
 use super::*;
-use crate::{aws::Account, policy::AwsAccounts};
+use crate::{
+    aws::{Account, SessionScope},
+    policy::AwsAccounts,
+};
 
 /// Role sessions STS allows: 15 minutes to 12 hours.
 const SESSION_RANGE: (Duration, Duration) =
@@ -154,6 +157,18 @@ impl Resolver<'_> {
                 }
             },
         };
+        let scope = match a.scope.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("caller", _)) => SessionScope::Caller,
+            Some(("call", _)) => SessionScope::Call,
+            Some((other, span)) => {
+                self.error(
+                    span,
+                    key("scope"),
+                    format!("unknown scope `{other}`: use `caller` or `call`"),
+                );
+                SessionScope::Caller
+            }
+        };
         let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
         let external_id_file = a.external_id_file.as_ref().map(|f| base.join(f.get_ref()));
         if self.errors.len() > errors_before {
@@ -165,6 +180,7 @@ impl Resolver<'_> {
             role_arn: a.role_arn.get_ref().clone(),
             external_id_file,
             session_duration,
+            scope,
         })
     }
 }

@@ -75,6 +75,22 @@ pub struct RawAccount {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub session_duration: Option<Spanned<String>>,
+    /// `caller` (default): one session per caller, with what the role allows. `call`: each
+    /// session carries an inline policy allowing exactly its call's actions on its ARNs.
+    #[serde(default)]
+    #[schemars(with = "Option<ScopeName>")]
+    pub scope: Option<Spanned<String>>,
+}
+
+/// A session scope, as policies write it.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "only describes the schema")]
+enum ScopeName {
+    /// One session per caller.
+    Caller,
+    /// One session per call scope.
+    Call,
 }
 
 /// `[approvals]`.

@@ -31,10 +31,7 @@ impl Backend for SdkBackend {
         let Some(account) = on.account else {
             return call.execute(&self.own_clients(on.region)).await;
         };
-        let (clients, session) = self
-            .sessions()
-            .clients(account, on.principal, on.region)
-            .await?;
+        let (clients, session) = self.sessions().clients(account, &on).await?;
         let mut response = call.execute(&clients).await?;
         response.session = Some(session);
         Ok(response)

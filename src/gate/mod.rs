@@ -363,6 +363,7 @@ impl<B: Backend> Gate<B> {
             principal: &caller.principal,
             account: judged.account.as_ref(),
             region: &judged.region,
+            scope: (tool.spec().iam_actions, &judged.resources),
         };
         let answer = self.fetch(&judged.call, on).await;
         let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;

@@ -364,3 +364,73 @@ effect = "allow"
     assert!(listing.iter().any(|c| c["account"] == "dev"));
     let _kept = bob.stop().await;
 }
+
+#[tokio::test]
+async fn a_scoped_session_allows_exactly_its_calls_actions_on_its_arns() {
+    let (proxy, seen) = recording_proxy().await;
+    let policy = policy("awsgate-scoped").replace(
+        "session_duration = \"1h\"",
+        "session_duration = \"1h\"\nscope = \"call\"",
+    ) + "\n[[rule]]\nid = \"copies\"\nprincipals = [\"*\"]\ntools = [\"s3_copy_object\"]\neffect = \"allow\"\n";
+    let gate = support::start(GateOptions {
+        policy: &policy,
+        as_user: Some("user:alice"),
+        endpoint: Some(proxy),
+        ..Default::default()
+    })
+    .await;
+    let copy = json!({"source_bucket": "scoped-src", "source_key": "a.txt", "bucket": "scoped-dst", "key": "b.txt"});
+    // The answer may be AWS's error (the buckets are not there): the session is the point.
+    for _ in 0..2 {
+        let _ = gate.call("s3_copy_object", copy.clone()).await;
+    }
+    let _ = gate.call("sts_get_caller_identity", json!({})).await;
+    let assumed = assume_requests(&seen);
+    assert_eq!(
+        assumed.len(),
+        2,
+        "one session per scope, reused while valid: {assumed:?}"
+    );
+    let form = &assumed[0];
+    let policy = form
+        .split('&')
+        .find_map(|p| p.strip_prefix("Policy="))
+        .expect("the scoped session carries an inline policy");
+    let policy = percent_decode(policy);
+    let doc: Value = serde_json::from_str(&policy).unwrap();
+    assert_eq!(
+        doc["Statement"][0]["Action"],
+        json!(["s3:GetObject", "s3:PutObject"])
+    );
+    assert_eq!(
+        doc["Statement"][0]["Resource"],
+        json!([
+            "arn:aws:s3:::scoped-src/a.txt",
+            "arn:aws:s3:::scoped-dst/b.txt"
+        ])
+    );
+    assert!(
+        assumed[1].contains("sts%3AGetCallerIdentity"),
+        "{}",
+        assumed[1]
+    );
+    let _kept = gate.stop().await;
+}
+
+/// A form value, decoded (`+` is a space, `%XX` a byte).
+fn percent_decode(value: &str) -> String {
+    let bytes = value.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
