@@ -350,5 +350,73 @@ fn against_moto(c: &mut Criterion) {
     rt.block_on(async { client.cancel().await.ok() });
 }
 
-criterion_group!(benches, pipeline, against_moto);
+/// Role sessions against moto, in process: the AssumeRole cache's hit rate, and what a call
+/// costs with awsgate's own credentials, in a cached role session, and in sessions scoped to
+/// the call (warm: the same scope again; cold: a new scope, so a new AssumeRole).
+fn role_sessions(_: &mut Criterion) {
+    use awsgate::{
+        aws::{Account, OnBehalf, SdkBackend, SessionScope},
+        gate::Backend,
+        tools::{ToolCall, ToolId},
+    };
+    if std::env::var("AWS_ENDPOINT_URL").is_err() {
+        eprintln!("role_sessions: skipped (AWS_ENDPOINT_URL unset; run tools/bench)");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let backend = rt.block_on(SdkBackend::load()).unwrap().backend;
+    let account = |scope| Account {
+        name: "bench".into(),
+        id: "111111111111".into(),
+        role_arn: "arn:aws:iam::111111111111:role/awsgate-bench".into(),
+        external_id_file: None,
+        session_duration: Duration::from_secs(3600),
+        scope,
+    };
+    let (caller, scoped) = (account(SessionScope::Caller), account(SessionScope::Call));
+    let principal = alice().principal;
+    let call = ToolCall::parse(ToolId::StsGetCallerIdentity, None).unwrap();
+    let actions: &[&str] = &["sts:GetCallerIdentity"];
+    let n = 200u32;
+    let per_call = |account: Option<&Account>, distinct: bool| {
+        let started = Instant::now();
+        rt.block_on(async {
+            for i in 0..n {
+                let resources = vec![format!(
+                    "arn:aws:s3:::bench-{}",
+                    if distinct { i } else { 0 }
+                )];
+                let on = OnBehalf {
+                    principal: &principal,
+                    account,
+                    region: backend.region(),
+                    scope: (actions, &resources),
+                };
+                backend.execute(&call, on).await.unwrap();
+            }
+        });
+        started.elapsed().as_secs_f64() * 1e3 / f64::from(n)
+    };
+    let own = per_call(None, false);
+    let warm = per_call(Some(&caller), false);
+    let (assumed, reused) = backend.sessions().counts();
+    let scoped_warm = per_call(Some(&scoped), false);
+    let scoped_cold = per_call(Some(&scoped), true);
+    let hit_rate = f64::from(u32::try_from(reused).unwrap_or(0))
+        / f64::from(u32::try_from(assumed + reused).unwrap_or(1));
+    eprintln!(
+        "role_sessions ({n} calls each, moto): own credentials {own:.2} ms/call; role session {warm:.2} ms ({:.2}x), cache hit rate {:.1}% ({assumed} AssumeRole for {} calls); scoped to the call: same scope {scoped_warm:.2} ms ({:.2}x), new scope every call {scoped_cold:.2} ms ({:.2}x)",
+        warm / own,
+        hit_rate * 100.0,
+        assumed + reused,
+        scoped_warm / own,
+        scoped_cold / own,
+    );
+}
+
+criterion_group!(benches, pipeline, against_moto, role_sessions);
 criterion_main!(benches);

@@ -434,3 +434,34 @@ fn percent_decode(value: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+#[tokio::test]
+async fn an_unreachable_sts_refuses_the_call_and_nothing_reaches_the_service() {
+    let (proxy, seen) = recording_proxy().await;
+    let policy = policy("awsgate-agent");
+    // STS alone points at a port nobody listens on; every other service at the proxy.
+    let gate = support::start(GateOptions {
+        policy: &policy,
+        as_user: Some("user:alice"),
+        endpoint: Some(proxy),
+        env: vec![("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1")],
+        ..Default::default()
+    })
+    .await;
+    let result = gate.call("s3_list_buckets", json!({})).await;
+    assert_eq!(result.is_error, Some(true));
+    let said = text(&result);
+    assert!(
+        said.contains("could not assume role") && said.contains("nothing was sent"),
+        "{said}"
+    );
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing reached S3: {:?}",
+        seen.lock().unwrap()
+    );
+    let db = gate.db.clone();
+    let _kept = gate.stop().await;
+    let calls = export(&db, None);
+    assert_eq!(calls[0]["error_code"], "RoleSessionRefused");
+}
