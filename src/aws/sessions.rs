@@ -51,6 +51,9 @@ pub struct SessionRef {
 /// A session is renewed this long before it expires.
 const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
 
+/// Past this many cached sessions, expired ones are forgotten.
+const MAX_SLOTS: usize = 4096;
+
 /// STS's limit on a session tag value.
 const MAX_TAG_VALUE: usize = 256;
 
@@ -135,13 +138,19 @@ impl RoleSessions {
             format!("{}\u{0}{scope_key}", principal.user),
             region.to_owned(),
         );
-        let slot = self
-            .slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(key)
-            .or_default()
-            .clone();
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            if slots.len() >= MAX_SLOTS {
+                // Scoped sessions make a slot per scope: forget those that ran out (a slot
+                // in use, locked, is kept).
+                let now = SystemTime::now();
+                slots.retain(|_, slot| {
+                    slot.try_lock()
+                        .map_or(true, |s| s.as_ref().is_some_and(|s| s.expires > now))
+                });
+            }
+            slots.entry(key).or_default().clone()
+        };
         // One renewal per slot: concurrent calls of one caller wait for it and share it.
         let mut session = slot.lock().await;
         let fresh = session
