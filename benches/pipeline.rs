@@ -368,7 +368,10 @@ fn role_sessions(_: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let backend = rt.block_on(SdkBackend::load()).unwrap().backend;
+    let backend = rt
+        .block_on(SdkBackend::load(Default::default()))
+        .unwrap()
+        .backend;
     let account = |scope| Account {
         name: "bench".into(),
         id: "111111111111".into(),

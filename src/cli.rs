@@ -195,6 +195,11 @@ pub struct ServeArgs {
     /// keep-alive every 15 s) before it is closed.
     #[arg(long, value_name = "DURATION", default_value = "120s")]
     pub idle_timeout: humantime::Duration,
+    /// Benchmark builds only (`--features bench-backend`): calls are answered by an
+    /// in-process stand-in for AWS, so `tools/bench load` measures awsgate itself.
+    #[cfg(feature = "bench-backend")]
+    #[arg(long, hide = true)]
+    pub bench_instant_aws: bool,
 }
 
 /// `awsgate connect`.

@@ -12,6 +12,7 @@ mod reader;
 pub mod record;
 mod schema;
 mod state;
+pub mod stored;
 mod writer;
 
 pub use reader::{

@@ -11,7 +11,7 @@ use super::{
     chain::{self, GENESIS, Linked},
     checkpoint::Checkpoint,
     record::{CallRecord, Completed, Decided},
-    schema,
+    schema, stored,
 };
 
 /// One session as `audit sessions` lists it.
@@ -180,7 +180,7 @@ impl Reader {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
+                    stored_data(r, 2)?.map(std::borrow::Cow::into_owned),
                 ))
             })
             .map_err(read_error)?;
@@ -309,6 +309,16 @@ impl Reader {
     }
 }
 
+/// An event's `data` column as rusqlite reads a column (compressed data inflated).
+fn stored_data<'r>(
+    r: &'r rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<std::borrow::Cow<'r, str>>> {
+    stored::decode(r.get_ref(i)?).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into())
+    })
+}
+
 /// A text column of `r`, borrowed from SQLite's row buffer (`None` for NULL).
 fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, StoreError> {
     match r.get_ref(i).map_err(read_error)? {
@@ -350,7 +360,10 @@ impl Reader {
             let kind = text(r, 2)?.unwrap_or_default();
             let session = text(r, 3)?;
             let call_id = text(r, 4)?;
-            let data = text(r, 5)?.unwrap_or_default();
+            // Compressed data that does not inflate is damage like any other edit.
+            let data = stored::decode(r.get_ref(5).map_err(read_error)?);
+            let intact = data.is_ok();
+            let data = data.ok().flatten().unwrap_or_default();
             let prev_hash = text(r, 6)?.unwrap_or_default();
             let hash = text(r, 7)?.unwrap_or_default();
             let damage = if seq != expected_seq {
@@ -358,18 +371,20 @@ impl Reader {
                     seq,
                     expected: expected_seq,
                 })
-            } else if !chain::links_to(
-                prev_hash,
-                Linked {
-                    seq,
-                    ts,
-                    kind,
-                    session,
-                    call_id,
-                    data,
-                },
-                hash,
-            ) {
+            } else if !intact
+                || !chain::links_to(
+                    prev_hash,
+                    Linked {
+                        seq,
+                        ts,
+                        kind,
+                        session,
+                        call_id,
+                        data: &data,
+                    },
+                    hash,
+                )
+            {
                 Some(Damage::Modified { seq })
             } else if prev_hash != prev {
                 Some(Damage::BrokenLink { seq })

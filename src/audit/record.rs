@@ -29,6 +29,8 @@ pub enum CallStatus {
     NeedsApproval,
     /// The policy requires the caller's own human to confirm; the call was not made.
     NeedsConfirmation,
+    /// A `[[limit]]` (rate or budget) refused the call; it was not made.
+    Limited,
     /// Recorded as allowed, but no outcome was ever recorded (awsgate stopped mid-call).
     Incomplete,
 }

@@ -28,7 +28,7 @@ async fn log_with(events: usize) -> (tempfile::TempDir, std::path::PathBuf) {
 fn tamper(path: &std::path::Path, sql: &str) {
     let conn = Connection::open(path).unwrap();
     conn.execute_batch(&format!(
-        "DROP TRIGGER events_are_not_updated; DROP TRIGGER events_are_not_deleted; {sql}"
+        "DROP TRIGGER IF EXISTS events_are_not_updated; DROP TRIGGER IF EXISTS events_are_not_deleted; {sql}"
     ))
     .unwrap();
 }
@@ -206,4 +206,51 @@ async fn a_prune_record_must_name_the_hash_the_remaining_chain_starts_from() {
             expected: 1
         })
     );
+}
+
+/// A log whose third event is a large completion, kept deflated.
+async fn log_with_a_compressed_response() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, path) = log_with(2).await;
+    let log = AuditLog::open(&path).unwrap();
+    let keys: Vec<_> = (0..50).map(|i| json!({"Key": format!("k/{i}")})).collect();
+    log.append(Event {
+        kind: EventKind::CallCompleted,
+        session: None,
+        call_id: Some(crate::ids::CallId::new("call_1")),
+        data: json!({"call_id": "call_1", "response": {"Contents": keys}}),
+    })
+    .await
+    .unwrap();
+    let kind: String = Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT typeof(data) FROM events WHERE seq = 3", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(kind, "blob");
+    (dir, path)
+}
+
+#[tokio::test]
+async fn compressed_events_verify_and_any_change_to_them_is_found() {
+    let (_dir, path) = log_with_a_compressed_response().await;
+    assert_eq!(verify(&path).damage, None);
+    // Replaced with other valid deflate data, or with bytes that do not inflate at all.
+    let other = super::stored::encode(
+        "call.completed",
+        format!("{{\"x\":\"{}\"}}", "y".repeat(600)),
+    );
+    let rusqlite::types::Value::Blob(other) = other else {
+        panic!("expected a blob")
+    };
+    tamper(
+        &path,
+        &format!(
+            "UPDATE events SET data = x'{}' WHERE seq = 3",
+            hex::encode(other)
+        ),
+    );
+    assert_eq!(verify(&path).damage, Some(Damage::Modified { seq: 3 }));
+    tamper(&path, "UPDATE events SET data = x'00ff00ff' WHERE seq = 3");
+    assert_eq!(verify(&path).damage, Some(Damage::Modified { seq: 3 }));
 }

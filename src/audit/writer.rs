@@ -13,7 +13,7 @@ use crate::store::StoreError;
 use super::{
     chain::{self, GENESIS, Linked},
     checkpoint::{CheckpointConfig, Checkpointer},
-    schema,
+    schema, stored,
 };
 use crate::ids::{CallId, SessionId};
 
@@ -346,7 +346,7 @@ fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<(Vec<i64>, (
                 e.kind.as_str(),
                 session,
                 call_id,
-                data,
+                stored::encode(e.kind.as_str(), data),
                 prev,
                 hash
             ])?;

@@ -2,6 +2,8 @@
 //! (the standard `aws-config` chain, including `AWS_ENDPOINT_URL`), its [`Clients`] that each
 //! tool's call uses, and the mapping of SDK answers and errors into what the gate records.
 
+#[cfg(feature = "bench-backend")]
+mod instant;
 mod sessions;
 
 use std::time::Duration;
@@ -29,6 +31,8 @@ pub struct AwsResponse {
     pub session: Option<SessionRef>,
 }
 
+#[cfg(feature = "bench-backend")]
+pub use instant::InstantAws;
 pub use sessions::{OnBehalf, RoleSessions, SessionRef, session_policy};
 
 /// One `[[aws.account]]`: a role awsgate assumes in it for each caller.
@@ -180,6 +184,29 @@ impl SdkBackend {
     }
 }
 
+/// How awsgate calls AWS: `[aws] connect_timeout`, `call_timeout`, `max_attempts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CallSettings {
+    /// Waiting for a connection.
+    #[serde(with = "crate::clock::human_duration")]
+    pub connect_timeout: Duration,
+    /// One call, retries included.
+    #[serde(with = "crate::clock::human_duration")]
+    pub call_timeout: Duration,
+    /// Attempts per call (throttling and transient errors are retried with backoff).
+    pub max_attempts: u32,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(45),
+            max_attempts: 3,
+        }
+    }
+}
+
 /// The loaded backend and the credential values the scrubber must hide.
 #[derive(Debug)]
 pub struct Configured {
@@ -193,17 +220,20 @@ pub struct Configured {
 }
 
 impl SdkBackend {
-    /// Loads the standard AWS configuration chain and builds the clients.
-    pub async fn load() -> Result<Configured, SetupError> {
+    /// Loads the standard AWS configuration chain and builds the clients, with `settings`'
+    /// timeouts and retries (standard retry mode: exponential backoff with jitter, throttling
+    /// and transient errors retried).
+    pub async fn load(settings: CallSettings) -> Result<Configured, SetupError> {
+        let attempts = settings.max_attempts.max(1);
         let config = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(20))
-                    .operation_timeout(Duration::from_secs(45))
+                    .connect_timeout(settings.connect_timeout)
+                    .operation_attempt_timeout(settings.call_timeout / attempts)
+                    .operation_timeout(settings.call_timeout)
                     .build(),
             )
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
             .load()
             .await;
         let region = config.region().ok_or(SetupError::NoRegion)?.to_string();
@@ -298,6 +328,28 @@ where
             request_id: err.request_id().map(str::to_owned),
         },
     }
+}
+
+/// How long an agent is told to wait after AWS throttled a call through every retry.
+pub const THROTTLED_RETRY_SECS: u64 = 5;
+
+/// Whether an AWS error code means "slow down" (the SDK retries these with backoff first).
+pub fn is_throttling(code: &str) -> bool {
+    matches!(
+        code,
+        "Throttling"
+            | "ThrottlingException"
+            | "ThrottledException"
+            | "RequestThrottledException"
+            | "TooManyRequestsException"
+            | "ProvisionedThroughputExceededException"
+            | "RequestLimitExceeded"
+            | "BandwidthLimitExceeded"
+            | "RequestThrottled"
+            | "SlowDown"
+            | "PriorRequestNotComplete"
+            | "EC2ThrottledException"
+    )
 }
 
 /// A timestamp as RFC 3339.

@@ -183,6 +183,10 @@ fn print_explanation(
             line.why
         )?;
     }
+    for (i, limit) in explanation.limits.iter().enumerate() {
+        let label = if i == 0 { "limits:" } else { "" };
+        writeln!(out, "{label:<12}{limit}")?;
+    }
     writeln!(out, "policy:     {}", explanation.policy_version)?;
     Ok(())
 }
@@ -197,10 +201,11 @@ fn check(file: &std::path::Path) -> anyhow::Result<ExitCode> {
             let p = &loaded.policy;
             writeln!(
                 out,
-                "{}: ok: {} rule(s), {} mask rule(s), version {}",
+                "{}: ok: {} rule(s), {} mask rule(s), {} limit(s), version {}",
                 file.display(),
                 p.rules.len(),
                 p.masking.rules.len(),
+                p.limits.len(),
                 p.version
             )?;
             Ok(ExitCode::SUCCESS)

@@ -120,9 +120,13 @@ fn rerun(
     if !matches!(args.format, ReplayFormat::Text | ReplayFormat::Json) {
         anyhow::bail!("`--execute-read-only` writes text or json");
     }
-    let masking = match &args.masking {
-        Some(path) => config::load_policy(path)?.policy.masking,
-        None => MaskPolicy::default(),
+    // The masking and the AWS call settings come from the policy file given with `--masking`.
+    let (masking, settings) = match &args.masking {
+        Some(path) => {
+            let policy = config::load_policy(path)?.policy;
+            (policy.masking, policy.aws_calls)
+        }
+        None => (MaskPolicy::default(), crate::aws::CallSettings::default()),
     };
     let state_dir = db.parent().unwrap_or(std::path::Path::new("."));
     // The same key as `serve`, so `token` masking gives the same tokens as then.
@@ -148,7 +152,7 @@ fn rerun(
         .build()
         .context("cannot start the async runtime")?;
     let reruns: Vec<Rerun> = runtime.block_on(async {
-        let aws = SdkBackend::load().await?;
+        let aws = SdkBackend::load(settings).await?;
         let masker = Masker::new(key, aws.scrubber.clone());
         let mut out = Vec::with_capacity(calls.len());
         for r in calls {

@@ -17,13 +17,14 @@ use crate::{
     aws::SdkBackend,
     cli::{ServeArgs, TransportArg},
     config,
-    gate::Gate,
+    gate::{Backend, Gate},
     http::{self, HttpOptions},
     identity::{self, Authenticator, TokenSource},
     masking::MaskKey,
     mcp::{Credentials, Peers, Server},
     policy::{IdentityMode, Policy},
     reload::{self, Watcher},
+    scrub::Scrubber,
 };
 
 /// The one line a user sees when awsgate is started without a policy.
@@ -63,6 +64,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let authenticator = Authenticator::new(&db, min_refresh).map_err(anyhow::Error::msg)?;
     let approval_store = approvals::Store::open(&db)?;
+    let budgets = crate::limits::SqliteBudgets::open(&db)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,18 +72,30 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         // Checkpoints go to the webhook in order; the final one is delivered before exit.
         let poster = checkpoint_posts.map(post_checkpoints);
-        let aws = SdkBackend::load().await?;
-        if let Some(endpoint) = &aws.endpoint_override {
-            tracing::info!(%endpoint, "AWS endpoint overridden");
-        }
         let audit_handle = audit.clone();
-        let gate = Arc::new(
-            Gate::new(policy, audit, aws.backend, aws.scrubber, mask_key)
-                .with_authenticator(authenticator)
-                .with_approvals(approval_store)
-                .with_max_result_bytes(usize::try_from(args.max_result_kib).unwrap_or(256) * 1024),
-        );
-        let served = serve(gate, &args, local_user, token, (policy_path, poll)).await;
+        let parts = Parts {
+            policy,
+            audit,
+            mask_key,
+            authenticator,
+            approvals: approval_store,
+            budgets,
+        };
+        let callers = (local_user, token);
+        #[cfg(feature = "bench-backend")]
+        let served = if args.bench_instant_aws {
+            tracing::warn!("BENCH BUILD: calls are answered by an in-process stand-in, not AWS");
+            let gate = parts.gate(
+                &args,
+                crate::aws::InstantAws,
+                crate::scrub::Scrubber::default(),
+            );
+            serve(gate, &args, callers, (policy_path, poll)).await
+        } else {
+            serve_aws(parts, &args, callers, (policy_path, poll)).await
+        };
+        #[cfg(not(feature = "bench-backend"))]
+        let served = serve_aws(parts, &args, callers, (policy_path, poll)).await;
         // Commit what is queued and write the final checkpoint before exiting.
         audit_handle.shutdown().await;
         drop(audit_handle);
@@ -95,6 +109,48 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         served?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// What the gate is built from, whichever backend it calls.
+struct Parts {
+    policy: Policy,
+    audit: AuditLog,
+    mask_key: MaskKey,
+    authenticator: Authenticator,
+    approvals: approvals::Store,
+    budgets: crate::limits::SqliteBudgets,
+}
+
+impl Parts {
+    fn gate<B: Backend>(self, args: &ServeArgs, backend: B, scrubber: Scrubber) -> Arc<Gate<B>> {
+        Arc::new(
+            Gate::new(self.policy, self.audit, backend, scrubber, self.mask_key)
+                .with_authenticator(self.authenticator)
+                .with_approvals(self.approvals)
+                .with_budgets(Box::new(self.budgets))
+                .with_max_result_bytes(usize::try_from(args.max_result_kib).unwrap_or(256) * 1024),
+        )
+    }
+}
+
+/// Sets up the AWS SDK with awsgate's own credentials and serves.
+async fn serve_aws(
+    parts: Parts,
+    args: &ServeArgs,
+    callers: (Option<String>, TokenSource),
+    policy: (std::path::PathBuf, Option<std::time::Duration>),
+) -> anyhow::Result<()> {
+    let aws = SdkBackend::load(parts.policy.aws_calls).await?;
+    if let Some(endpoint) = &aws.endpoint_override {
+        tracing::info!(%endpoint, "AWS endpoint overridden");
+    }
+    serve(
+        parts.gate(args, aws.backend, aws.scrubber),
+        args,
+        callers,
+        policy,
+    )
+    .await
 }
 
 /// Who calls, as the policy's identity mode and the options say: the OS user (local mode)
@@ -179,11 +235,10 @@ fn post_checkpoints((url, mut checkpoints): CheckpointPosts) -> tokio::task::Joi
 
 /// Serves MCP on the chosen transport until it ends or a signal stops it, with the policy
 /// watcher and the approval sweeper running beside it.
-async fn serve(
-    gate: Arc<Gate<SdkBackend>>,
+async fn serve<B: Backend>(
+    gate: Arc<Gate<B>>,
     args: &ServeArgs,
-    local_user: Option<String>,
-    token: TokenSource,
+    (local_user, token): (Option<String>, TokenSource),
     (policy_path, poll): (std::path::PathBuf, Option<std::time::Duration>),
 ) -> anyhow::Result<()> {
     match gate.preload_keys().await {
@@ -230,8 +285,8 @@ async fn serve(
     served
 }
 
-async fn serve_stdio(
-    gate: Arc<Gate<SdkBackend>>,
+async fn serve_stdio<B: Backend>(
+    gate: Arc<Gate<B>>,
     local_user: Option<String>,
     token: TokenSource,
     peers: Peers,
@@ -264,8 +319,8 @@ async fn serve_stdio(
     Ok(())
 }
 
-async fn serve_http(
-    gate: Arc<Gate<SdkBackend>>,
+async fn serve_http<B: Backend>(
+    gate: Arc<Gate<B>>,
     args: &ServeArgs,
     peers: Peers,
     stop: &CancellationToken,

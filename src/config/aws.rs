@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{
-    aws::{Account, SessionScope},
+    aws::{Account, CallSettings, SessionScope},
     policy::AwsAccounts,
 };
 
@@ -11,7 +11,77 @@ use crate::{
 const SESSION_RANGE: (Duration, Duration) =
     (Duration::from_secs(15 * 60), Duration::from_secs(12 * 3600));
 
+/// Bounds on `[aws]` timeouts: (least, most).
+const CONNECT_RANGE: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(60));
+const CALL_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(15 * 60));
+
 impl Resolver<'_> {
+    /// `[aws] connect_timeout`, `call_timeout` and `max_attempts` (defaults without them).
+    pub(super) fn aws_calls(&mut self, raw: &RawPolicy) -> CallSettings {
+        let mut settings = CallSettings::default();
+        let Some(aws) = raw.aws.as_ref().map(Spanned::get_ref) else {
+            return settings;
+        };
+        if let Some(d) = self.bounded(
+            aws.connect_timeout.as_ref(),
+            "aws.connect_timeout",
+            CONNECT_RANGE,
+        ) {
+            settings.connect_timeout = d;
+        }
+        if let Some(d) = self.bounded(aws.call_timeout.as_ref(), "aws.call_timeout", CALL_RANGE) {
+            settings.call_timeout = d;
+        }
+        if let Some(n) = &aws.max_attempts {
+            match u32::try_from(*n.get_ref()) {
+                Ok(n @ 1..=10) => settings.max_attempts = n,
+                _ => self.error(
+                    n.span(),
+                    "aws.max_attempts",
+                    format!("{} attempts: give 1 to 10", n.get_ref()),
+                ),
+            }
+        }
+        settings
+    }
+
+    fn bounded(
+        &mut self,
+        text: Option<&Spanned<String>>,
+        key: &str,
+        (least, most): (Duration, Duration),
+    ) -> Option<Duration> {
+        let text = text?;
+        let show = |d: Duration| humantime::format_duration(d).to_string();
+        match humantime::parse_duration(text.get_ref()) {
+            Ok(d) if d >= least && d <= most => Some(d),
+            Ok(_) => {
+                self.error(
+                    text.span(),
+                    key,
+                    format!(
+                        "`{}` is out of range: give {} to {}",
+                        text.get_ref(),
+                        show(least),
+                        show(most)
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.error(
+                    text.span(),
+                    key,
+                    format!(
+                        "`{}` is not a duration ({e}): write e.g. `10s` or `2m`",
+                        text.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     /// Every rule's `accounts` must name an `[[aws.account]]`.
     pub(super) fn rule_accounts(&mut self, raw: &RawPolicy, aws: Option<&AwsAccounts>) {
         for (i, rule) in raw.rules.iter().enumerate() {
@@ -46,6 +116,16 @@ impl Resolver<'_> {
     pub(super) fn aws(&mut self, raw: &RawPolicy) -> Option<AwsAccounts> {
         let section = raw.aws.as_ref()?;
         let aws = section.get_ref();
+        let Some(wanted) = &aws.default_account else {
+            if let Some(first) = aws.accounts.first() {
+                self.error(
+                    first.span(),
+                    "aws.default_account",
+                    "name the `default_account` (the account calls go to when they name none)",
+                );
+            }
+            return None;
+        };
         let mut names = BTreeSet::new();
         let accounts: Vec<Account> = aws
             .accounts
@@ -53,11 +133,12 @@ impl Resolver<'_> {
             .enumerate()
             .filter_map(|(i, a)| self.account(i, a, &mut names))
             .collect();
-        let wanted = aws.default_account.get_ref();
+        let span = wanted.span();
+        let wanted = wanted.get_ref();
         let Some(default_account) = accounts.iter().find(|a| &a.name == wanted).cloned() else {
             let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
             self.error(
-                aws.default_account.span(),
+                span,
                 "aws.default_account",
                 format!(
                     "no `[[aws.account]]` is named `{wanted}` (the accounts are: {})",

@@ -7,13 +7,14 @@
 mod approvals;
 mod aws;
 mod identity;
+mod limits;
 mod masks;
 pub mod paths;
 pub mod raw;
 mod rules;
 
 pub use approvals::DEFAULT_APPROVAL_TTL;
-use rules::{confirm_warnings, glob_warnings, shadow_warnings};
+use rules::{confirm_warnings, glob_warnings, shadow_warnings, texts};
 
 use std::{collections::BTreeSet, fmt, ops::Range, path::Path, time::Duration};
 
@@ -194,6 +195,8 @@ fn version_of(
     masking: &MaskPolicy,
     approvals: &ApprovalSettings,
     aws: Option<&AwsAccounts>,
+    limits: &[crate::limits::Limit],
+    aws_calls: crate::aws::CallSettings,
 ) -> String {
     let rules: Vec<serde_json::Value> = rules
         .iter()
@@ -250,6 +253,17 @@ fn version_of(
     // A policy without `[aws]` keeps the version it had before accounts existed.
     if let (Some(aws), Some(whole)) = (aws, whole.as_object_mut()) {
         whole.insert("aws".into(), serde_json::json!(aws));
+    }
+    // Likewise a policy with AWS's default timeouts and attempts.
+    if let (true, Some(whole)) = (
+        aws_calls != crate::aws::CallSettings::default(),
+        whole.as_object_mut(),
+    ) {
+        whole.insert("aws_calls".into(), serde_json::json!(aws_calls));
+    }
+    // Likewise a policy without limits.
+    if let (false, Some(whole)) = (limits.is_empty(), whole.as_object_mut()) {
+        whole.insert("limits".into(), limits::limits_json(limits));
     }
     let canonical = crate::audit::chain::canonical_json(&whole);
     format!(
@@ -333,12 +347,22 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
         resolver.warn(span, format!("rule[{i}]"), message);
     }
     let approvals = resolver.approvals(&raw);
+    let limits = resolver.limits(&raw);
+    let aws_calls = resolver.aws_calls(&raw);
     let aws = resolver.aws(&raw);
     resolver.rule_accounts(&raw, aws.as_ref());
     if !resolver.errors.is_empty() {
         return Err(in_file_order(resolver.errors));
     }
-    let version = version_of(&identity, &rules, &masking, &approvals, aws.as_ref());
+    let version = version_of(
+        &identity,
+        &rules,
+        &masking,
+        &approvals,
+        aws.as_ref(),
+        &limits,
+        aws_calls,
+    );
     Ok(LoadedPolicy {
         policy: Policy {
             identity,
@@ -346,6 +370,8 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
             masking,
             approvals,
             aws,
+            aws_calls,
+            limits,
             version,
         },
         warnings: resolver.warnings,

@@ -37,15 +37,99 @@ pub struct RawPolicy {
     #[serde(default)]
     #[schemars(with = "Option<RawAws>")]
     pub aws: Option<Spanned<RawAws>>,
+    /// Limits on how many calls a caller may make: rates (spread over time) and budgets (calls
+    /// that reached AWS per UTC hour or day, kept across restarts). Checked after the policy
+    /// allowed a call and before any approval is asked for.
+    #[serde(default, rename = "limit")]
+    #[schemars(with = "Vec<RawLimit>")]
+    pub limits: Vec<Spanned<RawLimit>>,
+}
+
+/// One `[[limit]]`: a `rate` or a `budget` for the principals and tools it selects.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimit {
+    /// Unique limit id; named in refusals and recorded with them.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// `user:NAME`, `group:NAME`, `client:NAME`, or `*` for everybody.
+    #[schemars(with = "Vec<String>")]
+    pub principals: Spanned<Vec<Spanned<String>>>,
+    /// Tool names or globs, as in rules. `tools`, `actions` and `access` each narrow the
+    /// limit's tools; give at least one.
+    #[serde(default)]
+    #[schemars(schema_with = "tool_names")]
+    pub tools: Option<Spanned<Vec<Spanned<String>>>>,
+    /// IAM action globs, as in rules; a tool is counted when any of its actions matches.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub actions: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Access levels, as in rules.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<AccessName>>")]
+    pub access: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Calls per period, spread evenly with a burst of the same size: `60/min`, `5/s`,
+    /// `1000/hour`. Counts calls the policy allowed. Give `rate` or `budget`.
+    #[serde(default)]
+    #[schemars(
+        with = "Option<String>",
+        regex(pattern = r"^\s*[0-9]+\s*/\s*[a-z]+\s*$")
+    )]
+    pub rate: Option<Spanned<String>>,
+    /// Calls that reached AWS per fixed UTC window: `10/day`, `100/hour`. Kept in the
+    /// database, so a restart does not reset it.
+    #[serde(default)]
+    #[schemars(
+        with = "Option<String>",
+        regex(pattern = r"^\s*[0-9]+\s*/\s*[a-z]+\s*$")
+    )]
+    pub budget: Option<Spanned<String>>,
+    /// What is counted separately: `principal` (default), `session`, or `principal+tool`.
+    #[serde(default)]
+    #[schemars(with = "Option<PerName>")]
+    pub per: Option<Spanned<String>>,
+    /// Shown to the agent when the limit refuses a call.
+    pub reason: Option<String>,
+}
+
+/// What a limit counts separately.
+#[derive(JsonSchema)]
+#[allow(dead_code, reason = "only describes the schema")]
+enum PerName {
+    /// Each principal (user), across its sessions.
+    #[serde(rename = "principal")]
+    Principal,
+    /// Each MCP session.
+    #[serde(rename = "session")]
+    Session,
+    /// Each principal and tool.
+    #[serde(rename = "principal+tool")]
+    PrincipalTool,
 }
 
 /// `[aws]`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAws {
-    /// The account calls go to when they name none (by `name`).
-    #[schemars(with = "String")]
-    pub default_account: Spanned<String>,
+    /// The account calls go to when they name none (by `name`); needed when accounts are
+    /// listed.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub default_account: Option<Spanned<String>>,
+    /// How long awsgate waits for a connection to AWS (default `5s`, at most `1m`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub connect_timeout: Option<Spanned<String>>,
+    /// How long one call to AWS may take, retries included (default `45s`, at most `15m`);
+    /// past it the agent is told AWS is slow.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub call_timeout: Option<Spanned<String>>,
+    /// How many times a call is attempted when AWS throttles it or fails transiently, with
+    /// exponential backoff between attempts (default 3, 1 to 10).
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1, max = 10))]
+    pub max_attempts: Option<Spanned<i64>>,
     /// The regions a call may name (its `region` argument); awsgate's own region only when
     /// left out.
     #[serde(default)]

@@ -5,6 +5,15 @@
 use super::*;
 use crate::tools::Access;
 
+/// How a rule or a limit selects tools, as written.
+pub(super) struct Selectors<'a> {
+    /// Where to point when none is given (the table's `id`).
+    pub at: Range<usize>,
+    pub tools: Option<&'a Spanned<Vec<Spanned<String>>>>,
+    pub actions: Option<&'a Spanned<Vec<Spanned<String>>>>,
+    pub access: Option<&'a Spanned<Vec<Spanned<String>>>>,
+}
+
 impl Resolver<'_> {
     pub(super) fn principals(
         &mut self,
@@ -175,7 +184,17 @@ impl Resolver<'_> {
         }
         let principals = self.principals(raw.principals.get_ref(), &key("principals"));
         let effect = self.effect(raw, &key("effect"));
-        let tools = self.selected_tools(index, raw, effect);
+        let selectors = Selectors {
+            at: raw.id.span(),
+            tools: raw.tools.as_ref(),
+            actions: raw.actions.as_ref(),
+            access: raw.access.as_ref(),
+        };
+        let tools = self.selected_tools(
+            &format!("rule[{index}]"),
+            &selectors,
+            effect == Some(Effect::Deny),
+        );
         let resources = self.resources(index, raw);
         let regions = self.regions(index, raw);
         let accounts = texts(raw.accounts.as_ref());
@@ -239,27 +258,34 @@ impl Resolver<'_> {
         }
     }
 
-    /// The tools a rule selects: those its `tools` name (every tool when absent), narrowed by
-    /// its `actions` and `access` when given. At least one of the three must be given.
-    fn selected_tools(&mut self, index: usize, raw: &RawRule, effect: Option<Effect>) -> ToolSet {
-        let key = |field: &str| format!("rule[{index}].{field}");
-        if raw.tools.is_none() && raw.actions.is_none() && raw.access.is_none() {
+    /// The tools a rule or limit selects: those its `tools` name (every tool when absent),
+    /// narrowed by its `actions` and `access` when given. At least one of the three must be
+    /// given. `any_action`: a tool is selected when any of its actions matches (deny rules and
+    /// limits, which fail closed), else only when all do.
+    pub(super) fn selected_tools(
+        &mut self,
+        prefix: &str,
+        sel: &Selectors<'_>,
+        any_action: bool,
+    ) -> ToolSet {
+        let key = |field: &str| format!("{prefix}.{field}");
+        if sel.tools.is_none() && sel.actions.is_none() && sel.access.is_none() {
             self.error(
-                raw.id.span(),
+                sel.at.clone(),
                 key("tools"),
-                "select the rule's tools with `tools`, `actions` or `access` (e.g. `access = [\"read\"]`)",
+                "select tools with `tools`, `actions` or `access` (e.g. `access = [\"read\"]`)",
             );
             return ToolSet::default();
         }
-        let mut selected: ToolSet = match &raw.tools {
+        let mut selected: ToolSet = match sel.tools {
             Some(list) => self.tools(list, &key("tools")),
             None => ToolId::ALL.iter().copied().collect(),
         };
-        if let Some(list) = &raw.actions {
-            let by_action = self.by_actions(list, &key("actions"), effect == Some(Effect::Deny));
+        if let Some(list) = sel.actions {
+            let by_action = self.by_actions(list, &key("actions"), any_action);
             selected = selected.iter().filter(|t| by_action.contains(*t)).collect();
         }
-        if let Some(list) = &raw.access {
+        if let Some(list) = sel.access {
             let levels = self.access_levels(list, &key("access"));
             selected = selected
                 .iter()
@@ -360,11 +386,11 @@ impl Resolver<'_> {
     }
 }
 
-fn access_level(name: &str) -> Option<Access> {
+pub(super) fn access_level(name: &str) -> Option<Access> {
     Access::ALL.into_iter().find(|a| a.as_str() == name)
 }
 
-fn texts(list: Option<&Spanned<Vec<Spanned<String>>>>) -> Vec<String> {
+pub(super) fn texts(list: Option<&Spanned<Vec<Spanned<String>>>>) -> Vec<String> {
     list.map(|l| l.get_ref().iter().map(|t| t.get_ref().clone()).collect())
         .unwrap_or_default()
 }

@@ -206,7 +206,7 @@ fn tools_are_selected_by_actions_and_access_and_misspellings_are_located() {
     let none =
         check("[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\neffect = \"allow\"\n").unwrap_err();
     assert!(
-        none[0].contains("select the rule's tools with `tools`, `actions` or `access`"),
+        none[0].contains("select tools with `tools`, `actions` or `access`"),
         "{none:?}"
     );
     let loaded = check("[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"iam_*\"]\naccess = [\"destructive\"]\neffect = \"deny\"\n").unwrap();

@@ -18,6 +18,7 @@ mod caller;
 pub mod confirm;
 pub mod decide;
 pub mod fit;
+mod limit;
 pub mod outcome;
 pub mod record;
 
@@ -50,6 +51,7 @@ use crate::{
     },
     aws::{AwsResponse, CallError, OnBehalf},
     identity::{Authenticator, Principal},
+    limits::{BudgetStorage, Limits},
     masking::{MaskKey, Plan, Scrubber},
     policy::{self, ConfirmFallback, Effect, Policy, explain},
     store::StoreError,
@@ -65,6 +67,8 @@ pub struct Gate<B> {
     scope: ArnScope,
     auth: Option<Authenticator>,
     approvals: Option<Approvals>,
+    /// The counters of the policy's `[[limit]]`s.
+    limits: Limits,
     /// The largest answer an agent gets, in bytes of JSON.
     max_result_bytes: usize,
 }
@@ -110,8 +114,17 @@ impl<B: Backend> Gate<B> {
             scope,
             auth: None,
             approvals: None,
+            limits: Limits::new(None),
             max_result_bytes: fit::DEFAULT_MAX_RESULT_BYTES,
         }
+    }
+
+    /// The gate with `[[limit]]` budgets counted in `storage` (without it, a policy's
+    /// budgets refuse the calls they count).
+    #[must_use]
+    pub fn with_budgets(mut self, storage: Box<dyn BudgetStorage>) -> Self {
+        self.limits = Limits::new(Some(storage));
+        self
     }
 
     /// The gate with answers capped at `bytes` of JSON (see [`fit`]).
@@ -341,14 +354,23 @@ impl<B: Backend> Gate<B> {
             }
         };
         self.recorder.judged(&mut decided, &judged, &plan);
+        let (who, session) = (&caller.principal, caller.session.as_str());
 
-        // 4 approval, or the caller's own confirmation
-        match self
-            .admit(caller, &judged, &plan, &policy, &mut decided, ctx)
-            .await
-        {
-            Admission::Proceed => {}
-            Admission::Stop(status, outcome) => return self.stop(decided, status, outcome).await,
+        // 3b limits, before anyone is asked to approve; 4 approval, or the caller's own
+        // confirmation; then the call's budgets are spent
+        let admitted = match self.over_limit(who, session, &judged, &policy) {
+            Some(stop) => stop,
+            None => {
+                self.admit(caller, &judged, &plan, &policy, &mut decided, ctx)
+                    .await
+            }
+        };
+        let admitted = match admitted {
+            Admission::Proceed => self.spend_budgets(who, session, &judged, &policy),
+            stop => Some(stop),
+        };
+        if let Some(Admission::Stop(status, outcome)) = admitted {
+            return self.stop(decided, status, outcome).await;
         }
 
         // 5 audit, write-ahead: nothing reaches AWS unless this is on disk.

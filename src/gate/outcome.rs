@@ -121,6 +121,18 @@ pub enum Refusal {
         /// What is wrong.
         detail: String,
     },
+    /// A `[[limit]]` of the policy refused the call.
+    Limited {
+        /// The tool.
+        tool: ToolId,
+        /// Which limit, and when to try again.
+        limited: crate::limits::Limited,
+    },
+    /// A budget could not be checked (its database failed), so the call is refused.
+    LimitUnavailable {
+        /// The tool.
+        tool: ToolId,
+    },
     /// The decision could not be recorded, so AWS was not called.
     AuditUnavailable,
     /// AWS was called but its outcome could not be recorded, so the result is withheld.
@@ -280,6 +292,11 @@ impl Refusal {
             Refusal::InvalidArguments { tool, detail } => {
                 format!("invalid arguments for `{tool}`: {detail}; see the tool's input schema")
             }
+            Refusal::Limited { tool, limited } => limited_text(*tool, limited),
+            Refusal::LimitUnavailable { tool } => format!(
+                "`{tool}` is refused: awsgate cannot check its call budget (its database is \
+                 unavailable); nothing was sent to AWS. Ask the awsgate operator to check the database"
+            ),
             Refusal::AuditUnavailable => {
                 "refused: awsgate cannot write its audit log, so it makes no calls; \
                  nothing was sent to AWS. Ask the awsgate operator to check the audit database"
@@ -346,6 +363,13 @@ fn failed(tool: ToolId, error: &CallError) -> String {
                 .as_deref()
                 .map(|id| format!(" (request id {id})"))
                 .unwrap_or_default();
+            if crate::aws::is_throttling(code) {
+                return format!(
+                    "AWS is throttling `{tool}` ({code}: {message}{id}) and awsgate's retries did \
+                     not get through; try again in {} s",
+                    crate::aws::THROTTLED_RETRY_SECS
+                );
+            }
             format!("AWS refused `{tool}`: {code}: {message}{id}")
         }
         CallError::Unreachable(m) => format!("`{tool}` failed: {m}; try again later"),
@@ -354,6 +378,39 @@ fn failed(tool: ToolId, error: &CallError) -> String {
             format!("`{tool}` was not made: {m}; nothing was sent to the service")
         }
     }
+}
+
+/// "`s3_put_object` is refused by the limit `agent-pace` (60 calls per minute per principal):
+/// try again in 12 s."
+fn limited_text(tool: ToolId, l: &crate::limits::Limited) -> String {
+    use crate::limits::{LimitKind, Per};
+    let per = match l.per {
+        Per::Principal => "per principal",
+        Per::Session => "per session",
+        Per::PrincipalTool => "per principal and tool",
+    };
+    let counted = match l.kind {
+        LimitKind::Rate => "",
+        LimitKind::Budget => " reaching AWS",
+    };
+    let secs = l.retry_after.as_secs().max(1);
+    let wait = if secs < 120 {
+        format!("{secs} s")
+    } else if secs < 7200 {
+        format!("{} min", secs.div_ceil(60))
+    } else {
+        format!("{} h {} min", secs / 3600, (secs % 3600).div_ceil(60))
+    };
+    let reason = l
+        .reason
+        .as_deref()
+        .map(|r| format!(" Reason: {r}."))
+        .unwrap_or_default();
+    format!(
+        "`{tool}` is refused by the limit `{}` ({}{counted} {per}): try again in {wait}. \
+         Nothing was sent to AWS.{reason}",
+        l.id, l.quota
+    )
 }
 
 #[cfg(test)]
@@ -378,6 +435,19 @@ mod tests {
         assert_eq!(
             unreachable.words(&scrubber),
             "`iam_list_users` failed: AWS did not answer in time; try again later"
+        );
+        let throttled = Refusal::Failed {
+            tool: ToolId::S3PutObject,
+            error: CallError::Aws {
+                code: "SlowDown".into(),
+                message: "Please reduce your request rate.".into(),
+                request_id: Some("R1".into()),
+            },
+        };
+        assert_eq!(
+            throttled.words(&scrubber),
+            "AWS is throttling `s3_put_object` (SlowDown: Please reduce your request rate. \
+             (request id R1)) and awsgate's retries did not get through; try again in 5 s"
         );
         let leaky = Refusal::InvalidArguments {
             tool: ToolId::S3GetObject,

@@ -109,6 +109,10 @@ pub struct Explanation {
     pub resources: Vec<String>,
     /// One line per rule, in file order.
     pub rules: Vec<RuleLine>,
+    /// The `[[limit]]`s that count this call (when the policy lets it through), e.g.
+    /// `agent-pace: rate, 60 calls per minute, per principal`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<String>,
     /// The policy version.
     pub policy_version: String,
 }
@@ -158,8 +162,30 @@ pub fn explain(decision: &Decision, req: &CallFacts<'_>, policy: &Policy) -> Exp
         approvals: decision.approvals.clone(),
         resources: req.resources.to_vec(),
         rules: rules.into_iter().map(|(_, l)| l).collect(),
+        limits: limit_lines(req, policy),
         policy_version: policy.version.clone(),
     }
+}
+
+fn limit_lines(req: &CallFacts<'_>, policy: &Policy) -> Vec<String> {
+    use crate::limits::{LimitKind, Per};
+    policy
+        .limits
+        .iter()
+        .filter(|l| l.applies_to(req.principal, req.tool))
+        .map(|l| {
+            let kind = match l.kind {
+                LimitKind::Rate => "rate",
+                LimitKind::Budget => "budget of calls reaching AWS",
+            };
+            let per = match l.per {
+                Per::Principal => "principal",
+                Per::Session => "session",
+                Per::PrincipalTool => "principal and tool",
+            };
+            format!("{}: {kind}, {}, per {per}", l.id, l.quota)
+        })
+        .collect()
 }
 
 /// What the agent reads when a visible tool's call is denied: the deny rule and its reason, or

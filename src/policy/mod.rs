@@ -34,6 +34,10 @@ pub struct Policy {
     /// The AWS accounts calls go to, through roles assumed per caller; `None`: awsgate's own
     /// credentials.
     pub aws: Option<AwsAccounts>,
+    /// How awsgate calls AWS (`[aws]` timeouts and attempts); read when awsgate starts.
+    pub aws_calls: crate::aws::CallSettings,
+    /// `[[limit]]`s: rates and budgets, in file order.
+    pub limits: Vec<crate::limits::Limit>,
     /// `sha256:<hex>` of the resolved policy, recorded with every call.
     pub version: String,
 }

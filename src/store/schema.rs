@@ -11,8 +11,10 @@ PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 5000;
 ";
 
-/// Schema version stored in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Schema version stored in `PRAGMA user_version`. 2: a large `call.completed` event's
+/// `data` may be a deflated blob (see `audit::stored`), which awsgate before 2 cannot read;
+/// a version 1 database is read as it is and marked 2 when this awsgate opens it to write.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The event table: append-only (triggers refuse UPDATE and DELETE), hash-chained; and the
 /// revocation list (its changes are also events).
@@ -65,6 +67,13 @@ CREATE TABLE IF NOT EXISTS approvals (
     consumed_at    INTEGER
 );
 CREATE INDEX IF NOT EXISTS approvals_by_call ON approvals (requester_user, args_digest, policy_version, state);
+CREATE TABLE IF NOT EXISTS limit_budgets (
+    limit_id     TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    used         INTEGER NOT NULL,
+    PRIMARY KEY (limit_id, key, window_start)
+);
 CREATE TABLE IF NOT EXISTS approval_votes (
     approval_id TEXT NOT NULL REFERENCES approvals (id),
     approver    TEXT NOT NULL,

@@ -19,6 +19,7 @@ mod confirm;
 mod hardening;
 mod identity;
 mod keepalive;
+mod limits;
 mod policy;
 mod replay;
 mod schemas;

@@ -1,0 +1,590 @@
+//! `tools/bench load`: awsgate under load over real HTTP. The real binary (built with the
+//! `bench-backend` feature) serves MCP; this load generator keeps N MCP sessions, each on its
+//! own keep-alive connection, with tokens of 8 principals, and calls `s3_list_objects` as fast
+//! as the answers come. Against (a) the in-process stand-in for AWS, which measures awsgate
+//! itself, and (b) moto, with the durable audit log on. Then: keep-alive vs fresh connections,
+//! memory per idle session, memory over a long soak, and peak memory of a stdio session.
+//!
+//! Arguments after `--`: `--backend instant|moto|both`, `--sessions 1,16,64,256`,
+//! `--seconds 5`, `--soak 100000`, `--only throughput|keepalive|memory`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+const PRINCIPALS: usize = 8;
+const BUCKET: &str = "logs";
+
+#[derive(Debug, Clone)]
+struct Options {
+    backends: Vec<Backend>,
+    sessions: Vec<usize>,
+    seconds: u64,
+    soak: usize,
+    only: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Instant,
+    Moto,
+}
+
+impl Backend {
+    fn label(self) -> &'static str {
+        match self {
+            Backend::Instant => "in-process stand-in",
+            Backend::Moto => "moto",
+        }
+    }
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        backends: vec![Backend::Instant, Backend::Moto],
+        sessions: vec![1, 16, 64, 256],
+        seconds: 5,
+        soak: 100_000,
+        only: None,
+    };
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().map(String::as_str).unwrap_or_default();
+        match flag.as_str() {
+            "--backend" => {
+                o.backends = match value {
+                    "instant" => vec![Backend::Instant],
+                    "moto" => vec![Backend::Moto],
+                    _ => vec![Backend::Instant, Backend::Moto],
+                }
+            }
+            "--sessions" => o.sessions = value.split(',').filter_map(|n| n.parse().ok()).collect(),
+            "--seconds" => o.seconds = value.parse().unwrap_or(5),
+            "--soak" => o.soak = value.parse().unwrap_or(100_000),
+            "--only" => o.only = Some(value.to_owned()),
+            // A criterion-style filter (`tools/bench load`) names the whole benchmark.
+            _ => {}
+        }
+    }
+    o
+}
+
+/// Keys, tokens and a policy that allows the benchmark's tools to everyone.
+struct Setup {
+    dir: tempfile::TempDir,
+    tokens: Vec<String>,
+}
+
+impl Setup {
+    fn new() -> Self {
+        use awsgate::identity::devtoken::{self, KeyKind};
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&jwks, serde_json::to_string(&key.jwks()).unwrap()).unwrap();
+        let now = devtoken::now();
+        let tokens = (0..PRINCIPALS)
+            .map(|i| {
+                key.sign(&json!({"iss": "https://idp.bench", "aud": "awsgate",
+                    "sub": format!("agent-{i}"), "groups": ["agents"], "azp": "load",
+                    "iat": now, "exp": now + 7200}))
+                    .unwrap()
+            })
+            .collect();
+        let policy = format!(
+            "[identity]\nmode = \"jwt\"\nissuer = \"https://idp.bench\"\naudience = \"awsgate\"\n\
+             jwks = \"{}\"\n\n[[rule]]\nid = \"agents-read\"\nprincipals = [\"group:agents\"]\n\
+             tools = [\"s3_list_objects\", \"sts_get_caller_identity\"]\neffect = \"allow\"\n",
+            jwks.display()
+        );
+        std::fs::write(dir.path().join("policy.toml"), policy).unwrap();
+        Self { dir, tokens }
+    }
+
+    fn policy(&self) -> PathBuf {
+        self.dir.path().join("policy.toml")
+    }
+}
+
+/// `awsgate serve` as a child process.
+struct Server {
+    child: Child,
+    url: String,
+    db: PathBuf,
+}
+
+impl Server {
+    fn http(setup: &Setup, backend: Backend, name: &str) -> Self {
+        let db = setup.dir.path().join(format!("{name}.db"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_awsgate"));
+        cmd.args(["serve", "--transport", "http", "--listen", "127.0.0.1:0"])
+            .args([
+                "--max-connections",
+                "4096",
+                "--max-connections-per-client",
+                "4096",
+            ])
+            .arg("--policy")
+            .arg(setup.policy())
+            .arg("--db")
+            .arg(&db)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if backend == Backend::Instant {
+            cmd.arg("--bench-instant-aws");
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("awsgate exited before listening")
+                .unwrap();
+            if let Some(rest) = line.strip_prefix("awsgate: listening on ") {
+                break rest.trim().to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.by_ref() {});
+        Self { child, url, db }
+    }
+
+    fn rss_kib(&self) -> (u64, u64) {
+        rss_of(self.child.id())
+    }
+
+    fn stop(mut self) -> PathBuf {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        self.db.clone()
+    }
+}
+
+/// (current, peak) resident memory of a process, in KiB.
+fn rss_of(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// One MCP session over HTTP.
+struct Session {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    id: String,
+}
+
+impl Session {
+    /// `initialize` and `notifications/initialized` on a client of its own (one connection,
+    /// kept alive) or on a shared one.
+    async fn open(url: &str, token: &str, http: Option<reqwest::Client>) -> Self {
+        let http = http.unwrap_or_else(|| {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap()
+        });
+        let mut s = Self {
+            http,
+            url: url.to_owned(),
+            token: token.to_owned(),
+            id: String::new(),
+        };
+        let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "load", "version": "1"}}});
+        let response = s.post(&s.http, init).await;
+        s.id = response.headers()["mcp-session-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let _ = response.text().await.unwrap();
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        s.post(&s.http, initialized).await;
+        s
+    }
+
+    fn post(
+        &self,
+        http: &reqwest::Client,
+        body: Value,
+    ) -> impl Future<Output = reqwest::Response> + use<> {
+        let mut request = http
+            .post(&self.url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("mcp-protocol-version", "2025-11-25")
+            .body(body.to_string());
+        if !self.id.is_empty() {
+            request = request.header("mcp-session-id", &self.id);
+        }
+        async move { request.send().await.unwrap() }
+    }
+
+    /// One governed call; panics unless it succeeded, so a failing run cannot look fast.
+    async fn call(&self, http: &reqwest::Client, id: u64) -> Duration {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "s3_list_objects", "arguments": {"bucket": BUCKET}}});
+        let started = Instant::now();
+        let text = self.post(http, body).await.text().await.unwrap();
+        let took = started.elapsed();
+        assert!(
+            text.contains("\"structuredContent\"") && !text.contains("\"isError\":true"),
+            "call failed: {text}"
+        );
+        took
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let at = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// What one load level measured.
+struct Level {
+    calls: usize,
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// N sessions (principals taken in turn), each calling for `seconds` on its own connection.
+async fn level(url: &str, tokens: &[String], n: usize, seconds: u64) -> Level {
+    let mut sessions = Vec::with_capacity(n);
+    for i in 0..n {
+        sessions.push(Arc::new(
+            Session::open(url, &tokens[i % tokens.len()], None).await,
+        ));
+    }
+    // One warm-up call per session, then everybody starts together.
+    for s in &sessions {
+        s.call(&s.http, 1).await;
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = sessions
+        .iter()
+        .map(|s| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                let mut id = 2;
+                while Instant::now() < deadline {
+                    took.push(s.call(&s.http, id).await);
+                    id += 1;
+                }
+                took
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    Level {
+        calls: all.len(),
+        per_second: all.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&all, 0.5),
+        p99: percentile(&all, 0.99),
+    }
+}
+
+/// Completed calls in the audit log, and whether `audit verify` passes.
+fn audited(db: &Path) -> (u64, bool) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let completed: u64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE kind = 'call.completed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let verified = Command::new(env!("CARGO_BIN_EXE_awsgate"))
+        .args(["audit", "verify", "--db"])
+        .arg(db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    (completed, verified)
+}
+
+async fn seed_moto() {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let _ = s3.create_bucket().bucket(BUCKET).send().await;
+    for key in ["2026/11/30/app.log", "2026/12/01/app.log"] {
+        s3.put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .body(vec![b'x'; 1024].into())
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn throughput(o: &Options, setup: &Setup) {
+    println!(
+        "\n## Governed calls over HTTP keep-alive (s3_list_objects, durable audit log, {PRINCIPALS} principals)\n"
+    );
+    println!("| backend | sessions | calls/s | p50 | p99 | calls | audited | verify |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for &backend in &o.backends {
+        if backend == Backend::Moto {
+            if std::env::var("AWS_ENDPOINT_URL").is_err() {
+                println!(
+                    "| moto | – | skipped: AWS_ENDPOINT_URL is not set (tools/bench starts moto) |||||"
+                );
+                continue;
+            }
+            seed_moto().await;
+        }
+        for &n in &o.sessions {
+            let server = Server::http(setup, backend, &format!("{backend:?}-{n}"));
+            let l = level(&server.url, &setup.tokens, n, o.seconds).await;
+            let db = server.stop();
+            let (completed, verified) = audited(&db);
+            // Each session's warm-up call is in the log too.
+            let expected = l.calls + n;
+            println!(
+                "| {} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} |",
+                backend.label(),
+                l.per_second,
+                ms(l.p50),
+                ms(l.p99),
+                l.calls,
+                if verified { "ok" } else { "FAILED" }
+            );
+        }
+    }
+}
+
+/// The HTTP keep-alive stall: the same call on one kept-alive connection and on a fresh
+/// connection each time, alternated.
+async fn keepalive(setup: &Setup) {
+    let server = Server::http(setup, Backend::Instant, "keepalive");
+    let session = Session::open(&server.url, &setup.tokens[0], None).await;
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let (mut kept, mut new) = (Vec::new(), Vec::new());
+    for i in 0..400 {
+        kept.push(session.call(&session.http, 2 * i + 10).await);
+        new.push(session.call(&fresh, 2 * i + 11).await);
+    }
+    kept.sort();
+    new.sort();
+    server.stop();
+    println!(
+        "\n## One call on a kept-alive connection vs. a fresh connection (400 each, alternated)\n"
+    );
+    println!("| connection | p50 | p90 |");
+    println!("|---|---|---|");
+    println!(
+        "| kept alive | {} | {} |",
+        ms(percentile(&kept, 0.5)),
+        ms(percentile(&kept, 0.9))
+    );
+    println!(
+        "| fresh | {} | {} |",
+        ms(percentile(&new, 0.5)),
+        ms(percentile(&new, 0.9))
+    );
+    let gap = percentile(&kept, 0.5).as_secs_f64() - percentile(&new, 0.5).as_secs_f64();
+    println!(
+        "\nkept-alive p50 minus fresh p50: {:+.2} ms (goal: at most +1 ms)",
+        gap * 1e3
+    );
+}
+
+/// Memory: idle sessions over HTTP, a long soak, and a stdio session of 1,000 calls.
+async fn memory(o: &Options, setup: &Setup) {
+    println!("\n## Memory (resident set, in-process stand-in for AWS)\n");
+    println!("| what | measured |");
+    println!("|---|---|");
+    let server = Server::http(setup, Backend::Instant, "idle");
+    let shared = reqwest::Client::new();
+    let first = Session::open(&server.url, &setup.tokens[0], Some(shared.clone())).await;
+    first.call(&shared, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (before, _) = server.rss_kib();
+    let mut idle = Vec::new();
+    for i in 0..1000 {
+        idle.push(
+            Session::open(
+                &server.url,
+                &setup.tokens[i % PRINCIPALS],
+                Some(shared.clone()),
+            )
+            .await,
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (after, _) = server.rss_kib();
+    println!(
+        "| HTTP server after one session | {:.1} MiB |",
+        before as f64 / 1024.0
+    );
+    println!(
+        "| 1,000 more idle sessions | +{:.1} MiB ({:.1} KiB per session) |",
+        after.saturating_sub(before) as f64 / 1024.0,
+        after.saturating_sub(before) as f64 / 1000.0
+    );
+    drop(idle);
+    server.stop();
+
+    let server = Server::http(setup, Backend::Instant, "soak");
+    let mut sessions = Vec::new();
+    for i in 0..64 {
+        sessions.push(Arc::new(
+            Session::open(&server.url, &setup.tokens[i % PRINCIPALS], None).await,
+        ));
+    }
+    let per_session = o.soak / 64;
+    let mut samples = Vec::new();
+    let rounds = 10;
+    for _ in 0..rounds {
+        let tasks: Vec<_> = sessions
+            .iter()
+            .map(|s| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    for id in 0..per_session / rounds {
+                        s.call(&s.http, id as u64 + 2).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        samples.push(server.rss_kib().0);
+    }
+    let done = per_session / rounds * rounds * 64;
+    let db = server.stop();
+    let (completed, verified) = audited(&db);
+    let mib = |k: u64| format!("{:.1}", k as f64 / 1024.0);
+    println!(
+        "| soak: {done} calls over 64 sessions, RSS after each tenth (MiB) | {} |",
+        samples
+            .iter()
+            .map(|&k| mib(k))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "| soak: growth from the first tenth to the last | {:+.1} MiB; audited {completed}, verify {} |",
+        (samples.last().copied().unwrap_or(0) as f64
+            - samples.first().copied().unwrap_or(0) as f64)
+            / 1024.0,
+        if verified { "ok" } else { "FAILED" }
+    );
+    let (peak, calls) = stdio_peak(setup).await;
+    println!(
+        "| stdio: peak RSS over a session of {calls} calls (goal ≤ 25 MB) | {:.1} MiB ({:.1} MB) |",
+        peak as f64 / 1024.0,
+        peak as f64 * 1024.0 / 1e6
+    );
+}
+
+/// Peak RSS of `awsgate serve` over stdio through a session of 1,000 calls (rmcp's client).
+async fn stdio_peak(setup: &Setup) -> (u64, usize) {
+    use rmcp::{ServiceExt, model::CallToolRequestParams, transport::TokioChildProcess};
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_awsgate"));
+    cmd.args(["serve", "--bench-instant-aws", "--policy"])
+        .arg(setup.policy())
+        .arg("--db")
+        .arg(setup.dir.path().join("stdio.db"))
+        .env("AWSGATE_TOKEN", &setup.tokens[0])
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null());
+    let transport = TokioChildProcess::new(cmd).unwrap();
+    let pid = transport.id().unwrap();
+    let client = ().serve(transport).await.unwrap();
+    let calls = 1000;
+    for _ in 0..calls {
+        let args = json!({"bucket": BUCKET}).as_object().cloned();
+        let mut params = CallToolRequestParams::new("s3_list_objects");
+        params.arguments = args;
+        let r = client.call_tool(params).await.unwrap();
+        assert_eq!(r.is_error, Some(false), "{r:?}");
+    }
+    let (_, peak) = rss_of(pid);
+    client.cancel().await.unwrap();
+    (peak, calls)
+}
+
+fn main() {
+    let o = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let setup = Setup::new();
+    println!(
+        "# tools/bench load — {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    runtime.block_on(async {
+        let wants = |what: &str| o.only.as_deref().is_none_or(|only| only == what);
+        if wants("throughput") {
+            throughput(&o, &setup).await;
+        }
+        if wants("keepalive") {
+            keepalive(&setup).await;
+        }
+        if wants("memory") {
+            memory(&o, &setup).await;
+        }
+    });
+}

@@ -1,0 +1,137 @@
+//! How an event's data is kept in the `data` column: the canonical JSON as text, or — for a
+//! `call.completed` event whose JSON is large (a response body) — that same JSON deflated into
+//! a blob. The hash chain always covers the canonical JSON, so verification, export and replay
+//! read both forms alike; SQL that looks inside events (`json_extract`) only reads kinds that
+//! are never compressed.
+
+use std::io::{Read as _, Write as _};
+
+use flate2::{Compression, read::DeflateDecoder, write::DeflateEncoder};
+use rusqlite::types::{Value as SqlValue, ValueRef};
+
+/// Events smaller than this stay text: compressing them saves little and costs time.
+pub const COMPRESS_FROM: usize = 512;
+
+/// A stored blob never inflates past this; a larger one is damage (or a deflate bomb).
+const MAX_INFLATED: u64 = 256 * 1024 * 1024;
+
+/// The column value for an event's canonical JSON: deflated when the event is a completion,
+/// at least [`COMPRESS_FROM`] bytes long, and shrinks by at least a fifth.
+pub fn encode(kind: &str, canonical: String) -> SqlValue {
+    if kind != "call.completed" || canonical.len() < COMPRESS_FROM {
+        return SqlValue::Text(canonical);
+    }
+    match deflate(canonical.as_bytes()) {
+        Some(blob) if blob.len() * 5 <= canonical.len() * 4 => SqlValue::Blob(blob),
+        _ => SqlValue::Text(canonical),
+    }
+}
+
+fn deflate(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
+}
+
+/// The canonical JSON of a stored `data` column, whichever form it is in (`None` for NULL).
+pub fn decode(value: ValueRef<'_>) -> Result<Option<std::borrow::Cow<'_, str>>, String> {
+    match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+            .map(|s| Some(s.into()))
+            .map_err(|e| format!("event data is not UTF-8: {e}")),
+        ValueRef::Blob(blob) => inflate(blob, MAX_INFLATED).map(|s| Some(s.into())),
+        ValueRef::Integer(_) | ValueRef::Real(_) => Err("event data is not text".to_owned()),
+    }
+}
+
+fn inflate(blob: &[u8], cap: u64) -> Result<String, String> {
+    let mut text = String::new();
+    DeflateDecoder::new(blob)
+        .take(cap + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("compressed event data cannot be read: {e}"))?;
+    if text.len() as u64 > cap {
+        return Err(format!("compressed event data inflates past {cap} bytes"));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(kind: &str, json: &str) -> (bool, String) {
+        let stored = encode(kind, json.to_owned());
+        let compressed = matches!(stored, SqlValue::Blob(_));
+        let back = match &stored {
+            SqlValue::Text(t) => decode(ValueRef::Text(t.as_bytes())),
+            SqlValue::Blob(b) => decode(ValueRef::Blob(b)),
+            _ => Err("unexpected".into()),
+        };
+        (compressed, back.unwrap().unwrap().into_owned())
+    }
+
+    fn large_response() -> String {
+        let objects: Vec<_> = (0..40)
+            .map(|i| serde_json::json!({"Key": format!("logs/2026/12/{i:02}.log"), "Size": 1000 + i}))
+            .collect();
+        serde_json::json!({"call_id": "c", "response": {"Contents": objects}}).to_string()
+    }
+
+    #[test]
+    fn large_completions_are_deflated_and_read_back_exactly() {
+        let json = large_response();
+        let (compressed, back) = round_trip("call.completed", &json);
+        assert!(compressed);
+        assert_eq!(back, json);
+    }
+
+    #[test]
+    fn other_kinds_and_small_events_stay_text() {
+        let json = large_response();
+        assert!(
+            !round_trip("call.decided", &json).0,
+            "SQL reads decided events"
+        );
+        assert!(!round_trip("call.completed", r#"{"status":"ok"}"#).0);
+    }
+
+    #[test]
+    fn data_that_barely_shrinks_stays_text() {
+        // Printable ASCII from a good generator: ~6.5 bits of entropy per byte, so deflate
+        // saves under a fifth.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let noise: String = (0..2000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let c = b'!' + u8::try_from(x % 94).unwrap_or(0);
+                char::from(if c == b'\\' || c == b'"' { b'@' } else { c })
+            })
+            .collect();
+        let json = serde_json::json!({"response": {"Body": noise}}).to_string();
+        let (compressed, back) = round_trip("call.completed", &json);
+        assert!(!compressed);
+        assert_eq!(back, json);
+    }
+
+    #[test]
+    fn damaged_blobs_and_bombs_are_errors_not_panics() {
+        assert!(decode(ValueRef::Blob(b"\xff\x00not deflate")).is_err());
+        assert!(decode(ValueRef::Integer(3)).is_err());
+        // 4 MiB of spaces deflates to a few KiB; reading stops at the cap with an error.
+        let bomb = deflate(&vec![b' '; 4 * 1024 * 1024]).unwrap();
+        assert!(bomb.len() < 64 * 1024);
+        assert!(
+            inflate(&bomb, 1024 * 1024)
+                .unwrap_err()
+                .contains("inflates past")
+        );
+        assert_eq!(
+            inflate(&bomb, 4 * 1024 * 1024).unwrap().len(),
+            4 * 1024 * 1024
+        );
+    }
+}
