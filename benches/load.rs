@@ -6,7 +6,8 @@
 //! memory per idle session, memory over a long soak, and peak memory of a stdio session.
 //!
 //! Arguments after `--`: `--backend instant|moto|both`, `--sessions 1,16,64,256`,
-//! `--seconds 5`, `--soak 100000`, `--only throughput|keepalive|memory`.
+//! `--seconds 5` (or `--calls N` per session), `--soak 100000`,
+//! `--only throughput|keepalive|memory`.
 
 #![allow(
     clippy::unwrap_used,
@@ -35,6 +36,8 @@ struct Options {
     backends: Vec<Backend>,
     sessions: Vec<usize>,
     seconds: u64,
+    /// A fixed number of calls per session instead of `seconds` (the stress run's 64 × 1,000).
+    calls: Option<usize>,
     soak: usize,
     only: Option<String>,
 }
@@ -59,6 +62,7 @@ fn options() -> Options {
         backends: vec![Backend::Instant, Backend::Moto],
         sessions: vec![1, 16, 64, 256],
         seconds: 5,
+        calls: None,
         soak: 100_000,
         only: None,
     };
@@ -79,6 +83,7 @@ fn options() -> Options {
             }
             "--sessions" => o.sessions = value.split(',').filter_map(|n| n.parse().ok()).collect(),
             "--seconds" => o.seconds = value.parse().unwrap_or(5),
+            "--calls" => o.calls = value.parse().ok(),
             "--soak" => o.soak = value.parse().unwrap_or(100_000),
             "--only" => o.only = Some(value.to_owned()),
             // A criterion-style filter (`tools/bench load`) names the whole benchmark.
@@ -286,8 +291,15 @@ struct Level {
     p99: Duration,
 }
 
-/// N sessions (principals taken in turn), each calling for `seconds` on its own connection.
-async fn level(url: &str, tokens: &[String], n: usize, seconds: u64) -> Level {
+/// N sessions (principals taken in turn), each calling for `seconds` (or `calls` times) on
+/// its own connection.
+async fn level(
+    url: &str,
+    tokens: &[String],
+    n: usize,
+    seconds: u64,
+    calls: Option<usize>,
+) -> Level {
     let mut sessions = Vec::with_capacity(n);
     for i in 0..n {
         sessions.push(Arc::new(
@@ -307,7 +319,7 @@ async fn level(url: &str, tokens: &[String], n: usize, seconds: u64) -> Level {
             tokio::spawn(async move {
                 let mut took = Vec::new();
                 let mut id = 2;
-                while Instant::now() < deadline {
+                while calls.map_or(Instant::now() < deadline, |c| took.len() < c) {
                     took.push(s.call(&s.http, id).await);
                     id += 1;
                 }
@@ -376,8 +388,8 @@ async fn throughput(o: &Options, setup: &Setup) {
     println!(
         "\n## Governed calls over HTTP keep-alive (s3_list_objects, durable audit log, {PRINCIPALS} principals)\n"
     );
-    println!("| backend | sessions | calls/s | p50 | p99 | calls | audited | verify |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| backend | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for &backend in &o.backends {
         if backend == Backend::Moto {
             if std::env::var("AWS_ENDPOINT_URL").is_err() {
@@ -390,19 +402,21 @@ async fn throughput(o: &Options, setup: &Setup) {
         }
         for &n in &o.sessions {
             let server = Server::http(setup, backend, &format!("{backend:?}-{n}"));
-            let l = level(&server.url, &setup.tokens, n, o.seconds).await;
+            let l = level(&server.url, &setup.tokens, n, o.seconds, o.calls).await;
+            let (_, peak_kib) = server.rss_kib();
             let db = server.stop();
             let (completed, verified) = audited(&db);
             // Each session's warm-up call is in the log too.
             let expected = l.calls + n;
             println!(
-                "| {} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} |",
+                "| {} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} | {:.1} MiB |",
                 backend.label(),
                 l.per_second,
                 ms(l.p50),
                 ms(l.p99),
                 l.calls,
-                if verified { "ok" } else { "FAILED" }
+                if verified { "ok" } else { "FAILED" },
+                peak_kib as f64 / 1024.0
             );
         }
     }

@@ -213,3 +213,49 @@ fn aws_accounts_resolve_and_their_mistakes_are_located() {
         "{errs:?}"
     );
 }
+
+mod hostile {
+    //! The policy parser meets hostile text: no panic, every failure a located diagnostic.
+    use proptest::prelude::*;
+
+    use super::parse_policy;
+
+    const EXAMPLE: &str = include_str!("../../policies/example.toml");
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_policy_or_located_errors(text in "\\PC{0,400}") {
+            if let Err(errors) = parse_policy("fuzz.toml", &text) {
+                prop_assert!(!errors.is_empty());
+            }
+        }
+
+        #[test]
+        fn a_damaged_example_is_a_policy_or_located_errors(
+            at in 0..EXAMPLE.len(),
+            cut in 0..64usize,
+            insert in "[\\[\\]=\"{}#\\n a-z0-9*:.]{0,16}",
+        ) {
+            let mut text = EXAMPLE.to_owned();
+            let at = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+            let end = (at + cut).min(text.len());
+            let end = (end..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+            text.replace_range(at..end, &insert);
+            if let Err(errors) = parse_policy("fuzz.toml", &text) {
+                prop_assert!(!errors.is_empty());
+                for e in &errors {
+                    prop_assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_values_are_refused_without_a_panic() {
+        let deep = format!("x = {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let huge = format!("[[rule]]\nid = \"{}\"\n", "a".repeat(10 << 20));
+        for text in [deep, huge] {
+            assert!(parse_policy("fuzz.toml", &text).is_err());
+        }
+    }
+}

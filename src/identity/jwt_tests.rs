@@ -250,3 +250,41 @@ fn a_maximum_lifetime_refuses_long_lived_tokens() {
     assert!(check_lifetime(&claims(None, now + 600), hour, leeway, now).is_ok());
     assert!(check_lifetime(&claims(None, now + 7200), hour, leeway, now).is_err());
 }
+
+mod hostile {
+    //! Token parsing meets hostile text: refused with a reason, never a panic.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    proptest! {
+        #[test]
+        fn any_text_is_refused(token in "\\PC{0,300}|[A-Za-z0-9_-]{0,60}\\.[A-Za-z0-9_-]{0,200}\\.[A-Za-z0-9_-]{0,90}") {
+            let (_, k) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+            prop_assert!(check(&token, &key_of(&k)).is_err());
+        }
+
+        #[test]
+        fn a_changed_character_of_header_or_claims_is_refused(at in any::<prop::sample::Index>(), with in 0..B64URL.len()) {
+            let (_, k) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+            let token = k.sign(&claims()).unwrap();
+            let signed_part = token.rfind('.').unwrap();
+            let mut bytes = token.into_bytes();
+            let i = at.index(signed_part);
+            let replacement = B64URL[with];
+            prop_assume!(bytes[i] != b'.' && bytes[i] != replacement);
+            bytes[i] = replacement;
+            let token = String::from_utf8(bytes).unwrap();
+            prop_assert!(check(&token, &key_of(&k)).is_err());
+        }
+    }
+
+    #[test]
+    fn a_huge_token_is_refused() {
+        let (_, k) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+        let huge = format!("{}.{}.{}", "a".repeat(1 << 20), "b".repeat(10 << 20), "c");
+        assert!(check(&huge, &key_of(&k)).is_err());
+    }
+}

@@ -304,3 +304,26 @@ fn regression_a_secret_key_run_into_an_access_key_id_is_still_masked() {
     let (v, _) = masked(&p, json!(text));
     assert!(!v.as_str().unwrap().contains(SECRET), "{v}");
 }
+
+/// Hostile shapes: a 10 MiB string with secrets at both ends, 100,000 array elements and JSON
+/// as deep as the wire allows are masked completely, without a panic.
+#[test]
+fn huge_wide_and_deep_values_are_masked_completely() {
+    let all: Vec<&str> = detectors::builtin_ids().collect();
+    let p = policy(vec![("all", vec![], all, Strategy::Redact)]);
+    let huge = format!("{SECRET} {} {SECRET}", "x".repeat(10 << 20));
+    let mut deep = json!({"SecretAccessKey": SECRET});
+    for _ in 0..120 {
+        deep = json!([deep]);
+    }
+    let wide = serde_json::Value::Array(vec![json!(format!("key={SECRET}")); 100_000]);
+    for mut v in [json!(huge), deep, wide] {
+        p.plan(&alice(), Some(ToolId::S3GetObject))
+            .value(&mut v, &key());
+        let text = v.to_string();
+        assert!(
+            !text.contains(SECRET),
+            "a secret survived in a hostile value"
+        );
+    }
+}

@@ -654,3 +654,70 @@ fn every_tool_names_its_arns_in_every_partition() {
         }
     }
 }
+
+mod hostile {
+    //! Argument decoding meets hostile JSON: every tool answers Ok or a message, never a panic.
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::{ToolCall, ToolId};
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,40}".prop_map(Value::from),
+            Just(Value::from("\u{202e}\u{0}\u{1b}[31m")),
+        ];
+        leaf.prop_recursive(6, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{1,12}|bucket|key|prefix|instance_ids|user_name|role_name|max_keys|region|account|body", inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_arguments_parse_or_are_refused_with_a_message(tool in 0..ToolId::ALL.len(), args in json()) {
+            let tool = ToolId::ALL.get(tool).copied().unwrap_or(ToolId::ALL[0]);
+            let args = match args {
+                Value::Object(m) => m,
+                other => Map::from_iter([("bucket".to_owned(), other)]),
+            };
+            if let Err(message) = ToolCall::parse(tool, Some(args)) {
+                prop_assert!(!message.is_empty());
+            }
+        }
+    }
+
+    /// Every property of every tool refuses a 10 MiB string, a 100,000-element array and
+    /// JSON nested as deep as the wire allows (serde_json stops at 128 levels).
+    #[test]
+    fn huge_and_deep_arguments_are_refused() {
+        let mut deep = Value::Null;
+        for _ in 0..120 {
+            deep = Value::Array(vec![deep]);
+        }
+        let huge = Value::from("a".repeat(10 << 20));
+        let many = Value::Array(vec![Value::from("i-0123456789abcdef0"); 100_000]);
+        let mut accepted = Vec::new();
+        for spec in super::all() {
+            let Some(Value::Object(props)) = spec.input_schema.get("properties") else {
+                continue;
+            };
+            for name in props.keys() {
+                for (what, v) in [("deep", &deep), ("huge", &huge), ("many", &many)] {
+                    let args = Map::from_iter([(name.clone(), v.clone())]);
+                    if ToolCall::parse(spec.id, Some(args)).is_ok() {
+                        accepted.push(format!("{}.{name} ({what})", spec.id));
+                    }
+                }
+            }
+        }
+        assert!(accepted.is_empty(), "accepted: {accepted:#?}");
+    }
+}

@@ -18,6 +18,7 @@ pub struct DescribeAvailabilityZones;
 pub struct Ec2DescribeAvailabilityZonesArgs {
     /// Only these zones, e.g. `["eu-west-1a"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1000))]
     pub zone_names: Option<Vec<String>>,
     /// Also Local Zones and Wavelength Zones the account has not opted in to.
     #[serde(default, skip_serializing_if = "Option::is_none")]

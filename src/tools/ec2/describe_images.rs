@@ -24,6 +24,7 @@ pub struct Ec2DescribeImagesArgs {
     pub image_ids: Option<Vec<String>>,
     /// Only images of these owners (account ids, `self`, `amazon`, `aws-marketplace`); `self` when neither this nor `image_ids` is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1000))]
     pub owners: Option<Vec<String>>,
     /// EC2 filters as name → accepted values, e.g. `{"name": ["al2023-ami-*"]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +35,7 @@ pub struct Ec2DescribeImagesArgs {
     pub max_results: Option<i32>,
     /// The `NextToken` of a previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 8192))]
     pub next_token: Option<String>,
 }
 

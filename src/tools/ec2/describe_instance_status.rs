@@ -21,6 +21,7 @@ pub struct DescribeInstanceStatus;
 pub struct Ec2DescribeInstanceStatusArgs {
     /// Only these instances (e.g. `i-0123456789abcdef0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 100))]
     pub instance_ids: Option<Vec<String>>,
     /// Also instances that are not running (by default AWS reports running ones only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +35,7 @@ pub struct Ec2DescribeInstanceStatusArgs {
     pub max_results: Option<i32>,
     /// The `NextToken` of a previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 8192))]
     pub next_token: Option<String>,
 }
 

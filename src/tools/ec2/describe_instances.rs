@@ -19,8 +19,10 @@ pub struct DescribeInstances;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ec2DescribeInstancesArgs {
-    /// Only these instances (e.g. `i-0123456789abcdef0`). Cannot be combined with `max_results`.
+    /// Only these instances (e.g. `i-0123456789abcdef0`), at most 1,000 (AWS's limit). Cannot be
+    /// combined with `max_results`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1000))]
     pub instance_ids: Option<Vec<String>>,
     /// EC2 filters as name → accepted values, e.g. `{"instance-state-name": ["running"]}` or
     /// `{"tag:team": ["data"]}`.
@@ -32,6 +34,7 @@ pub struct Ec2DescribeInstancesArgs {
     pub max_results: Option<i32>,
     /// The `NextToken` of a previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 8192))]
     pub next_token: Option<String>,
 }
 

@@ -21,6 +21,7 @@ pub struct DescribeKeyPairs;
 pub struct Ec2DescribeKeyPairsArgs {
     /// Only these key pairs, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1000))]
     pub key_names: Option<Vec<String>>,
     /// EC2 filters as name → accepted values, e.g. `{"key-name": ["deploy-*"]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

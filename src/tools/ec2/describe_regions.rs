@@ -18,6 +18,7 @@ pub struct DescribeRegions;
 pub struct Ec2DescribeRegionsArgs {
     /// Only these regions, e.g. `["eu-west-1"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1000))]
     pub region_names: Option<Vec<String>>,
     /// Also regions the account has not opted in to.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -24,6 +24,7 @@ pub struct Ec2DescribeSnapshotsArgs {
     pub snapshot_ids: Option<Vec<String>>,
     /// Only snapshots of these owners (account ids, `self` or `amazon`); `self` when neither this nor `snapshot_ids` is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1000))]
     pub owner_ids: Option<Vec<String>>,
     /// EC2 filters as name → accepted values, e.g. `{"volume-id": ["vol-0123456789abcdef0"]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +35,7 @@ pub struct Ec2DescribeSnapshotsArgs {
     pub max_results: Option<i32>,
     /// The `NextToken` of a previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 8192))]
     pub next_token: Option<String>,
 }
 

@@ -31,6 +31,7 @@ pub struct Ec2DescribeVpcsArgs {
     pub max_results: Option<i32>,
     /// The `NextToken` of a previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 8192))]
     pub next_token: Option<String>,
 }
 

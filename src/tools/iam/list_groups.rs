@@ -26,6 +26,7 @@ pub struct IamListGroupsArgs {
     pub max_items: Option<i32>,
     /// The `Marker` of a previous, truncated listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 320))]
     pub marker: Option<String>,
 }
 

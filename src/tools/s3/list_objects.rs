@@ -28,6 +28,7 @@ pub struct S3ListObjectsArgs {
     pub max_keys: Option<i32>,
     /// The `NextContinuationToken` of a previous, truncated listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 8192))]
     pub continuation_token: Option<String>,
 }
 
