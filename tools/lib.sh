@@ -27,7 +27,7 @@ ensure_sdks() {
     local want
     want="$(grep -v '^#' tests/clients/requirements.txt | tr -d '[:space:]')"
     local have
-    have="$("$VENV/bin/python" -m pip show --disable-pip-version-check mcp 2>/dev/null | sed -n 's/^Version: //p')"
+    have="$("$VENV/bin/python" -m pip show --disable-pip-version-check mcp 2>/dev/null | sed -n 's/^Version: //p' || true)"
     if [ "$have" != "${want#*==}" ]; then
         log "installing the MCP Python SDK ($want) into $VENV"
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt

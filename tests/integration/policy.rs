@@ -258,6 +258,23 @@ async fn an_edited_policy_takes_effect_without_a_restart() {
         gate.stderr()
     );
 
+    // A deleted policy file: the policy in force stays, and the failed read is recorded.
+    std::fs::remove_file(gate.policy_path()).unwrap();
+    let recorded = async {
+        while support::events_of_kind(&gate.db, "policy.rejected").len() < 2 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), recorded)
+        .await
+        .expect("the deleted policy was never recorded as rejected");
+    assert_eq!(
+        gate.tool_names().await,
+        ["s3_list_buckets", "iam_list_users"]
+    );
+    let still = gate.call("iam_list_users", json!({})).await;
+    assert!(still.is_error != Some(true), "{}", text(&still));
+
     let db = gate.db.clone();
     let dir = gate.stop().await;
     let reloaded = support::events_of_kind(&db, "policy.reloaded");
@@ -270,7 +287,14 @@ async fn an_edited_policy_takes_effect_without_a_restart() {
     assert_eq!(reloaded[0]["version"], rows[1]["policy_version"]);
     assert_eq!(reloaded[0]["previous_version"], rows[0]["policy_version"]);
     let rejected = support::events_of_kind(&db, "policy.rejected");
-    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected.len(), 2);
+    assert!(
+        rejected[1]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("cannot read policy"),
+        "{rejected:?}"
+    );
     assert!(
         rejected[0]["errors"][0]
             .as_str()

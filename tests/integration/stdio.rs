@@ -602,7 +602,22 @@ async fn an_unwritable_audit_log_refuses_calls_and_aws_is_not_touched() {
         "{}",
         bob.stderr()
     );
-    bob.stop().await;
+    // The disk recovers: the same server serves again, and its log still verifies.
+    rusqlite::Connection::open(&bob.db)
+        .unwrap()
+        .execute_batch("DROP TRIGGER broken;")
+        .unwrap();
+    let again = bob
+        .call(
+            "s3_put_object",
+            json!({"bucket": bucket, "key": "after-recovery.txt", "body": "x"}),
+        )
+        .await;
+    assert_ne!(again.is_error, Some(true), "{}", text(&again));
+    assert!(support::object_exists(&s3, &bucket, "after-recovery.txt").await);
+    let db = bob.db.clone();
+    let _state = bob.stop().await;
+    assert!(support::verify(&db).0, "{}", support::verify(&db).1);
 }
 
 #[tokio::test]
