@@ -187,6 +187,21 @@ impl Server {
     }
 }
 
+/// CPU time a process has used so far (user + system), from `/proc/PID/stat`.
+fn cpu_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+    // 13th, in clock ticks of 1/100 s on Linux.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
 /// (current, peak) resident memory of a process, in KiB.
 fn rss_of(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -289,12 +304,17 @@ struct Level {
     per_second: f64,
     p50: Duration,
     p99: Duration,
+    /// CPU the server used per call, and the share of the two cores each side used.
+    server_cpu_per_call: Duration,
+    server_cores: f64,
+    generator_cores: f64,
 }
 
 /// N sessions (principals taken in turn), each calling for `seconds` (or `calls` times) on
 /// its own connection.
 async fn level(
     url: &str,
+    server_pid: u32,
     tokens: &[String],
     n: usize,
     seconds: u64,
@@ -310,6 +330,8 @@ async fn level(
     for s in &sessions {
         s.call(&s.http, 1).await;
     }
+    let server_pid = server_pid.to_string();
+    let (server_before, generator_before) = (cpu_of(&server_pid), cpu_of("self"));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = sessions
@@ -332,12 +354,17 @@ async fn level(
         all.extend(t.await.unwrap());
     }
     let elapsed = started.elapsed();
+    let server_cpu = cpu_of(&server_pid).saturating_sub(server_before);
+    let generator_cpu = cpu_of("self").saturating_sub(generator_before);
     all.sort();
     Level {
         calls: all.len(),
         per_second: all.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(&all, 0.5),
         p99: percentile(&all, 0.99),
+        server_cpu_per_call: server_cpu / u32::try_from(all.len().max(1)).unwrap_or(u32::MAX),
+        server_cores: server_cpu.as_secs_f64() / elapsed.as_secs_f64(),
+        generator_cores: generator_cpu.as_secs_f64() / elapsed.as_secs_f64(),
     }
 }
 
@@ -388,8 +415,10 @@ async fn throughput(o: &Options, setup: &Setup) {
     println!(
         "\n## Governed calls over HTTP keep-alive (s3_list_objects, durable audit log, {PRINCIPALS} principals)\n"
     );
-    println!("| backend | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| backend | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS | server CPU per call | cores used: server / load generator |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for &backend in &o.backends {
         if backend == Backend::Moto {
             if std::env::var("AWS_ENDPOINT_URL").is_err() {
@@ -402,21 +431,32 @@ async fn throughput(o: &Options, setup: &Setup) {
         }
         for &n in &o.sessions {
             let server = Server::http(setup, backend, &format!("{backend:?}-{n}"));
-            let l = level(&server.url, &setup.tokens, n, o.seconds, o.calls).await;
+            let l = level(
+                &server.url,
+                server.child.id(),
+                &setup.tokens,
+                n,
+                o.seconds,
+                o.calls,
+            )
+            .await;
             let (_, peak_kib) = server.rss_kib();
             let db = server.stop();
             let (completed, verified) = audited(&db);
             // Each session's warm-up call is in the log too.
             let expected = l.calls + n;
             println!(
-                "| {} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} | {:.1} MiB |",
+                "| {} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} | {:.1} MiB | {:.0} µs | {:.2} / {:.2} |",
                 backend.label(),
                 l.per_second,
                 ms(l.p50),
                 ms(l.p99),
                 l.calls,
                 if verified { "ok" } else { "FAILED" },
-                peak_kib as f64 / 1024.0
+                peak_kib as f64 / 1024.0,
+                l.server_cpu_per_call.as_secs_f64() * 1e6,
+                l.server_cores,
+                l.generator_cores
             );
         }
     }

@@ -88,7 +88,7 @@ async def one_round(name, params, tool, args, check):
                 result = await session.call_tool(tool, args)
                 latencies.append((time.perf_counter() - t) * 1e3)
                 text = " ".join(getattr(c, "text", "") for c in result.content)
-                if result.isError or not check(result, text):
+                if result.is_error or not check(result, text):
                     raise SystemExit(f"{name}: the call did not list users: {text[:400]}")
             rss = peak_rss_kib(server[0]) if server else 0
     latencies.sort()
