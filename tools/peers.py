@@ -25,6 +25,7 @@ from mcp.client.stdio import stdio_client
 
 ROUNDS = 3
 CALLS = 50
+RUN_DIR = tempfile.gettempdir()
 # The aws-api server fetches the AWS service reference at start; this machine is offline, so a
 # launcher answers that one request with an empty list (the server then relies on the metadata
 # it ships with, which knows ListUsers is read-only).
@@ -74,10 +75,26 @@ def peak_rss_kib(pid):
     return total
 
 
+def stderr_path(name):
+    """Where a server's stderr goes: a file in the run's folder, shown when the server fails."""
+    slug = "".join(c if c.isalnum() else "-" for c in name.split(",")[0]).strip("-")
+    return os.path.join(RUN_DIR, f"{slug}.stderr")
+
+
 async def one_round(name, params, tool, args, check):
+    try:
+        with open(stderr_path(name), "a") as errlog:
+            return await timed_round(name, params, tool, args, check, errlog)
+    except BaseException as failure:
+        with open(stderr_path(name)) as f:
+            tail = f.read()[-2000:]
+        raise SystemExit(f"{name} failed: {failure!r}\nits stderr ends with:\n{tail}") from failure
+
+
+async def timed_round(name, params, tool, args, check, errlog):
     before = set(children_of(os.getpid()))
     started = time.perf_counter()
-    async with stdio_client(params, errlog=open(os.devnull, "w")) as (read, write):
+    async with stdio_client(params, errlog=errlog) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
             start_ms = (time.perf_counter() - started) * 1e3
@@ -166,7 +183,8 @@ def main():
         "FASTMCP_LOG_LEVEL": "ERROR",
         "RUST_LOG": "warn",
     }
-    here = tempfile.mkdtemp(prefix="awsgate-peers-")
+    global RUN_DIR
+    here = RUN_DIR = tempfile.mkdtemp(prefix="awsgate-peers-")
     launcher = os.path.join(here, "aws_api_offline.py")
     with open(launcher, "w") as f:
         f.write(OFFLINE_LAUNCHER)
