@@ -196,8 +196,10 @@ def main():
          StdioServerParameters(command=awsgate, args=["serve", "--policy", policy, "--db", os.path.join(here, "audit.db")], env=env),
          "iam_list_users", {}),
         ("awslabs iam-mcp-server 1.1.2, `list_users`",
-         StdioServerParameters(command=iam_server, args=["--readonly"], env=env),
-         "list_users", {}),
+         StdioServerParameters(command=iam_server, args=[], env=env),
+         # The server's `list_users` declares a `ctx: CallToolResult` argument it never reads
+         # but validates (a bug in 1.1.2); an empty one satisfies it.
+         "list_users", {"ctx": {"content": []}}),
         ("awslabs aws-api-mcp-server 1.5.6, `call_aws iam list-users`",
          StdioServerParameters(command=api_python, args=[launcher], env={**env, "READ_OPERATIONS_ONLY": "true", "AWS_API_MCP_WORKING_DIR": here}),
          "call_aws", {"cli_command": "aws iam list-users"}),
