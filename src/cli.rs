@@ -195,6 +195,10 @@ pub struct ServeArgs {
     /// keep-alive every 15 s) before it is closed.
     #[arg(long, value_name = "DURATION", default_value = "120s")]
     pub idle_timeout: humantime::Duration,
+    /// HTTP: let people sign in to the web console by pasting a token (development and
+    /// tests; refused unless listening on loopback).
+    #[arg(long)]
+    pub dev_login: bool,
     /// Benchmark builds only (`--features bench-backend`): calls are answered by an
     /// in-process stand-in for AWS, so `tools/bench load` measures awsgate itself.
     #[cfg(feature = "bench-backend")]

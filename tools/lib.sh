@@ -47,6 +47,32 @@ ensure_sdks() {
     export AWSGATE_PYTHON="$VENV/bin/python"
 }
 
+# The browser tests' parts: Debian's Chromium (installed with apt-get when running as root) and
+# Playwright for Python in the test virtualenv (pinned in tests/clients/browser-requirements.txt;
+# it drives the system Chromium, its own browser download is never used).
+ensure_browser() {
+    local chromium="${AWSGATE_CHROMIUM:-/usr/bin/chromium}"
+    if [ ! -x "$chromium" ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            log "installing Chromium for the console's browser tests (apt-get, once)"
+            apt-get update -qq >&2
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+        else
+            echo "the console's browser tests need Chromium at $chromium: install it (as root: apt-get install -y chromium)," >&2
+            echo "point AWSGATE_CHROMIUM at one, or leave those tests out with: tools/test --no-browser" >&2
+            return 1
+        fi
+    fi
+    export AWSGATE_CHROMIUM="$chromium"
+    local want have
+    want="$(grep -v '^#' tests/clients/browser-requirements.txt | tr -d '[:space:]')"
+    have="$("$VENV/bin/python" -m pip show --disable-pip-version-check playwright 2>/dev/null | sed -n 's/^Version: //p' || true)"
+    if [ "$have" != "${want#*==}" ]; then
+        log "installing Playwright for Python ($want) into $VENV"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/clients/browser-requirements.txt
+    fi
+}
+
 # cargo-deny, which checks the dependency tree against deny.toml; installed from crates.io the
 # first time (a few minutes on two cores).
 CARGO_DENY_VERSION=0.20.2

@@ -105,21 +105,26 @@ pub fn decide(
 
 /// Whether every requirement has its quorum of distinct approving voters it admits.
 pub fn satisfied(requirements: &[Requirement], votes: &[Vote]) -> bool {
-    requirements.iter().all(|req| {
-        let count = votes
-            .iter()
-            .filter(|v| v.verdict == Verdict::Approve)
-            .filter(|v| {
-                let user = v.approver.strip_prefix("user:").unwrap_or(&v.approver);
-                req.admits(&Principal {
-                    user: user.to_owned(),
-                    groups: v.groups.clone(),
-                    client: None,
-                })
+    requirements
+        .iter()
+        .all(|req| approvals_toward(req, votes) >= req.quorum)
+}
+
+/// How many of `votes` approve and come from approvers `req` admits.
+pub fn approvals_toward(req: &Requirement, votes: &[Vote]) -> u32 {
+    let count = votes
+        .iter()
+        .filter(|v| v.verdict == Verdict::Approve)
+        .filter(|v| {
+            let user = v.approver.strip_prefix("user:").unwrap_or(&v.approver);
+            req.admits(&Principal {
+                user: user.to_owned(),
+                groups: v.groups.clone(),
+                client: None,
             })
-            .count();
-        count >= usize::try_from(req.quorum).unwrap_or(usize::MAX)
-    })
+        })
+        .count();
+    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -54,6 +54,10 @@ pub enum EventKind {
     AuditViewed,
     /// The writer's queue stayed full and events were refused (how many).
     AuditOverloaded,
+    /// Someone signed in to the web console.
+    ConsoleSignedIn,
+    /// Someone signed out of the web console.
+    ConsoleSignedOut,
 }
 
 impl EventKind {
@@ -77,6 +81,8 @@ impl EventKind {
             EventKind::ApprovalConsumed => "approval.consumed",
             EventKind::AuditViewed => "audit.viewed",
             EventKind::AuditOverloaded => "audit.overloaded",
+            EventKind::ConsoleSignedIn => "console.signed_in",
+            EventKind::ConsoleSignedOut => "console.signed_out",
         }
     }
 }

@@ -347,7 +347,18 @@ async fn serve_http<B: Backend>(
     // Tests and wrappers read this line from stderr to learn the port.
     tracing::info!(address = %bound, url = %format!("{public_url}/mcp"), "awsgate serving MCP over HTTP");
     eprintln!("awsgate: listening on http://{bound}/mcp");
-    let app = http::router(gate, peers, options, stop.clone());
+    let mut console = crate::console::ConsoleOptions::for_url(&public_url);
+    if args.dev_login {
+        if !bound.ip().is_loopback() {
+            anyhow::bail!(
+                "--dev-login signs people in with a pasted token and is for loopback only; `{bound}` is not loopback"
+            );
+        }
+        console.dev_login = true;
+        tracing::warn!("console development sign-in is on (pasted tokens, loopback only)");
+    }
+    eprintln!("awsgate: console at {public_url}/");
+    let app = http::router(gate, peers, options, console, stop.clone());
     let limits = http::Limits {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         max_per_client: usize::try_from(args.max_connections_per_client).unwrap_or(usize::MAX),

@@ -286,6 +286,40 @@ fn approval_ref(r: &approvals::Request, state: &str) -> ApprovalRef {
     }
 }
 
+/// Why [`Gate::decide`] decided nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotDecided {
+    /// This awsgate takes no approvals (no approval store).
+    NoApprovals,
+    /// The verdict was refused; the text is what the approver reads.
+    Refused(DecideError),
+}
+
+impl<B: super::Backend> super::Gate<B> {
+    /// `approver` decides request `id` through this server (the HTTP API, the console): the
+    /// verdict is stored, recorded and sent to the policy's webhooks.
+    pub async fn decide(
+        &self,
+        id: &ApprovalId,
+        approver: &Principal,
+        verdict: Verdict,
+        reason: Option<&str>,
+    ) -> Result<Voted, NotDecided> {
+        let store = self.approval_store().ok_or(NotDecided::NoApprovals)?;
+        let policy = self.policy();
+        let http = self.webhook_client();
+        let sinks = VerdictSinks {
+            store,
+            recorder: self.recorder().log(),
+            http: &http,
+            webhooks: &policy.approvals.webhooks,
+        };
+        record_verdict(&sinks, id, approver, verdict, reason)
+            .await
+            .map_err(NotDecided::Refused)
+    }
+}
+
 /// Where an approver's verdict goes: the requests, the recorder, and the webhooks to tell.
 pub struct VerdictSinks<'a> {
     /// The requests.

@@ -35,6 +35,17 @@ impl<B: Backend> Gate<B> {
         }
     }
 
+    /// Whether `identity`, verified earlier, is still let in: jwt mode still in force and no
+    /// revocation made since. What the console checks on every request of a session.
+    pub fn still_admitted(&self, identity: &Identity) -> Result<(), AuthError> {
+        match (&self.policy().identity, &self.auth) {
+            (IdentityMode::Jwt(_), Some(auth)) => auth.check_revoked(identity),
+            _ => Err(AuthError::Misconfigured(
+                "the policy in force no longer verifies tokens".into(),
+            )),
+        }
+    }
+
     /// Records a refused attempt (`auth.refused`): its code and reason, never a token, and
     /// how many refusals of the same peer went unrecorded before it.
     pub async fn auth_refused(

@@ -1,7 +1,8 @@
 //! Streamable HTTP: rmcp's [`StreamableHttpService`] at `/mcp` under axum, and the approval
 //! API at `/approvals`, both behind a bearer token check on every request (401 with
 //! `WWW-Authenticate` pointing at the RFC 9728 metadata otherwise); a Host/Origin allowlist
-//! against DNS rebinding; the `/.well-known/oauth-protected-resource` document and `/healthz`.
+//! against DNS rebinding; the `/.well-known/oauth-protected-resource` document and `/healthz`;
+//! the web console ([`crate::console`]) at `/`, inside the same Host/Origin guard.
 
 pub mod listener;
 mod sessions;
@@ -27,10 +28,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     approvals::{DecideError, Verdict, Voted},
     gate::Backend,
-    gate::{
-        AuthAttempt, Gate, Transport,
-        approval::{VerdictSinks, record_verdict},
-    },
+    gate::{AuthAttempt, Gate, Transport, approval::NotDecided},
     identity::{AuthError, Identity},
     ids::ApprovalId,
     limits::RefusalLimiter,
@@ -84,8 +82,10 @@ pub fn router<B: Backend>(
     gate: Arc<Gate<B>>,
     peers: Peers,
     options: HttpOptions,
+    console: crate::console::ConsoleOptions,
     stop: CancellationToken,
 ) -> Router {
+    let console = crate::console::router(gate.clone(), console);
     let factory_gate = gate.clone();
     let mcp = StreamableHttpService::new(
         move || {
@@ -122,8 +122,9 @@ pub fn router<B: Backend>(
             &format!("{RESOURCE_METADATA_PATH}/mcp"),
             get(resource_metadata::<B>),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), guard::<B>))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(console)
+        .layer(middleware::from_fn_with_state(state, guard::<B>))
 }
 
 async fn healthz<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
@@ -350,25 +351,15 @@ async fn decide_approval<B: Backend>(
             }
         }
     };
-    let Some(store) = state.gate.approval_store() else {
-        return no_approvals();
-    };
-    let policy = state.gate.policy();
-    let http = state.gate.webhook_client();
-    let sinks = VerdictSinks {
-        store,
-        recorder: state.gate.recorder().log(),
-        http: &http,
-        webhooks: &policy.approvals.webhooks,
-    };
-    let decided = record_verdict(
-        &sinks,
-        &ApprovalId::new(id),
-        &identity.principal,
-        verdict,
-        body.reason.as_deref(),
-    )
-    .await;
+    let decided = state
+        .gate
+        .decide(
+            &ApprovalId::new(id),
+            &identity.principal,
+            verdict,
+            body.reason.as_deref(),
+        )
+        .await;
     match decided {
         Ok(outcome) => {
             let what = match &outcome {
@@ -378,7 +369,8 @@ async fn decide_approval<B: Backend>(
             };
             Json(json!({"outcome": what, "approval": outcome.request()})).into_response()
         }
-        Err(e) => {
+        Err(NotDecided::NoApprovals) => no_approvals(),
+        Err(NotDecided::Refused(e)) => {
             let status = match &e {
                 DecideError::Unknown(_) => StatusCode::NOT_FOUND,
                 e if e.is_forbidden() => StatusCode::FORBIDDEN,

@@ -37,6 +37,12 @@ impl Authenticator {
         self.keys.for_source(&settings.keys).load().await
     }
 
+    /// Whether `identity`, already verified, is shut out by a revocation made since (what
+    /// a long-lived console session re-checks on every request).
+    pub fn check_revoked(&self, identity: &Identity) -> Result<(), AuthError> {
+        self.revocations.check(identity)
+    }
+
     /// The identity `token` proves under `settings`, if it proves one and it is not revoked.
     pub async fn authenticate(
         &self,

@@ -16,6 +16,7 @@ mod approvals;
 mod cli;
 mod clients;
 mod confirm;
+mod console;
 mod crash;
 mod faults;
 mod hardening;

@@ -1,0 +1,154 @@
+//! The web console for approvers: server-rendered pages beside `/mcp` (askama templates,
+//! checked at compile time; one embedded stylesheet and script; every page readable without
+//! JavaScript). A person signs in as a principal exactly like a token's; the session lives in
+//! an `HttpOnly`, `SameSite=Strict` cookie with a server-side expiry and is re-checked against
+//! the revocation list on every request; every form carries a CSRF token; every answer carries
+//! a strict Content-Security-Policy (no inline script). The Host/Origin guard of `/mcp` wraps it.
+
+mod inbox;
+mod login;
+mod pages;
+pub mod session;
+pub mod view;
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+
+use crate::gate::{Backend, Gate};
+use session::{COOKIE, Sessions, SignedIn};
+
+/// How the console runs.
+#[derive(Debug, Clone)]
+pub struct ConsoleOptions {
+    /// Accept a pasted token at `/login` (development, loopback only).
+    pub dev_login: bool,
+    /// Mark cookies `Secure` (everywhere but plain-HTTP loopback).
+    pub secure_cookies: bool,
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+}
+
+impl ConsoleOptions {
+    /// The defaults for a server reached at `public_url`: eight-hour sessions, `Secure`
+    /// cookies unless it is plain HTTP on loopback, no development sign-in.
+    pub fn for_url(public_url: &str) -> Self {
+        let loopback_http = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| public_url.starts_with(p));
+        Self {
+            dev_login: false,
+            secure_cookies: !loopback_http,
+            session_ttl: Duration::from_secs(8 * 3600),
+        }
+    }
+}
+
+/// What every console handler reaches.
+struct Console<B> {
+    gate: Arc<Gate<B>>,
+    sessions: Sessions,
+    options: ConsoleOptions,
+}
+
+/// The console's routes, to be merged beside `/mcp` (inside the Host/Origin guard).
+pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router {
+    let state = Arc::new(Console {
+        gate,
+        sessions: Sessions::new(options.session_ttl),
+        options,
+    });
+    let signed_in = Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/inbox", get(inbox::page::<B>))
+        .route("/inbox/items", get(inbox::items::<B>))
+        .route("/inbox/events", get(inbox::events::<B>))
+        .route("/inbox/{id}/decide", post(inbox::decide::<B>))
+        .route("/history", get(inbox::history::<B>))
+        .route("/logout", post(login::sign_out::<B>))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_session::<B>,
+        ));
+    Router::new()
+        .merge(signed_in)
+        .route(
+            "/login",
+            get(login::form::<B>).post(login::dev_sign_in::<B>),
+        )
+        .route("/assets/console.css", get(pages::stylesheet))
+        .route("/assets/console.js", get(pages::script))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Lets a request through only with a live session whose identity is still admitted (no
+/// revocation since sign-in); otherwise to the sign-in page, the session ended.
+async fn require_session<B: Backend>(
+    State(console): State<Arc<Console<B>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let now = Instant::now();
+    let signed =
+        session::cookie(request.headers(), COOKIE).and_then(|id| console.sessions.get(id, now));
+    let Some(signed) = signed else {
+        return Redirect::to("/login").into_response();
+    };
+    if let Err(e) = console.gate.still_admitted(&signed.identity) {
+        console.sessions.close(&signed.id);
+        return login::refused_page(&console, &e.to_string());
+    }
+    request.extensions_mut().insert::<SignedIn>(signed);
+    next.run(request).await
+}
+
+/// The Content-Security-Policy of every console answer: own script and style only, no
+/// inline script, no framing, forms only to awsgate itself.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        // Not `no-referrer`: browsers then send `Origin: null` with forms, which the
+        // Origin guard rightly refuses.
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A page answer, or a short plain error when a template fails (it should not).
+fn html(status: StatusCode, page: &impl askama::Template) -> Response {
+    match page.render() {
+        Ok(body) => (status, axum::response::Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a console page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "this page could not be shown",
+            )
+                .into_response()
+        }
+    }
+}

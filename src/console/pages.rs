@@ -1,0 +1,91 @@
+//! The console's pages as askama templates (`templates/console/`, checked at compile time and
+//! HTML-escaped), and its two embedded assets.
+
+use askama::Template;
+use axum::{
+    http::header,
+    response::{IntoResponse, Response},
+};
+
+use super::view::RequestView;
+
+/// `/login`.
+#[derive(Template)]
+#[template(path = "console/login.html")]
+pub struct LoginPage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub dev_login: bool,
+    pub problem: String,
+}
+
+/// `/inbox`.
+#[derive(Template)]
+#[template(path = "console/inbox.html")]
+pub struct InboxPage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub notice: String,
+    pub items: Vec<RequestView>,
+}
+
+/// `/inbox/items`: the inbox's list alone, what the live page swaps in.
+#[derive(Template)]
+#[template(path = "console/items.html")]
+pub struct ItemsFragment {
+    pub csrf: String,
+    pub items: Vec<RequestView>,
+}
+
+/// `/history`.
+#[derive(Template)]
+#[template(path = "console/history.html")]
+pub struct HistoryPage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub items: Vec<RequestView>,
+    /// Each state and whether it is the one filtered on.
+    pub states: Vec<(String, bool)>,
+    pub any_state: bool,
+    pub tool: String,
+    pub requester: String,
+}
+
+/// A refusal or a problem, in words.
+#[derive(Template)]
+#[template(path = "console/message.html")]
+pub struct MessagePage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub heading: String,
+    pub message: String,
+}
+
+pub async fn stylesheet() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("assets/console.css"),
+    )
+}
+
+pub async fn script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("assets/console.js"),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
