@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve MCP: agents call AWS tools through the governed pipeline.
     Serve(ServeArgs),
+    /// Serve the web console for approvers over an existing audit database, without MCP.
+    Console(ConsoleArgs),
     /// Check policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -204,6 +206,32 @@ pub struct ServeArgs {
     #[cfg(feature = "bench-backend")]
     #[arg(long, hide = true)]
     pub bench_instant_aws: bool,
+}
+
+/// `awsgate console`.
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// The policy file the MCP server uses (jwt identity: people sign in with tokens).
+    #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The audit database the MCP server uses [default: as for `serve`].
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+    pub listen: String,
+    /// The URL people use to reach the console [default: http://<listen address>].
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// A Host value to accept; repeatable. Replaces the default, loopback names only.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+    /// A browser Origin to accept; repeatable. Replaces the default, loopback origins only.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// Let people sign in by pasting a token (development and tests; loopback only).
+    #[arg(long)]
+    pub dev_login: bool,
 }
 
 /// `awsgate connect`.

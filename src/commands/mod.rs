@@ -4,6 +4,7 @@
 mod approvals;
 mod audit;
 mod connect;
+mod console;
 mod doctor;
 mod policy;
 mod replay;
@@ -22,6 +23,7 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Console(args) => console::run(&args),
         Command::Policy(cmd) => policy::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Tools(args) => tools::run(&args),

@@ -337,26 +337,17 @@ async fn serve_http<B: Backend>(
         .unwrap_or_else(|| format!("http://{bound}"))
         .trim_end_matches('/')
         .to_owned();
-    let mut options = HttpOptions::loopback(public_url.clone());
-    if !args.allowed_hosts.is_empty() {
-        options.allowed_hosts.clone_from(&args.allowed_hosts);
-    }
-    if !args.allowed_origins.is_empty() {
-        options.allowed_origins.clone_from(&args.allowed_origins);
-    }
+    let options = HttpOptions::configured(
+        public_url.clone(),
+        &args.allowed_hosts,
+        &args.allowed_origins,
+    );
     // Tests and wrappers read this line from stderr to learn the port.
     tracing::info!(address = %bound, url = %format!("{public_url}/mcp"), "awsgate serving MCP over HTTP");
     eprintln!("awsgate: listening on http://{bound}/mcp");
-    let mut console = crate::console::ConsoleOptions::for_url(&public_url);
-    if args.dev_login {
-        if !bound.ip().is_loopback() {
-            anyhow::bail!(
-                "--dev-login signs people in with a pasted token and is for loopback only; `{bound}` is not loopback"
-            );
-        }
-        console.dev_login = true;
-        tracing::warn!("console development sign-in is on (pasted tokens, loopback only)");
-    }
+    let console = crate::console::ConsoleOptions::for_url(&public_url)
+        .with_dev_login(args.dev_login, bound)
+        .map_err(anyhow::Error::msg)?;
     eprintln!("awsgate: console at {public_url}/");
     let app = http::router(gate, peers, options, console, stop.clone());
     let limits = http::Limits {
@@ -371,7 +362,7 @@ async fn serve_http<B: Backend>(
 }
 
 /// Resolves on SIGTERM or Ctrl-C, so `serve` can stop cleanly (final checkpoint included).
-async fn termination() {
+pub(super) async fn termination() {
     #[cfg(unix)]
     {
         if let Ok(mut term) =

@@ -52,6 +52,24 @@ impl ConsoleOptions {
             session_ttl: Duration::from_secs(8 * 3600),
         }
     }
+
+    /// Turns development sign-in on when asked, which only a loopback listener may.
+    pub fn with_dev_login(
+        mut self,
+        asked: bool,
+        listening: std::net::SocketAddr,
+    ) -> Result<Self, String> {
+        if asked {
+            if !listening.ip().is_loopback() {
+                return Err(format!(
+                    "--dev-login signs people in with a pasted token and is for loopback only; `{listening}` is not loopback"
+                ));
+            }
+            tracing::warn!("console development sign-in is on (pasted tokens, loopback only)");
+            self.dev_login = true;
+        }
+        Ok(self)
+    }
 }
 
 /// What every console handler reaches.

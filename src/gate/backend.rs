@@ -38,6 +38,24 @@ impl Backend for SdkBackend {
     }
 }
 
+/// The backend of a server that takes no MCP calls (`awsgate console`): every call is
+/// refused, so nothing can reach AWS through it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAws;
+
+impl Backend for NoAws {
+    fn region(&self) -> &str {
+        "none"
+    }
+
+    async fn execute(&self, call: &ToolCall, _on: OnBehalf<'_>) -> Result<AwsResponse, CallError> {
+        let _ = call;
+        Err(CallError::Unsupported(
+            "this awsgate serves the console only and makes no AWS calls".into(),
+        ))
+    }
+}
+
 #[cfg(feature = "bench-backend")]
 impl Backend for crate::aws::InstantAws {
     fn region(&self) -> &str {

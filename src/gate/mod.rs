@@ -37,7 +37,7 @@ use self::{
     record::Recorder,
 };
 pub use self::{
-    backend::Backend,
+    backend::{Backend, NoAws},
     caller::{AuthAttempt, Caller, Transport},
     confirm::{ConfirmAnswer, Confirmer},
     outcome::{Outcome, Refusal, Reply},

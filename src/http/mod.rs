@@ -52,6 +52,19 @@ pub struct HttpOptions {
 }
 
 impl HttpOptions {
+    /// Loopback only unless the operator named hosts or origins (each list replaces its
+    /// default).
+    pub fn configured(public_url: String, hosts: &[String], origins: &[String]) -> Self {
+        let mut options = Self::loopback(public_url);
+        if !hosts.is_empty() {
+            options.allowed_hosts = hosts.to_vec();
+        }
+        if !origins.is_empty() {
+            options.allowed_origins = origins.to_vec();
+        }
+        options
+    }
+
     /// Loopback only, the default.
     pub fn loopback(public_url: String) -> Self {
         Self {
@@ -124,7 +137,21 @@ pub fn router<B: Backend>(
         )
         .with_state(state.clone())
         .merge(console)
-        .layer(middleware::from_fn_with_state(state, guard::<B>))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(state.options.clone()),
+            guard,
+        ))
+}
+
+/// The console alone (`awsgate console`): no MCP, no approval API; the same Host/Origin guard.
+pub fn console_only<B: Backend>(
+    gate: Arc<Gate<B>>,
+    options: HttpOptions,
+    console: crate::console::ConsoleOptions,
+) -> Router {
+    crate::console::router(gate, console)
+        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .layer(middleware::from_fn_with_state(Arc::new(options), guard))
 }
 
 async fn healthz<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
@@ -470,17 +497,13 @@ fn problem(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// DNS-rebinding protection: the `Host` must be one awsgate serves under, and a browser's
 /// `Origin`, when sent, one the operator allowed.
-async fn guard<B: Backend>(
-    State(state): State<Arc<AppState<B>>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn guard(State(options): State<Arc<HttpOptions>>, request: Request, next: Next) -> Response {
     let headers = request.headers();
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .or_else(|| request.uri().authority().map(|a| a.as_str()));
-    if !host.is_some_and(|h| host_allowed(h, &state.options.allowed_hosts)) {
+    if !host.is_some_and(|h| host_allowed(h, &options.allowed_hosts)) {
         return problem(
             StatusCode::FORBIDDEN,
             "host_not_allowed",
@@ -490,7 +513,7 @@ async fn guard<B: Backend>(
     if let Some(origin) = headers.get(header::ORIGIN) {
         let allowed = origin
             .to_str()
-            .is_ok_and(|o| origin_allowed(o, &state.options.allowed_origins));
+            .is_ok_and(|o| origin_allowed(o, &options.allowed_origins));
         if !allowed {
             return problem(
                 StatusCode::FORBIDDEN,

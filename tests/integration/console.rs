@@ -183,3 +183,189 @@ async fn approvers_decide_in_a_real_browser() {
         );
     }
 }
+
+/// A console HTTP exchange without a browser: the cookies it set, its status, its body.
+struct Answer {
+    status: u16,
+    cookies: Vec<String>,
+    location: String,
+    body: String,
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.unwrap();
+    let headers = response.headers().clone();
+    Answer {
+        status: response.status().as_u16(),
+        cookies: headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .map(str::to_owned)
+            .collect(),
+        location: headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+/// A form body, URL-encoded.
+fn form(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+/// The value of the first hidden `csrf` field of a page.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[at..at + 64].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_command_serves_an_existing_database_without_mcp() {
+    let idp = Idp::new();
+    let gate = start_http_with(&policy(&idp), &[], &[]);
+    let s3 = support::s3().await;
+    let bucket = support::unique("console-cmd");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    support::put(&s3, &bucket, "k", "data").await;
+    let alice = gate.client(&idp.token("alice", "claude-code")).await;
+    let mut params = rmcp::model::CallToolRequestParams::new("s3_delete_object");
+    if let Value::Object(args) = json!({"bucket": bucket, "key": "k"}) {
+        params = params.with_arguments(args);
+    }
+    let held = alice.call_tool(params.clone()).await.unwrap();
+    let id = support::text(&held)
+        .split_whitespace()
+        .find(|w| w.starts_with("apr_"))
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .to_owned()
+        })
+        .expect("a held call");
+
+    // Off loopback, development sign-in is refused outright.
+    let refused = support::awsgate()
+        .args([
+            "console",
+            "--listen",
+            "0.0.0.0:0",
+            "--dev-login",
+            "--policy",
+        ])
+        .arg(gate.policy_path())
+        .arg("--db")
+        .arg(&gate.db)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback only"));
+
+    let log = gate.dir.path().join("console.log");
+    let mut console = support::awsgate()
+        .args([
+            "console",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev-login",
+            "--policy",
+        ])
+        .arg(gate.policy_path())
+        .arg("--db")
+        .arg(&gate.db)
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let base = wait_for_console(&log);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(
+        send(http.post(format!("{base}/mcp"))).await.status,
+        404,
+        "no MCP here"
+    );
+    let page = send(http.get(format!("{base}/login"))).await;
+    let login_cookie = page.cookies[0].clone();
+    let token = idp.token("bob", "console");
+    let signed = send(
+        http.post(format!("{base}/login"))
+            .header("cookie", &login_cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[("csrf", &csrf_of(&page.body)), ("token", &token)])),
+    )
+    .await;
+    assert_eq!(
+        (signed.status, signed.location.as_str()),
+        (303, "/inbox"),
+        "{}",
+        signed.body
+    );
+    let session = signed
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("awsgate_console="))
+        .unwrap()
+        .clone();
+    let inbox = send(http.get(format!("{base}/inbox")).header("cookie", &session)).await;
+    assert_eq!(inbox.status, 200);
+    assert!(inbox.body.contains(&id), "{}", inbox.body);
+    let decided = send(
+        http.post(format!("{base}/inbox/{id}/decide"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[
+                ("csrf", &csrf_of(&inbox.body)),
+                ("verdict", "approve"),
+                ("reason", "from the console command"),
+            ])),
+    )
+    .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    assert!(
+        decided.location.contains("outcome=granted"),
+        "{}",
+        decided.location
+    );
+    let _ = console.kill();
+    let _ = console.wait();
+
+    // The MCP server, another process on the same database, runs the approved call.
+    let again = alice.call_tool(params).await.unwrap();
+    assert_ne!(again.is_error, Some(true), "{}", support::text(&again));
+    assert!(!support::object_exists(&s3, &bucket, "k").await);
+    let voted = events_of_kind(&gate.db, "approval.voted");
+    assert!(
+        voted
+            .iter()
+            .any(|v| v["reason"] == "from the console command")
+    );
+    let (ok, said) = support::verify(&gate.db);
+    assert!(ok, "{said}");
+}
+
+fn wait_for_console(log: &std::path::Path) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(rest) = text.split("console at ").nth(1) {
+            return rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the console did not start: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
