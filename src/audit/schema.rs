@@ -31,15 +31,20 @@ pub const ALL_EVENTS: &str =
     "SELECT seq, ts, kind, session, call_id, data, prev_hash, hash FROM events ORDER BY seq";
 
 /// Every session with its caller, first client seen, call and denial counts, oldest first.
+/// A session is known by its `session.started` event or, for clients whose protocol has no
+/// `initialized` notification (stateless streamable HTTP), by its first call; SQLite takes
+/// the bare columns from the row with the smallest `seq`.
 pub const SESSIONS: &str = "
-SELECT s.session,
-       s.ts,
-       json_extract(s.data, '$.caller.principal'),
+SELECT x.session,
+       x.ts,
+       json_extract(x.data, '$.caller.principal'),
        (SELECT json_extract(d.data, '$.caller.client') FROM events d
-         WHERE d.session = s.session AND d.kind = 'call.decided' ORDER BY d.seq LIMIT 1),
-       (SELECT count(*) FROM events d WHERE d.session = s.session AND d.kind = 'call.decided'),
-       (SELECT count(*) FROM events d WHERE d.session = s.session AND d.kind = 'call.decided'
-         AND json_extract(d.data, '$.decision') = 'deny')
-FROM events s
-WHERE s.kind = 'session.started'
-ORDER BY s.seq";
+         WHERE d.session = x.session AND d.kind = 'call.decided' ORDER BY d.seq LIMIT 1),
+       (SELECT count(*) FROM events d WHERE d.session = x.session AND d.kind = 'call.decided'),
+       (SELECT count(*) FROM events d WHERE d.session = x.session AND d.kind = 'call.decided'
+         AND json_extract(d.data, '$.decision') = 'deny'),
+       min(x.seq)
+FROM events x
+WHERE x.kind IN ('session.started', 'call.decided') AND x.session IS NOT NULL
+GROUP BY x.session
+ORDER BY min(x.seq)";

@@ -83,9 +83,10 @@ async fn serve(gate: Arc<Gate<NoAws>>, args: &ConsoleArgs) -> anyhow::Result<()>
         &args.allowed_hosts,
         &args.allowed_origins,
     );
-    let console = ConsoleOptions::for_url(&public_url)
+    let mut console = ConsoleOptions::for_url(&public_url)
         .with_dev_login(args.dev_login, bound)
         .map_err(anyhow::Error::msg)?;
+    console.db = Some(super::db_path(args.db.clone())?);
     // Tests and wrappers read this line from stderr to learn the port.
     eprintln!("awsgate: console at http://{bound}/");
     let app = http::console_only(gate, options, console);

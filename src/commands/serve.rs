@@ -345,9 +345,10 @@ async fn serve_http<B: Backend>(
     // Tests and wrappers read this line from stderr to learn the port.
     tracing::info!(address = %bound, url = %format!("{public_url}/mcp"), "awsgate serving MCP over HTTP");
     eprintln!("awsgate: listening on http://{bound}/mcp");
-    let console = crate::console::ConsoleOptions::for_url(&public_url)
+    let mut console = crate::console::ConsoleOptions::for_url(&public_url)
         .with_dev_login(args.dev_login, bound)
         .map_err(anyhow::Error::msg)?;
+    console.db = Some(super::db_path(args.db.clone())?);
     eprintln!("awsgate: console at {public_url}/");
     let app = http::router(gate, peers, options, console, stop.clone());
     let limits = http::Limits {

@@ -48,6 +48,29 @@ impl Resolver<'_> {
         out
     }
 
+    /// `[console]`: its reviewers must be principal patterns.
+    pub(super) fn console(&mut self, raw: &RawPolicy) -> crate::policy::ConsoleSettings {
+        let mut out = crate::policy::ConsoleSettings::default();
+        let Some(c) = &raw.console else {
+            return out;
+        };
+        for (i, r) in c.get_ref().reviewers.iter().enumerate() {
+            if crate::selector::PrincipalPattern::parse(r.get_ref()).is_some() {
+                out.reviewers.push(r.get_ref().clone());
+            } else {
+                self.error(
+                    r.span(),
+                    format!("console.reviewers[{i}]"),
+                    format!(
+                        "`{}` is not a principal: write `user:NAME` or `group:NAME`",
+                        r.get_ref()
+                    ),
+                );
+            }
+        }
+        out
+    }
+
     pub(super) fn approval(
         &mut self,
         index: usize,

@@ -272,6 +272,17 @@ fn version_of(
     )
 }
 
+/// A version that also covers `extra` (a part of the policy that older versions did not
+/// have, so policies without it keep their version).
+fn version_with(version: &str, extra: &serde_json::Value) -> String {
+    let whole = serde_json::json!({"base": version, "extra": extra});
+    let canonical = crate::audit::chain::canonical_json(&whole);
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    )
+}
+
 /// Problems sorted by where they are in the file (problems at one place keep their order).
 fn in_file_order(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diagnostics.sort_by_key(|d| (d.line, d.column));
@@ -347,6 +358,7 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
         resolver.warn(span, format!("rule[{i}]"), message);
     }
     let approvals = resolver.approvals(&raw);
+    let console = resolver.console(&raw);
     let limits = resolver.limits(&raw);
     let aws_calls = resolver.aws_calls(&raw);
     let aws = resolver.aws(&raw);
@@ -354,7 +366,7 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
     if !resolver.errors.is_empty() {
         return Err(in_file_order(resolver.errors));
     }
-    let version = version_of(
+    let mut version = version_of(
         &identity,
         &rules,
         &masking,
@@ -363,12 +375,17 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
         &limits,
         aws_calls,
     );
+    // Who reviews changes no decision, but it is part of what the file means.
+    if !console.reviewers.is_empty() {
+        version = version_with(&version, &serde_json::json!(console));
+    }
     Ok(LoadedPolicy {
         policy: Policy {
             identity,
             rules,
             masking,
             approvals,
+            console,
             aws,
             aws_calls,
             limits,

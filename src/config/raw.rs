@@ -32,6 +32,10 @@ pub struct RawPolicy {
     #[serde(default)]
     #[schemars(with = "Option<RawApprovals>")]
     pub approvals: Option<Spanned<RawApprovals>>,
+    /// The web console: who may review recorded sessions there.
+    #[serde(default)]
+    #[schemars(with = "Option<RawConsole>")]
+    pub console: Option<Spanned<RawConsole>>,
     /// The AWS accounts awsgate calls into, each through a role it assumes per caller. Without
     /// it awsgate calls with its own credentials.
     #[serde(default)]
@@ -175,6 +179,17 @@ enum ScopeName {
     Caller,
     /// One session per call scope.
     Call,
+}
+
+/// `[console]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsole {
+    /// Who may read recorded sessions and transcripts in the console (`user:NAME`,
+    /// `group:NAME`); approvers see only the requests they may decide.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub reviewers: Vec<Spanned<String>>,
 }
 
 /// `[approvals]`.

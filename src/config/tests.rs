@@ -259,3 +259,25 @@ mod hostile {
         }
     }
 }
+
+#[test]
+fn console_reviewers_are_principals_and_change_the_version() {
+    let plain = parse_policy("team.toml", GOOD).unwrap().policy;
+    let text = format!("{GOOD}\n[console]\nreviewers = [\"group:audit\"]\n");
+    let with = parse_policy("team.toml", &text).unwrap().policy;
+    assert_eq!(with.console.reviewers, ["group:audit"]);
+    assert_ne!(with.version, plain.version);
+    let empty = format!("{GOOD}\n[console]\nreviewers = []\n");
+    assert_eq!(
+        parse_policy("team.toml", &empty).unwrap().policy.version,
+        plain.version,
+        "no reviewers: the version of the policy without [console]"
+    );
+    let bad = format!("{GOOD}\n[console]\nreviewers = [\"rita\"]\n");
+    let said = errors(&bad);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("console.reviewers[0]: `rita` is not a principal"),
+        "{said:?}"
+    );
+}

@@ -218,7 +218,14 @@ pub async fn history<B: Backend>(
             .collect(),
         Err(shown) => return shown.page(&me),
     };
-    if let Err(shown) = record_view(&console, &me, "console history", items.len()).await {
+    if let Err(shown) = record_view(
+        &console,
+        &me,
+        "console history",
+        json!({"requests": items.len()}),
+    )
+    .await
+    {
         return shown.page(&me);
     }
     let states = ["approved", "denied", "expired", "consumed"]
@@ -249,7 +256,7 @@ async fn inbox_items<B: Backend>(
         return Err(shown);
     }
     let items = pending_views(console, me)?;
-    record_view(console, me, what, items.len()).await?;
+    record_view(console, me, what, json!({"requests": items.len()})).await?;
     Ok(items)
 }
 
@@ -303,18 +310,21 @@ fn not_an_approver<B: Backend>(console: &Console<B>, me: &SignedIn) -> Option<Sh
     ))
 }
 
-/// Records `audit.viewed` for a console page; a look that cannot be recorded is not shown.
-async fn record_view<B: Backend>(
+/// Records `audit.viewed` for a console page (`what`, and `extra` fields: filters, counts);
+/// a look that cannot be recorded is not shown.
+pub(super) async fn record_view<B: Backend>(
     console: &Console<B>,
     me: &SignedIn,
     what: &str,
-    requests: usize,
+    extra: serde_json::Value,
 ) -> Result<(), Shown> {
-    let data = json!({
+    let mut data = json!({
         "by": me.identity.principal.to_string(),
         "command": what,
-        "requests": requests,
     });
+    if let (Some(d), serde_json::Value::Object(e)) = (data.as_object_mut(), extra) {
+        d.extend(e);
+    }
     match console
         .gate
         .recorder()
@@ -350,14 +360,14 @@ fn no_approvals() -> Shown {
 }
 
 /// A refusal or a problem, shown in place of the page asked for.
-struct Shown {
+pub(super) struct Shown {
     status: StatusCode,
     heading: &'static str,
     text: String,
 }
 
 impl Shown {
-    fn new(status: StatusCode, heading: &'static str, text: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, heading: &'static str, text: impl Into<String>) -> Self {
         Self {
             status,
             heading,
@@ -365,7 +375,7 @@ impl Shown {
         }
     }
 
-    fn page(self, me: &SignedIn) -> Response {
+    pub(super) fn page(self, me: &SignedIn) -> Response {
         message(me, self.status, self.heading, &self.text)
     }
 }

@@ -52,7 +52,7 @@ pub async fn form<B: Backend>(
         .and_then(|id| console.sessions.get(id, Instant::now()))
         .is_some();
     if signed_in {
-        return Redirect::to("/inbox").into_response();
+        return Redirect::to("/").into_response();
     }
     login_page(&console, String::new(), StatusCode::OK)
 }
@@ -149,7 +149,8 @@ pub async fn dev_sign_in<B: Backend>(
         console.sessions.close(&signed.id);
         return response;
     }
-    let mut response = Redirect::to("/inbox").into_response();
+    // `/` sends approvers to the inbox and reviewers to the sessions.
+    let mut response = Redirect::to("/").into_response();
     let ttl = console.sessions.ttl();
     let secure = console.options.secure_cookies;
     set(

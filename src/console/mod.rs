@@ -9,6 +9,8 @@ mod inbox;
 mod login;
 mod pages;
 pub mod session;
+mod sessions;
+pub mod transcript;
 pub mod view;
 
 use std::{
@@ -37,6 +39,8 @@ pub struct ConsoleOptions {
     pub secure_cookies: bool,
     /// How long a sign-in lasts.
     pub session_ttl: Duration,
+    /// The audit database, which the reviewers' pages read.
+    pub db: Option<std::path::PathBuf>,
 }
 
 impl ConsoleOptions {
@@ -50,6 +54,7 @@ impl ConsoleOptions {
             dev_login: false,
             secure_cookies: !loopback_http,
             session_ttl: Duration::from_secs(8 * 3600),
+            db: None,
         }
     }
 
@@ -87,12 +92,14 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
         options,
     });
     let signed_in = Router::new()
-        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/", get(home::<B>))
         .route("/inbox", get(inbox::page::<B>))
         .route("/inbox/items", get(inbox::items::<B>))
         .route("/inbox/events", get(inbox::events::<B>))
         .route("/inbox/{id}/decide", post(inbox::decide::<B>))
         .route("/history", get(inbox::history::<B>))
+        .route("/sessions", get(sessions::list::<B>))
+        .route("/sessions/{id}", get(sessions::show::<B>))
         .route("/logout", post(login::sign_out::<B>))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -109,6 +116,20 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// `/`: the inbox for approvers, the sessions for reviewers who approve nothing.
+async fn home<B: Backend>(
+    State(console): State<Arc<Console<B>>>,
+    axum::Extension(me): axum::Extension<SignedIn>,
+) -> Redirect {
+    let policy = console.gate.policy();
+    let who = &me.identity.principal;
+    if !view::is_approver(&policy, who) && policy.console.is_reviewer(who) {
+        Redirect::to("/sessions")
+    } else {
+        Redirect::to("/inbox")
+    }
 }
 
 /// Lets a request through only with a live session whose identity is still admitted (no

@@ -7,7 +7,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::view::RequestView;
+use super::{
+    transcript::{CallView, SessionFilter, SessionRow},
+    view::RequestView,
+};
 
 /// `/login`.
 #[derive(Template)]
@@ -52,6 +55,33 @@ pub struct HistoryPage {
     pub any_state: bool,
     pub tool: String,
     pub requester: String,
+}
+
+/// `/sessions`.
+#[derive(Template)]
+#[template(path = "console/sessions.html")]
+pub struct SessionsPage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub filter: SessionFilter,
+    pub denied: bool,
+    pub rows: Vec<SessionRow>,
+}
+
+/// `/sessions/{id}`.
+#[derive(Template)]
+#[template(path = "console/transcript.html")]
+pub struct TranscriptPage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub session: String,
+    pub principal: String,
+    pub policy_version: String,
+    /// How many calls the policy in force would decide otherwise.
+    pub changed: usize,
+    pub calls: Vec<CallView>,
 }
 
 /// A refusal or a problem, in words.

@@ -31,6 +31,8 @@ pub struct Policy {
     pub masking: crate::masking::MaskPolicy,
     /// How calls wait for approvers and confirmations.
     pub approvals: ApprovalSettings,
+    /// The web console's settings.
+    pub console: ConsoleSettings,
     /// The AWS accounts calls go to, through roles assumed per caller; `None`: awsgate's own
     /// credentials.
     pub aws: Option<AwsAccounts>,
@@ -51,6 +53,23 @@ pub struct AwsAccounts {
     pub regions: Vec<String>,
     /// Every account, the default among them.
     pub accounts: Vec<crate::aws::Account>,
+}
+
+/// `[console]`, resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ConsoleSettings {
+    /// Who may read recorded sessions in the console (`user:NAME`, `group:NAME`).
+    pub reviewers: Vec<String>,
+}
+
+impl ConsoleSettings {
+    /// Whether `p` is one of the reviewers.
+    pub fn is_reviewer(&self, p: &crate::identity::Principal) -> bool {
+        self.reviewers
+            .iter()
+            .filter_map(|r| crate::selector::PrincipalPattern::parse(r))
+            .any(|pattern| pattern.matches(p))
+    }
 }
 
 /// `[approvals]`, resolved.

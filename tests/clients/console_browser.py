@@ -224,6 +224,49 @@ def main():
 
         check("history lists decided requests, filterable", history_shows_decisions)
 
+        def reviewer_reads_a_transcript():
+            context, page = sign_in(browser, "rita")
+            landed = page.url
+            page.goto(f"{BASE}/sessions?principal=alice")
+            links = [a.get_attribute("href") for a in page.locator("tbody a").all()]
+            trail = None
+            for link in links:
+                page.goto(f"{BASE}{link}")
+                if "approved by user:bob" in page.inner_text("main"):
+                    trail = link
+                    break
+            if trail is None:
+                return False, f"no transcript with the approval trail among {links}"
+            page.screenshot(path=f"{SPEC['shots']}/console-transcript.png", full_page=True)
+            text = page.inner_text("main")
+            state["transcript"] = (context, page, trail)
+            ok = landed.endswith("/sessions") and "every decision stands" in text and "s3_delete_object" in text
+            return ok, f"landed {landed}; {text[:400]}"
+
+        check("a reviewer lands on sessions and reads a transcript with its approval trail", reviewer_reads_a_transcript)
+
+        def reevaluation_shows_a_changed_decision():
+            context, page, trail = state["transcript"]
+            with open(SPEC["policy_path"], "w") as f:
+                f.write(SPEC["policy_after"])
+            for _ in range(60):
+                page.goto(f"{BASE}{trail}")
+                if "would be decided differently" in page.inner_text("main"):
+                    break
+                page.wait_for_timeout(250)
+            now = page.locator("dd.now").all_inner_texts()
+            context.close()
+            return any(n.startswith("deny (change-freeze)") for n in now), f"{now}"
+
+        check("re-evaluation under a changed policy shows the changed decision", reevaluation_shows_a_changed_decision)
+
+        def approver_is_not_a_reviewer():
+            answer = bob.goto(f"{BASE}/sessions")
+            text = bob.inner_text("main")
+            return answer.status == 403 and "not among the policy" in text, f"{answer.status}: {text[:200]}"
+
+        check("someone who is not a reviewer gets 403 on sessions", approver_is_not_a_reviewer)
+
         def sign_out_ends_the_session():
             with bob.expect_navigation():
                 bob.click("form.signout button")

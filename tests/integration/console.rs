@@ -33,6 +33,9 @@ fn policy(idp: &Idp) -> String {
 [approvals]
 wait = "0s"
 
+[console]
+reviewers = ["user:rita"]
+
 [[rule]]
 id = "deletes-need-a-second-person"
 principals = ["user:alice"]
@@ -87,7 +90,12 @@ async fn approvers_decide_in_a_real_browser() {
         "bob": idp.token("bob", "console"),
         "carol": idp.token("carol", "console"),
         "mallory": idp.token("mallory", "console"),
+        "rita": idp.token("rita", "console"),
     });
+    let frozen = format!(
+        "{}\n[[rule]]\nid = \"change-freeze\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"deny\"\n",
+        policy(&idp)
+    );
     let shots = std::env::var("AWSGATE_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| gate.dir.path().to_owned());
@@ -97,6 +105,8 @@ async fn approvers_decide_in_a_real_browser() {
         "bucket": bucket,
         "keys": {"approve": "approve", "elsewhere": "elsewhere", "deny": "deny", "own": "own"},
         "shots": shots,
+        "policy_path": gate.policy_path(),
+        "policy_after": frozen,
         "chromium": chromium,
         "chromium_args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -118,7 +128,7 @@ async fn approvers_decide_in_a_real_browser() {
         "browser checks failed: {failed:#?}\nawsgate: {}",
         gate.stderr()
     );
-    assert_eq!(checks.len(), 10, "every browser check ran: {checks:#?}");
+    assert_eq!(checks.len(), 13, "every browser check ran: {checks:#?}");
     if let Some(m) = lines.iter().find_map(|l| l.get("measured")) {
         eprintln!("console measured: {m}");
     }
@@ -303,7 +313,7 @@ async fn the_console_command_serves_an_existing_database_without_mcp() {
     .await;
     assert_eq!(
         (signed.status, signed.location.as_str()),
-        (303, "/inbox"),
+        (303, "/"),
         "{}",
         signed.body
     );

@@ -1,0 +1,126 @@
+//! The reviewers' pages: recorded sessions (filterable) and one session's transcript, each
+//! call re-evaluated under the policy in force. Only the policy's `[console] reviewers` may
+//! see them; every look is recorded (`audit.viewed`) before it is shown.
+
+use std::sync::Arc;
+
+use axum::{
+    Extension,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use serde_json::json;
+
+use super::{
+    Console, html,
+    inbox::Shown,
+    pages::{SessionsPage, TranscriptPage},
+    session::SignedIn,
+    transcript::{self, SessionFilter, SessionRow},
+};
+use crate::{audit::Reader, gate::Backend};
+
+/// `GET /sessions`.
+pub async fn list<B: Backend>(
+    State(console): State<Arc<Console<B>>>,
+    Extension(me): Extension<SignedIn>,
+    Query(filter): Query<SessionFilter>,
+) -> Response {
+    let rows = match reviewer_reader(&console, &me)
+        .and_then(|reader| reader.sessions().map_err(|e| unreadable(&e.to_string())))
+    {
+        Ok(all) => all
+            .iter()
+            .map(SessionRow::from)
+            .filter(|row| filter.admits(row))
+            .rev()
+            .collect::<Vec<_>>(),
+        Err(shown) => return shown.page(&me),
+    };
+    let look = json!({"filter": {"principal": filter.principal, "client": filter.client,
+        "since": filter.since, "denied": filter.denied.is_some()}, "sessions": rows.len()});
+    if let Err(shown) = super::inbox::record_view(&console, &me, "console sessions", look).await {
+        return shown.page(&me);
+    }
+    let page = SessionsPage {
+        who: Some(me.identity.principal.to_string()),
+        csrf: me.csrf.clone(),
+        page: "sessions",
+        denied: filter.denied.is_some(),
+        filter,
+        rows,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// `GET /sessions/{id}`: the transcript.
+pub async fn show<B: Backend>(
+    State(console): State<Arc<Console<B>>>,
+    Extension(me): Extension<SignedIn>,
+    Path(session): Path<String>,
+) -> Response {
+    let calls = match reviewer_reader(&console, &me).and_then(|reader| {
+        reader
+            .calls(Some(&session))
+            .map_err(|e| unreadable(&e.to_string()))
+    }) {
+        Ok(calls) => calls,
+        Err(shown) => return shown.page(&me),
+    };
+    if calls.is_empty() {
+        let text = format!("No recorded calls in session `{session}`.");
+        return Shown::new(StatusCode::NOT_FOUND, "No such session", text).page(&me);
+    }
+    let look = json!({"session": session, "calls": calls.len()});
+    if let Err(shown) = super::inbox::record_view(&console, &me, "console transcript", look).await {
+        return shown.page(&me);
+    }
+    let policy = console.gate.policy();
+    let views: Vec<_> = calls
+        .iter()
+        .map(|c| transcript::call_view(c, &policy))
+        .collect();
+    let changed = views.iter().filter(|v| !v.now.is_empty()).count();
+    let page = TranscriptPage {
+        who: Some(me.identity.principal.to_string()),
+        csrf: me.csrf.clone(),
+        page: "sessions",
+        principal: calls
+            .first()
+            .map(|c| c.principal.clone())
+            .unwrap_or_default(),
+        session,
+        policy_version: policy.version.clone(),
+        changed,
+        calls: views,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// The audit log, for a reviewer; refused for anyone else.
+fn reviewer_reader<B: Backend>(console: &Console<B>, me: &SignedIn) -> Result<Reader, Shown> {
+    let policy = console.gate.policy();
+    if !policy.console.is_reviewer(&me.identity.principal) {
+        let text = format!(
+            "{} is not among the policy's `[console] reviewers`, so recorded sessions are not shown.",
+            me.identity.principal
+        );
+        return Err(Shown::new(StatusCode::FORBIDDEN, "Not a reviewer", text));
+    }
+    let Some(db) = &console.options.db else {
+        return Err(unreadable(
+            "this server was started without an audit database path",
+        ));
+    };
+    Reader::open(db).map_err(|e| unreadable(&e.to_string()))
+}
+
+fn unreadable(detail: &str) -> Shown {
+    tracing::error!(detail, "the console cannot read the audit log");
+    Shown::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Unavailable",
+        "The audit log cannot be read right now; try again shortly.",
+    )
+}
