@@ -229,6 +229,10 @@ pub struct ConsoleArgs {
     /// A browser Origin to accept; repeatable. Replaces the default, loopback origins only.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
+    /// The signed checkpoints file the MCP server writes (`serve --checkpoints`), which the
+    /// integrity page checks.
+    #[arg(long, env = "AWSGATE_CHECKPOINTS", value_name = "FILE")]
+    pub checkpoints: Option<PathBuf>,
     /// Let people sign in by pasting a token (development and tests; loopback only).
     #[arg(long)]
     pub dev_login: bool,

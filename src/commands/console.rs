@@ -87,6 +87,7 @@ async fn serve(gate: Arc<Gate<NoAws>>, args: &ConsoleArgs) -> anyhow::Result<()>
         .with_dev_login(args.dev_login, bound)
         .map_err(anyhow::Error::msg)?;
     console.db = Some(super::db_path(args.db.clone())?);
+    console.checkpoints.clone_from(&args.checkpoints);
     // Tests and wrappers read this line from stderr to learn the port.
     eprintln!("awsgate: console at http://{bound}/");
     let app = http::console_only(gate, options, console);

@@ -349,6 +349,7 @@ async fn serve_http<B: Backend>(
         .with_dev_login(args.dev_login, bound)
         .map_err(anyhow::Error::msg)?;
     console.db = Some(super::db_path(args.db.clone())?);
+    console.checkpoints.clone_from(&args.checkpoints);
     eprintln!("awsgate: console at {public_url}/");
     let app = http::router(gate, peers, options, console, stop.clone());
     let limits = http::Limits {

@@ -6,6 +6,7 @@
 //! a strict Content-Security-Policy (no inline script). The Host/Origin guard of `/mcp` wraps it.
 
 mod inbox;
+pub mod integrity;
 mod login;
 mod pages;
 pub mod session;
@@ -41,6 +42,8 @@ pub struct ConsoleOptions {
     pub session_ttl: Duration,
     /// The audit database, which the reviewers' pages read.
     pub db: Option<std::path::PathBuf>,
+    /// The signed checkpoints file the server writes, which the integrity page checks.
+    pub checkpoints: Option<std::path::PathBuf>,
 }
 
 impl ConsoleOptions {
@@ -55,6 +58,7 @@ impl ConsoleOptions {
             secure_cookies: !loopback_http,
             session_ttl: Duration::from_secs(8 * 3600),
             db: None,
+            checkpoints: None,
         }
     }
 
@@ -100,6 +104,7 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
         .route("/history", get(inbox::history::<B>))
         .route("/sessions", get(sessions::list::<B>))
         .route("/sessions/{id}", get(sessions::show::<B>))
+        .route("/integrity", get(integrity::page::<B>))
         .route("/logout", post(login::sign_out::<B>))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -8,6 +8,7 @@ use axum::{
 };
 
 use super::{
+    integrity::Findings,
     transcript::{CallView, SessionFilter, SessionRow},
     view::RequestView,
 };
@@ -82,6 +83,16 @@ pub struct TranscriptPage {
     /// How many calls the policy in force would decide otherwise.
     pub changed: usize,
     pub calls: Vec<CallView>,
+}
+
+/// `/integrity`.
+#[derive(Template)]
+#[template(path = "console/integrity.html")]
+pub struct IntegrityPage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub findings: Findings,
 }
 
 /// A refusal or a problem, in words.

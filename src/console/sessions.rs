@@ -98,16 +98,22 @@ pub async fn show<B: Backend>(
     html(StatusCode::OK, &page)
 }
 
+/// Refuses anyone who is not among the policy's reviewers.
+pub(super) fn reviewer<B: Backend>(console: &Console<B>, me: &SignedIn) -> Result<(), Shown> {
+    let policy = console.gate.policy();
+    if policy.console.is_reviewer(&me.identity.principal) {
+        return Ok(());
+    }
+    let text = format!(
+        "{} is not among the policy's `[console] reviewers`, so the audit log is not shown.",
+        me.identity.principal
+    );
+    Err(Shown::new(StatusCode::FORBIDDEN, "Not a reviewer", text))
+}
+
 /// The audit log, for a reviewer; refused for anyone else.
 fn reviewer_reader<B: Backend>(console: &Console<B>, me: &SignedIn) -> Result<Reader, Shown> {
-    let policy = console.gate.policy();
-    if !policy.console.is_reviewer(&me.identity.principal) {
-        let text = format!(
-            "{} is not among the policy's `[console] reviewers`, so recorded sessions are not shown.",
-            me.identity.principal
-        );
-        return Err(Shown::new(StatusCode::FORBIDDEN, "Not a reviewer", text));
-    }
+    reviewer(console, me)?;
     let Some(db) = &console.options.db else {
         return Err(unreadable(
             "this server was started without an audit database path",
@@ -116,7 +122,7 @@ fn reviewer_reader<B: Backend>(console: &Console<B>, me: &SignedIn) -> Result<Re
     Reader::open(db).map_err(|e| unreadable(&e.to_string()))
 }
 
-fn unreadable(detail: &str) -> Shown {
+pub(super) fn unreadable(detail: &str) -> Shown {
     tracing::error!(detail, "the console cannot read the audit log");
     Shown::new(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -260,6 +260,19 @@ def main():
 
         check("re-evaluation under a changed policy shows the changed decision", reevaluation_shows_a_changed_decision)
 
+        def integrity_page():
+            context, page = sign_in(browser, "rita")
+            page.goto(f"{BASE}/integrity")
+            verdict = page.inner_text("#verdict")
+            chain = page.inner_text("#chain")
+            checkpoints = page.inner_text("#checkpoints")
+            latest = page.inner_text("#latest")
+            context.close()
+            ok = "Nothing was found wrong" in verdict and chain.startswith("intact:") and "signed by the pinned key" in checkpoints
+            return ok and latest.startswith("event "), f"{verdict} / {chain} / {checkpoints} / {latest}"
+
+        check("the integrity page shows the chain and its signed checkpoints intact", integrity_page)
+
         def approver_is_not_a_reviewer():
             answer = bob.goto(f"{BASE}/sessions")
             text = bob.inner_text("main")

@@ -77,7 +77,19 @@ fn run_browser(spec: &Value) -> Vec<Value> {
 async fn approvers_decide_in_a_real_browser() {
     let Some(chromium) = chromium() else { return };
     let idp = Idp::new();
-    let gate = start_http_with(&policy(&idp), &[], &["--dev-login"]);
+    let kept = tempfile::tempdir().unwrap();
+    let checkpoints = kept.path().join("checkpoints.jsonl");
+    let gate = start_http_with(
+        &policy(&idp),
+        &[],
+        &[
+            "--dev-login",
+            "--checkpoints",
+            checkpoints.to_str().unwrap(),
+            "--checkpoint-every",
+            "5",
+        ],
+    );
     let s3 = support::s3().await;
     let bucket = support::unique("console");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
@@ -128,7 +140,7 @@ async fn approvers_decide_in_a_real_browser() {
         "browser checks failed: {failed:#?}\nawsgate: {}",
         gate.stderr()
     );
-    assert_eq!(checks.len(), 13, "every browser check ran: {checks:#?}");
+    assert_eq!(checks.len(), 14, "every browser check ran: {checks:#?}");
     if let Some(m) = lines.iter().find_map(|l| l.get("measured")) {
         eprintln!("console measured: {m}");
     }
