@@ -3,7 +3,7 @@
 
 use std::{io::Write, process::ExitCode};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::bail;
 
 use crate::{
     cli::{ExplainArgs, GrantsArgs, PolicyCommand},
@@ -11,7 +11,6 @@ use crate::{
     gate::decide,
     identity::Principal,
     policy::{self, IdentityMode},
-    tools::{self, ArnScope, ToolId},
 };
 
 pub(super) fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
@@ -90,33 +89,9 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         args.client.as_ref(),
         &policy,
     )?;
-    let tool: ToolId = args.tool.parse().map_err(|e: tools::UnknownTool| {
-        let hint = tools::did_you_mean(&args.tool)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        anyhow!("{e}{hint}")
-    })?;
-    let raw_args: serde_json::Value =
-        serde_json::from_str(&args.args).context("`--args` is not JSON")?;
-    let serde_json::Value::Object(map) = raw_args else {
-        bail!("`--args` must be a JSON object, e.g. '{{\"bucket\": \"logs\"}}'");
-    };
-    let scope = ArnScope {
-        region: args.region.clone(),
-        account: None,
-    };
-    let judged = decide::judge(
-        &principal,
-        tool,
-        Some(map),
-        &policy,
-        &scope,
-        chrono::Utc::now(),
-    )
-    .map_err(|e| anyhow!("invalid arguments for `{tool}`: {e}"))?;
-    let decision = &judged.decision;
-    let explanation = policy::explain::explain(decision, &judged.request(&principal), &policy);
-    let visible = policy::is_visible(&principal, tool, &policy);
+    let (explanation, visible) =
+        decide::explain_call(&policy, &principal, &args.tool, &args.args, &args.region)
+            .map_err(anyhow::Error::msg)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let mut value = serde_json::to_value(&explanation)?;

@@ -9,6 +9,7 @@ mod inbox;
 pub mod integrity;
 mod login;
 mod pages;
+pub mod policy_page;
 pub mod session;
 mod sessions;
 pub mod transcript;
@@ -105,6 +106,7 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
         .route("/sessions", get(sessions::list::<B>))
         .route("/sessions/{id}", get(sessions::show::<B>))
         .route("/integrity", get(integrity::page::<B>))
+        .route("/policy", get(policy_page::page::<B>))
         .route("/logout", post(login::sign_out::<B>))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

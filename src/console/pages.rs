@@ -9,6 +9,7 @@ use axum::{
 
 use super::{
     integrity::Findings,
+    policy_page::{Answer, ExplainForm, RuleRow},
     transcript::{CallView, SessionFilter, SessionRow},
     view::RequestView,
 };
@@ -93,6 +94,20 @@ pub struct IntegrityPage {
     pub csrf: String,
     pub page: &'static str,
     pub findings: Findings,
+}
+
+/// `/policy`.
+#[derive(Template)]
+#[template(path = "console/policy.html")]
+pub struct PolicyPage {
+    pub who: Option<String>,
+    pub csrf: String,
+    pub page: &'static str,
+    pub version: String,
+    pub rules: Vec<RuleRow>,
+    pub form: ExplainForm,
+    pub asked: bool,
+    pub answer: Answer,
 }
 
 /// A refusal or a problem, in words.

@@ -13,6 +13,48 @@ use crate::{
     tools::{ArnScope, ToolCall, ToolId},
 };
 
+/// What `policy` decides for `principal` calling `tool` with `args` (a JSON object, as text)
+/// in `region` now: the explanation, and whether the tool is listed for the principal. What
+/// `awsgate policy explain` prints and the console's explain form shows; the error is what an
+/// admin reads.
+pub fn explain_call(
+    policy: &Policy,
+    principal: &Principal,
+    tool: &str,
+    args: &str,
+    region: &str,
+) -> Result<(policy::explain::Explanation, bool), String> {
+    let tool: ToolId = tool
+        .trim()
+        .parse()
+        .map_err(|e: crate::tools::UnknownTool| {
+            let hint = crate::tools::did_you_mean(tool.trim())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            format!("{e}{hint}")
+        })?;
+    let text = if args.trim().is_empty() { "{}" } else { args };
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        return Err("the arguments must be a JSON object, e.g. {\"bucket\": \"logs\"}".into());
+    };
+    let scope = ArnScope {
+        region: region.to_owned(),
+        account: None,
+    };
+    let judged = judge(
+        principal,
+        tool,
+        Some(map),
+        policy,
+        &scope,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| format!("invalid arguments for `{tool}`: {e}"))?;
+    let explanation =
+        policy::explain::explain(&judged.decision, &judged.request(principal), policy);
+    Ok((explanation, policy::is_visible(principal, tool, policy)))
+}
+
 /// Why a tool is absent from a caller's `tools/list`: the unconditional deny rule that hides
 /// it (with its reason), or `None` when no rule could allow it at all.
 #[derive(Debug, Clone, PartialEq, Eq)]

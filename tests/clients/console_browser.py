@@ -273,6 +273,23 @@ def main():
 
         check("the integrity page shows the chain and its signed checkpoints intact", integrity_page)
 
+        def policy_page_explains():
+            context, page = sign_in(browser, "rita")
+            page.goto(f"{BASE}/policy")
+            page.fill("#principal", "user:alice")
+            page.fill("#tool", "s3_delete_object")
+            page.fill("#args", json.dumps({"bucket": SPEC["bucket"], "key": "own"}))
+            with page.expect_navigation():
+                page.click("form.filters button")
+            decision = page.inner_text("#decision")
+            text = page.inner_text("#explained")
+            rules = page.inner_text("table")
+            context.close()
+            ok = decision == "deny" and "change-freeze" in text and "deletes-need-a-second-person" in rules
+            return ok, f"{decision}: {text[:300]}"
+
+        check("the policy page explains a call under the policy in force", policy_page_explains)
+
         def approver_is_not_a_reviewer():
             answer = bob.goto(f"{BASE}/sessions")
             text = bob.inner_text("main")

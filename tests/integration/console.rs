@@ -140,7 +140,7 @@ async fn approvers_decide_in_a_real_browser() {
         "browser checks failed: {failed:#?}\nawsgate: {}",
         gate.stderr()
     );
-    assert_eq!(checks.len(), 14, "every browser check ran: {checks:#?}");
+    assert_eq!(checks.len(), 15, "every browser check ran: {checks:#?}");
     if let Some(m) = lines.iter().find_map(|l| l.get("measured")) {
         eprintln!("console measured: {m}");
     }
