@@ -68,6 +68,25 @@ impl Resolver<'_> {
                 );
             }
         }
+        let c = c.get_ref();
+        if let Some(id) = &c.client_id {
+            if id.get_ref().trim().is_empty() {
+                self.error(id.span(), "console.client_id", "an empty client id");
+            } else {
+                out.client_id = Some(id.get_ref().trim().to_owned());
+            }
+        }
+        if let Some(file) = &c.client_secret_file {
+            if c.client_id.is_none() {
+                self.error(
+                    file.span(),
+                    "console.client_secret_file",
+                    "a client secret without a `client_id`",
+                );
+            }
+            let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
+            out.client_secret_file = Some(base.join(file.get_ref()));
+        }
         out
     }
 

@@ -376,7 +376,7 @@ pub fn parse_policy(file: &str, text: &str) -> Result<LoadedPolicy, Vec<Diagnost
         aws_calls,
     );
     // Who reviews changes no decision, but it is part of what the file means.
-    if !console.reviewers.is_empty() {
+    if console != crate::policy::ConsoleSettings::default() {
         version = version_with(&version, &serde_json::json!(console));
     }
     Ok(LoadedPolicy {

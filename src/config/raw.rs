@@ -190,6 +190,16 @@ pub struct RawConsole {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub reviewers: Vec<Spanned<String>>,
+    /// The console's OpenID Connect client id at the `[identity]` issuer (sign-in with the
+    /// authorization-code flow and PKCE). Without it only `--dev-login` signs people in.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub client_id: Option<Spanned<String>>,
+    /// A file holding the client secret, for a confidential client (read when it is used;
+    /// a public client with PKCE needs none).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub client_secret_file: Option<Spanned<String>>,
 }
 
 /// `[approvals]`.

@@ -281,3 +281,27 @@ fn console_reviewers_are_principals_and_change_the_version() {
         "{said:?}"
     );
 }
+
+#[test]
+fn console_sign_in_needs_a_client_id_for_its_secret() {
+    let text = format!(
+        "{GOOD}\n[console]\nclient_id = \"awsgate-console\"\nclient_secret_file = \"console.secret\"\n"
+    );
+    let c = parse_policy("/etc/awsgate/team.toml", &text)
+        .unwrap()
+        .policy
+        .console;
+    assert_eq!(c.client_id.as_deref(), Some("awsgate-console"));
+    assert_eq!(
+        c.client_secret_file.as_deref(),
+        Some(std::path::Path::new("/etc/awsgate/console.secret")),
+        "relative to the policy file"
+    );
+    let orphan = format!("{GOOD}\n[console]\nclient_secret_file = \"s\"\n");
+    let said = errors(&orphan);
+    assert!(
+        said.iter()
+            .any(|e| e.contains("a client secret without a `client_id`")),
+        "{said:?}"
+    );
+}

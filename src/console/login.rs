@@ -59,7 +59,7 @@ pub async fn form<B: Backend>(
 
 /// The sign-in page with `problem` shown, the session cookie cleared (after a revocation or
 /// an expiry).
-pub(super) fn refused_page<B>(console: &Console<B>, problem: &str) -> Response {
+pub(super) fn refused_page<B: Backend>(console: &Console<B>, problem: &str) -> Response {
     let mut page = login_page(
         console,
         format!("You were signed out: {problem}"),
@@ -69,7 +69,11 @@ pub(super) fn refused_page<B>(console: &Console<B>, problem: &str) -> Response {
     page
 }
 
-fn login_page<B>(console: &Console<B>, problem: String, status: StatusCode) -> Response {
+pub(super) fn login_page<B: Backend>(
+    console: &Console<B>,
+    problem: String,
+    status: StatusCode,
+) -> Response {
     let Some(nonce) = session::random_token() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -82,6 +86,7 @@ fn login_page<B>(console: &Console<B>, problem: String, status: StatusCode) -> R
         csrf: nonce.clone(),
         page: "login",
         dev_login: console.options.dev_login,
+        oidc: console.oidc_issuer(),
         problem,
     };
     let mut response = html(status, &page);
@@ -124,41 +129,75 @@ pub async fn dev_sign_in<B: Backend>(
     {
         Ok(identity) => identity,
         Err(e) => {
-            let attempt = AuthAttempt {
-                transport: Transport::Http,
-                session: None,
-                remote: peer.map(|Extension(ConnectInfo(a))| a.to_string()),
-                what: "POST /login (console sign-in)".into(),
-            };
-            console
-                .gate
-                .auth_refused(e.code(), &e.to_string(), &attempt, 0)
-                .await;
-            let problem = format!("Not signed in: {e}");
-            return login_page(&console, problem, StatusCode::UNAUTHORIZED);
+            let remote = peer.map(|Extension(ConnectInfo(a))| a.to_string());
+            return refused_sign_in(&console, &e, remote, "POST /login (console sign-in)").await;
         }
     };
+    let signed = match start_session(&console, identity, "dev-login").await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    // `/` sends approvers to the inbox and reviewers to the sessions.
+    let mut response = Redirect::to("/").into_response();
+    set_session_cookie(&console, &mut response, &signed);
+    clear(&mut response, LOGIN_COOKIE, console.options.secure_cookies);
+    response
+}
+
+/// Records a refused sign-in like a refused agent (`auth.refused`) and shows the sign-in page
+/// with the reason.
+pub(super) async fn refused_sign_in<B: Backend>(
+    console: &Console<B>,
+    e: &crate::identity::AuthError,
+    remote: Option<String>,
+    what: &str,
+) -> Response {
+    let attempt = AuthAttempt {
+        transport: Transport::Http,
+        session: None,
+        remote,
+        what: what.into(),
+    };
+    console
+        .gate
+        .auth_refused(e.code(), &e.to_string(), &attempt, 0)
+        .await;
+    login_page(
+        console,
+        format!("Not signed in: {e}"),
+        StatusCode::UNAUTHORIZED,
+    )
+}
+
+/// Opens a session for `identity` signed in by `method`, once the sign-in is recorded.
+pub(super) async fn start_session<B: Backend>(
+    console: &Console<B>,
+    identity: crate::identity::Identity,
+    method: &str,
+) -> Result<SignedIn, Response> {
     let Some(signed) = console.sessions.open(identity, Instant::now()) else {
-        return (
+        return Err((
             StatusCode::SERVICE_UNAVAILABLE,
             "no randomness for a session",
         )
-            .into_response();
+            .into_response());
     };
-    if let Err(response) = record(&console, EventKind::ConsoleSignedIn, &signed).await {
+    if let Err(response) = record(console, EventKind::ConsoleSignedIn, &signed, method).await {
         console.sessions.close(&signed.id);
-        return response;
+        return Err(response);
     }
-    // `/` sends approvers to the inbox and reviewers to the sessions.
-    let mut response = Redirect::to("/").into_response();
+    Ok(signed)
+}
+
+/// Sets the session cookie of `signed` on `response`.
+pub(super) fn set_session_cookie<B>(
+    console: &Console<B>,
+    response: &mut Response,
+    signed: &SignedIn,
+) {
     let ttl = console.sessions.ttl();
-    let secure = console.options.secure_cookies;
-    set(
-        &mut response,
-        &session::set_cookie(COOKIE, &signed.id, ttl, secure),
-    );
-    clear(&mut response, LOGIN_COOKIE, secure);
-    response
+    let cookie = session::set_cookie(COOKIE, &signed.id, ttl, console.options.secure_cookies);
+    set(response, &cookie);
 }
 
 /// `POST /logout`.
@@ -172,7 +211,7 @@ pub async fn sign_out<B: Backend>(
     }
     console.sessions.close(&me.id);
     // The session is over either way; a failure to record it is logged by the recorder.
-    let _ = record(&console, EventKind::ConsoleSignedOut, &me).await;
+    let _ = record(&console, EventKind::ConsoleSignedOut, &me, "sign-out").await;
     let mut response = Redirect::to("/login").into_response();
     clear(&mut response, COOKIE, console.options.secure_cookies);
     response
@@ -183,13 +222,14 @@ async fn record<B: Backend>(
     console: &Console<B>,
     kind: EventKind,
     who: &SignedIn,
+    method: &str,
 ) -> Result<(), Response> {
     let p = &who.identity.principal;
     let data = json!({
         "by": p.to_string(),
         "groups": p.groups,
         "client": p.client,
-        "method": "dev-login",
+        "method": method,
     });
     console
         .gate
@@ -208,13 +248,13 @@ async fn record<B: Backend>(
         })
 }
 
-fn set(response: &mut Response, cookie: &str) {
+pub(super) fn set(response: &mut Response, cookie: &str) {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
 }
 
-fn clear(response: &mut Response, name: &str, secure: bool) {
+pub(super) fn clear(response: &mut Response, name: &str, secure: bool) {
     set(
         response,
         &session::set_cookie(name, "", std::time::Duration::ZERO, secure),

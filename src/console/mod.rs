@@ -8,6 +8,7 @@
 mod inbox;
 pub mod integrity;
 mod login;
+pub mod oidc;
 mod pages;
 pub mod policy_page;
 pub mod session;
@@ -35,6 +36,9 @@ use session::{COOKIE, Sessions, SignedIn};
 /// How the console runs.
 #[derive(Debug, Clone)]
 pub struct ConsoleOptions {
+    /// The URL people reach the console at (no trailing slash); the sign-in's redirect URI
+    /// is `{public_url}/login/callback`.
+    pub public_url: String,
     /// Accept a pasted token at `/login` (development, loopback only).
     pub dev_login: bool,
     /// Mark cookies `Secure` (everywhere but plain-HTTP loopback).
@@ -55,6 +59,7 @@ impl ConsoleOptions {
             .iter()
             .any(|p| public_url.starts_with(p));
         Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
             dev_login: false,
             secure_cookies: !loopback_http,
             session_ttl: Duration::from_secs(8 * 3600),
@@ -87,14 +92,35 @@ struct Console<B> {
     gate: Arc<Gate<B>>,
     sessions: Sessions,
     options: ConsoleOptions,
+    /// OpenID Connect sign-ins in progress.
+    oidc: oidc::Flows,
+    /// For the identity provider's discovery and token endpoints.
+    http: reqwest::Client,
+}
+
+impl<B: Backend> Console<B> {
+    /// The issuer people sign in with, or empty when OpenID Connect sign-in is not set up.
+    fn oidc_issuer(&self) -> String {
+        let policy = self.gate.policy();
+        match (&policy.console.client_id, &policy.identity) {
+            (Some(_), crate::policy::IdentityMode::Jwt(settings)) => settings.issuer.clone(),
+            _ => String::new(),
+        }
+    }
 }
 
 /// The console's routes, to be merged beside `/mcp` (inside the Host/Origin guard).
 pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap_or_default();
     let state = Arc::new(Console {
         gate,
         sessions: Sessions::new(options.session_ttl),
         options,
+        oidc: oidc::Flows::default(),
+        http,
     });
     let signed_in = Router::new()
         .route("/", get(home::<B>))
@@ -118,6 +144,8 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
             "/login",
             get(login::form::<B>).post(login::dev_sign_in::<B>),
         )
+        .route("/login/oidc", get(oidc::start::<B>))
+        .route("/login/callback", get(oidc::callback::<B>))
         .route("/assets/console.css", get(pages::stylesheet))
         .route("/assets/console.js", get(pages::script))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))

@@ -22,7 +22,17 @@ pub struct LoginPage {
     pub csrf: String,
     pub page: &'static str,
     pub dev_login: bool,
+    /// The issuer to sign in with (OpenID Connect), or empty when not configured.
+    pub oidc: String,
     pub problem: String,
+}
+
+/// The page after an OpenID Connect sign-in: it moves on to `/` itself, so the `SameSite=Strict`
+/// session cookie goes with a same-site navigation (not the identity provider's redirect).
+#[derive(Template)]
+#[template(path = "console/signed_in.html")]
+pub struct SignedInPage {
+    pub who: Option<String>,
 }
 
 /// `/inbox`.

@@ -35,6 +35,27 @@ impl<B: Backend> Gate<B> {
         }
     }
 
+    /// The identity an OpenID Connect ID token proves for a console sign-in: issued by the
+    /// policy's issuer, for the console's `client_id`, with the sign-in's `nonce`, under the
+    /// same claims mapping and revocation list as agents' tokens.
+    pub async fn sign_in_id_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        nonce: &str,
+    ) -> Result<Identity, AuthError> {
+        match (&self.policy().identity, &self.auth) {
+            (IdentityMode::Jwt(settings), Some(auth)) => {
+                let mut settings = settings.clone();
+                client_id.clone_into(&mut settings.audience);
+                auth.authenticate_id_token(&settings, token, nonce).await
+            }
+            _ => Err(AuthError::Misconfigured(
+                "the policy in force does not verify tokens".into(),
+            )),
+        }
+    }
+
     /// Whether `identity`, verified earlier, is still let in: jwt mode still in force and no
     /// revocation made since. What the console checks on every request of a session.
     pub fn still_admitted(&self, identity: &Identity) -> Result<(), AuthError> {

@@ -43,6 +43,32 @@ impl Authenticator {
         self.revocations.check(identity)
     }
 
+    /// The identity an OpenID Connect ID token proves for the console: verified under
+    /// `settings` (whose audience is the console's client id), carrying the `nonce` the
+    /// sign-in was started with, and not revoked.
+    pub async fn authenticate_id_token(
+        &self,
+        settings: &JwtSettings,
+        token: &str,
+        nonce: &str,
+    ) -> Result<Identity, AuthError> {
+        let header = jwt::inspect(settings, token)?;
+        let kid = match settings.keys {
+            KeySource::HmacSecret(_) => None,
+            _ => header.kid.as_deref(),
+        };
+        let key = self.keys.for_source(&settings.keys).key(kid).await?;
+        let (identity, claims) = jwt::verify_with_claims(settings, token, &header, &key)?;
+        if claims.get("nonce").and_then(serde_json::Value::as_str) != Some(nonce) {
+            return Err(AuthError::BadClaim {
+                claim: "nonce".into(),
+                detail: "does not match the sign-in this browser started".into(),
+            });
+        }
+        self.revocations.check(&identity)?;
+        Ok(identity)
+    }
+
     /// The identity `token` proves under `settings`, if it proves one and it is not revoked.
     pub async fn authenticate(
         &self,

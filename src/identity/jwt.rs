@@ -145,6 +145,16 @@ pub fn verify(
     header: &Header,
     key: &Key,
 ) -> Result<Identity, AuthError> {
+    verify_with_claims(settings, token, header, key).map(|(identity, _)| identity)
+}
+
+/// [`verify`], also handing back the verified claims (an OpenID Connect ID token's `nonce`).
+pub fn verify_with_claims(
+    settings: &JwtSettings,
+    token: &str,
+    header: &Header,
+    key: &Key,
+) -> Result<(Identity, Value), AuthError> {
     // The key's type must fit the algorithm the token claims: an RSA public key is never an
     // HMAC secret (the "algorithm confusion" attack), and a key published for one algorithm
     // verifies only that one.
@@ -165,7 +175,8 @@ pub fn verify(
     if let Some(max) = settings.max_lifetime {
         check_lifetime(&data.claims, max, settings.leeway, crate::clock::unix_now())?;
     }
-    identity_from_claims(settings, &data.claims)
+    let identity = identity_from_claims(settings, &data.claims)?;
+    Ok((identity, data.claims))
 }
 
 /// Refuses a token valid for longer than `max` (from `iat`, or from `now` when it has none,

@@ -60,6 +60,12 @@ pub struct AwsAccounts {
 pub struct ConsoleSettings {
     /// Who may read recorded sessions in the console (`user:NAME`, `group:NAME`).
     pub reviewers: Vec<String>,
+    /// The console's OpenID Connect client id, for sign-in at the `[identity]` issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The file holding its client secret (the secret itself is never kept here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret_file: Option<std::path::PathBuf>,
 }
 
 impl ConsoleSettings {

@@ -310,9 +310,81 @@ def main():
     print(json.dumps({"measured": measured}), flush=True)
 
 
+def oidc_sign_in(browser, user, lands="/inbox"):
+    """Signs `user` in through the identity provider; returns (context, page, the callback URL)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{BASE}/inbox")
+    assert page.url.endswith("/login"), page.url
+    page.click("#oidc")
+    page.wait_for_selector("#user")
+    page.fill("#user", user)
+    callbacks = []
+    page.on("request", lambda r: callbacks.append(r.url) if "/login/callback" in r.url else None)
+    page.click("#go")
+    page.wait_for_url(lambda url: urllib.parse.urlparse(url).path == lands, timeout=15000)
+    return context, page, callbacks[0] if callbacks else ""
+
+
+def main_oidc():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=SPEC["chromium"], args=SPEC["chromium_args"])
+        state = {}
+
+        def signs_in():
+            context, page, callback = oidc_sign_in(browser, "bob")
+            state["bob"] = (context, page, callback)
+            text = page.inner_text("body")
+            ok = page.url.endswith("/inbox") and "user:bob" in text and "Waiting for a decision" in text
+            return ok and "id_token" not in callback and "code=" in callback, f"{page.url}: {text[:200]}"
+
+        check("an approver signs in through the identity provider (code flow, PKCE)", signs_in)
+
+        def callback_replay_refused():
+            context, page, callback = state["bob"]
+            again = context.new_page()
+            answer = again.goto(callback)
+            text = again.inner_text("main")
+            again.close()
+            return answer.status == 400 and "sign in again" in text, f"{answer.status}: {text[:200]}"
+
+        check("a used callback (code and state) is refused", callback_replay_refused)
+
+        def forged_state_refused():
+            context = browser.new_context()
+            page = context.new_page()
+            answer = page.goto(f"{BASE}/login/callback?code=made-up&state=made-up")
+            text = page.inner_text("main")
+            context.close()
+            return answer.status == 400 and "sign in again" in text, f"{answer.status}: {text[:200]}"
+
+        check("a callback this browser did not start is refused", forged_state_refused)
+
+        def revoked_person_refused():
+            context, page, _ = oidc_sign_in(browser, "carol", lands="/login/callback")
+            text = page.inner_text("main")
+            signed = context.cookies()
+            context.close()
+            ok = "Not signed in" in text and "revoked" in text and not any(c["name"] == "awsgate_console" for c in signed)
+            return ok, f"{page.url}: {text[:300]}"
+
+        check("a revoked person cannot sign in", revoked_person_refused)
+
+        def sign_out():
+            context, page, _ = state["bob"]
+            with page.expect_navigation():
+                page.click("form.signout button")
+            ok = page.url.endswith("/login") and page.locator("#oidc").count() == 1
+            context.close()
+            return ok, page.url
+
+        check("signing out returns to the sign-in page", sign_out)
+        browser.close()
+
+
 if __name__ == "__main__":
     try:
-        main()
+        main_oidc() if SPEC.get("scenario") == "oidc" else main()
     except BaseException:  # noqa: BLE001 - the harness reads the failure
         report("browser run", False, traceback.format_exc())
         sys.exit(1)

@@ -391,3 +391,148 @@ fn wait_for_console(log: &std::path::Path) -> String {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn people_sign_in_through_openid_connect_in_a_real_browser() {
+    let Some(chromium) = chromium() else { return };
+    let (pem, key) =
+        awsgate::identity::devtoken::keygen(awsgate::identity::devtoken::KeyKind::Ed25519).unwrap();
+    let jwks = serde_json::to_value(key.jwks()).unwrap();
+    let kid = jwks["keys"][0]["kid"].clone();
+    let secrets = tempfile::tempdir().unwrap();
+    let secret_file = secrets.path().join("console-secret");
+    std::fs::write(&secret_file, "s3cr3t-console-client\n").unwrap();
+    let jwks_file = secrets.path().join("jwks.json");
+    std::fs::write(&jwks_file, jwks.to_string()).unwrap();
+    let python = std::env::var("AWSGATE_PYTHON").expect("AWSGATE_PYTHON: run with tools/test");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/oidc_provider.py");
+    let provider_spec = json!({"pem": pem, "kid": kid, "jwks": jwks,
+        "client_id": "awsgate-console", "client_secret": "s3cr3t-console-client"});
+    let provider_log = secrets.path().join("provider.log");
+    let mut provider = Command::new(python)
+        .arg(script)
+        .arg(provider_spec.to_string())
+        .stdout(std::fs::File::create(&provider_log).unwrap())
+        .spawn()
+        .unwrap();
+    let issuer = wait_for_line(&provider_log, "listening ");
+    let policy = format!(
+        r#"[identity]
+mode = "jwt"
+issuer = "{issuer}"
+audience = "awsgate"
+jwks = "{}"
+
+[console]
+client_id = "awsgate-console"
+client_secret_file = "{}"
+
+[[rule]]
+id = "deletes"
+principals = ["user:alice"]
+tools = ["s3_delete_object"]
+effect = "approve"
+approvers = ["user:bob"]
+"#,
+        jwks_file.display(),
+        secret_file.display()
+    );
+    let gate = start_http_with(&policy, &[], &[]);
+    let revoked = support::awsgate()
+        .args([
+            "revoke",
+            "--subject",
+            "carol",
+            "--reason",
+            "left the team",
+            "--db",
+        ])
+        .arg(&gate.db)
+        .output()
+        .unwrap();
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    let spec = json!({
+        "scenario": "oidc",
+        "base": gate.base,
+        "tokens": {},
+        "chromium": chromium,
+        "chromium_args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    let lines = tokio::task::spawn_blocking(move || run_browser(&spec))
+        .await
+        .unwrap();
+    let _ = provider.kill();
+    let _ = provider.wait();
+    let checks: Vec<&Value> = lines.iter().filter(|l| l.get("check").is_some()).collect();
+    for c in &checks {
+        eprintln!(
+            "browser: {} — {}",
+            c["check"],
+            if c["ok"] == true { "ok" } else { "FAILED" }
+        );
+    }
+    let failed: Vec<&&Value> = checks.iter().filter(|c| c["ok"] != true).collect();
+    assert!(
+        failed.is_empty(),
+        "browser checks failed: {failed:#?}\nawsgate: {}",
+        gate.stderr()
+    );
+    assert_eq!(checks.len(), 5, "every browser check ran: {checks:#?}");
+
+    // What the identity provider was sent: the client's secret and a PKCE verifier, the
+    // verifier never before (the authorization request carries only its challenge).
+    let sent = std::fs::read_to_string(&provider_log).unwrap();
+    let requests: Vec<Value> = sent
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v.get("token_request").cloned())
+        .collect();
+    assert!(!requests.is_empty(), "{sent}");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r["client_secret"] == "s3cr3t-console-client"
+                && r["code_verifier"].as_str().map_or(0, str::len) >= 43)
+    );
+    let signed_in = events_of_kind(&gate.db, "console.signed_in");
+    assert!(
+        signed_in
+            .iter()
+            .any(|e| e["by"] == "user:bob" && e["method"] == "oidc"),
+        "{signed_in:#?}"
+    );
+    assert!(!signed_in.iter().any(|e| e["by"] == "user:carol"));
+    let refused = events_of_kind(&gate.db, "auth.refused");
+    assert!(
+        refused.iter().any(|e| e["code"] == "revoked"),
+        "{refused:#?}"
+    );
+    let mut stored = std::fs::read(&gate.db).unwrap();
+    stored.extend(std::fs::read(gate.db.with_extension("db-wal")).unwrap_or_default());
+    assert!(
+        !support::contains(&stored, "s3cr3t-console-client"),
+        "the client secret reached the database"
+    );
+    assert!(!gate.stderr().contains("s3cr3t-console-client"));
+}
+
+/// Waits for a line starting with `prefix` in the file a child writes; the rest of it.
+fn wait_for_line(file: &std::path::Path, prefix: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if let Some(line) = text.lines().find_map(|l| l.strip_prefix(prefix)) {
+            return line.trim().to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no `{prefix}` line: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
