@@ -291,7 +291,7 @@ fn readable<B: Backend>(
     list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
     Ok(list
         .iter()
-        .map(|r| view::request_view(r, &policy, who, now))
+        .map(|r| view::request_view(r, &policy, who, now, console.gate.region()))
         .collect())
 }
 

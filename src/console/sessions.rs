@@ -27,19 +27,13 @@ pub async fn list<B: Backend>(
     Extension(me): Extension<SignedIn>,
     Query(filter): Query<SessionFilter>,
 ) -> Response {
-    let rows = match reviewer_reader(&console, &me)
-        .and_then(|reader| reader.sessions().map_err(|e| unreadable(&e.to_string())))
-    {
-        Ok(all) => all
-            .iter()
-            .map(SessionRow::from)
-            .filter(|row| filter.admits(row))
-            .rev()
-            .collect::<Vec<_>>(),
+    let rows = match reviewer_reader(&console, &me).and_then(|reader| matching(&reader, &filter)) {
+        Ok(rows) => rows,
         Err(shown) => return shown.page(&me),
     };
     let look = json!({"filter": {"principal": filter.principal, "client": filter.client,
-        "since": filter.since, "denied": filter.denied.is_some()}, "sessions": rows.len()});
+        "since": filter.since, "denied": filter.denied.is_some(), "tool": filter.tool,
+        "decision": filter.decision, "status": filter.status}, "sessions": rows.len()});
     if let Err(shown) = super::inbox::record_view(&console, &me, "console sessions", look).await {
         return shown.page(&me);
     }
@@ -96,6 +90,31 @@ pub async fn show<B: Backend>(
         calls: views,
     };
     html(StatusCode::OK, &page)
+}
+
+/// The sessions `filter` admits, newest first. Call filters (tool, decision, status) read
+/// every recorded call once.
+fn matching(reader: &Reader, filter: &SessionFilter) -> Result<Vec<SessionRow>, Shown> {
+    let all = reader.sessions().map_err(|e| unreadable(&e.to_string()))?;
+    let with_calls: Option<std::collections::HashSet<String>> = if filter.on_calls() {
+        let calls = reader.calls(None).map_err(|e| unreadable(&e.to_string()))?;
+        Some(
+            calls
+                .iter()
+                .filter(|c| filter.admits_call(c))
+                .map(|c| c.session.to_string())
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(all
+        .iter()
+        .map(SessionRow::from)
+        .filter(|row| filter.admits(row))
+        .filter(|row| with_calls.as_ref().is_none_or(|s| s.contains(&row.session)))
+        .rev()
+        .collect())
 }
 
 /// Refuses anyone who is not among the policy's reviewers.

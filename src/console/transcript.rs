@@ -52,9 +52,33 @@ pub struct SessionFilter {
     /// Only sessions with at least one denied call.
     #[serde(default)]
     pub denied: Option<String>,
+    /// Only sessions with a call of a tool whose name contains this.
+    #[serde(default)]
+    pub tool: String,
+    /// Only sessions with a call of this decision (`allow`, `deny`, `approve`, `confirm`).
+    #[serde(default)]
+    pub decision: String,
+    /// Only sessions with a call that ended so (`ok`, `error`, `denied`, …).
+    #[serde(default)]
+    pub status: String,
 }
 
 impl SessionFilter {
+    /// Whether the filter looks into calls (tool, decision or status), not just sessions.
+    pub fn on_calls(&self) -> bool {
+        !(self.tool.trim().is_empty()
+            && self.decision.trim().is_empty()
+            && self.status.trim().is_empty())
+    }
+
+    /// Whether call `r` passes the call filters (tool, decision, status).
+    pub fn admits_call(&self, r: &CallRecord) -> bool {
+        let status = status_name(r);
+        (self.tool.trim().is_empty() || r.tool.contains(self.tool.trim()))
+            && (self.decision.trim().is_empty() || r.decision.as_str() == self.decision.trim())
+            && (self.status.trim().is_empty() || status == self.status.trim())
+    }
+
     /// Whether `row` passes every filter given.
     pub fn admits(&self, row: &SessionRow) -> bool {
         let has = |field: &str, wanted: &str| wanted.is_empty() || field.contains(wanted.trim());
@@ -94,12 +118,17 @@ pub struct CallView {
     pub now: String,
 }
 
-/// The view of one recorded call, re-evaluated under `policy`.
-pub fn call_view(r: &CallRecord, policy: &Policy) -> CallView {
-    let status = serde_json::to_value(r.status)
+/// How a call ended, as the audit log names it (`ok`, `needs_approval`, …).
+fn status_name(r: &CallRecord) -> String {
+    serde_json::to_value(r.status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The view of one recorded call, re-evaluated under `policy`.
+pub fn call_view(r: &CallRecord, policy: &Policy) -> CallView {
+    let status = status_name(r);
     let approval = r
         .approval
         .as_ref()

@@ -20,6 +20,8 @@ pub struct RequestView {
     pub args: String,
     /// The caller's reason, or empty.
     pub reason: String,
+    /// The ARNs the call touches (an ARN with `*` stands for every resource in its scope).
+    pub resources: Vec<String>,
     /// Each approve rule: which, why, how far along.
     pub rules: Vec<RuleLine>,
     /// When it was asked (RFC 3339).
@@ -51,8 +53,14 @@ pub struct RuleLine {
     pub approvers: String,
 }
 
-/// The view of `r` for `viewer` at `now` (unix seconds).
-pub fn request_view(r: &Request, policy: &Policy, viewer: &Principal, now: i64) -> RequestView {
+/// The view of `r` for `viewer` at `now` (unix seconds), its ARNs in `region`.
+pub fn request_view(
+    r: &Request,
+    policy: &Policy,
+    viewer: &Principal,
+    now: i64,
+    region: &str,
+) -> RequestView {
     let rules = r
         .requirements
         .iter()
@@ -94,6 +102,7 @@ pub fn request_view(r: &Request, policy: &Policy, viewer: &Principal, now: i64) 
         tool: r.tool.clone(),
         args: serde_json::to_string_pretty(&r.args).unwrap_or_default(),
         reason: r.reason.clone().unwrap_or_default(),
+        resources: resources(r, policy, region),
         rules,
         created_at: r.created_at.clone(),
         expires_at: r.expires_at.clone(),
@@ -104,6 +113,30 @@ pub fn request_view(r: &Request, policy: &Policy, viewer: &Principal, now: i64) 
         own: r.requester.user == viewer.user,
         // (the server refuses a forged decision anyway: `approvals::state::decide`)
     }
+}
+
+/// The ARNs request `r`'s call touches, worked out as the gate did (from the stored, masked
+/// arguments; empty when they no longer parse, e.g. under a changed catalogue).
+fn resources(r: &Request, policy: &Policy, region: &str) -> Vec<String> {
+    let (Ok(tool), serde_json::Value::Object(args)) =
+        (r.tool.parse::<crate::tools::ToolId>(), r.args.clone())
+    else {
+        return Vec::new();
+    };
+    let scope = crate::tools::ArnScope {
+        region: region.to_owned(),
+        account: None,
+    };
+    crate::gate::decide::judge(
+        &r.requester,
+        tool,
+        Some(args),
+        policy,
+        &scope,
+        chrono::Utc::now(),
+    )
+    .map(|judged| judged.resources)
+    .unwrap_or_default()
 }
 
 /// Whether `viewer` may approve or deny `r` now: it is pending, not theirs, they are among

@@ -45,7 +45,7 @@ fn request() -> Request {
         call_id: CallId::new("call_1"),
         requester: principal("alice", &["eng", "sre"]),
         tool: "s3_delete_object".into(),
-        args: json!({"bucket": "b", "key": "k"}),
+        args: json!({"bucket": "logs", "key": "k"}),
         args_digest: "sha256:x".into(),
         policy_version: "sha256:v1".into(),
         requirements: vec![Requirement {
@@ -68,12 +68,12 @@ fn request() -> Request {
 #[test]
 fn approvers_see_buttons_requesters_and_strangers_do_not() {
     let (r, p) = (request(), policy());
-    let bob = request_view(&r, &p, &principal("bob", &[]), NOW);
+    let bob = request_view(&r, &p, &principal("bob", &[]), NOW, "us-east-1");
     assert!(bob.may_decide && !bob.own);
-    let alice = request_view(&r, &p, &principal("alice", &["sre"]), NOW);
+    let alice = request_view(&r, &p, &principal("alice", &["sre"]), NOW, "us-east-1");
     assert!(!alice.may_decide, "never one's own request");
     assert!(alice.own);
-    let mallory = request_view(&r, &p, &principal("mallory", &["eng"]), NOW);
+    let mallory = request_view(&r, &p, &principal("mallory", &["eng"]), NOW, "us-east-1");
     assert!(!mallory.may_decide);
 }
 
@@ -88,7 +88,7 @@ fn a_voter_or_a_decided_request_has_no_buttons() {
         reason: Some("looks right".into()),
         at: rfc3339(NOW - 5),
     });
-    let v = request_view(&r, &policy(), &carol, NOW);
+    let v = request_view(&r, &policy(), &carol, NOW, "us-east-1");
     assert!(!v.may_decide);
     assert_eq!(v.rules[0].progress, "1 of 2 approvals");
     assert!(v.votes[0].starts_with("user:carol approved at "));
@@ -99,12 +99,19 @@ fn a_voter_or_a_decided_request_has_no_buttons() {
 
 #[test]
 fn the_rule_reason_and_the_callers_reason_are_shown() {
-    let v = request_view(&request(), &policy(), &principal("bob", &[]), NOW);
+    let v = request_view(
+        &request(),
+        &policy(),
+        &principal("bob", &[]),
+        NOW,
+        "us-east-1",
+    );
     assert_eq!(v.rules[0].why, "deleting data needs two people");
     assert_eq!(v.rules[0].approvers, "group:sre, user:bob");
     assert_eq!(v.reason, "cleanup");
     assert_eq!(v.time_left, "4m 10s");
-    assert!(v.args.contains("\"bucket\": \"b\""));
+    assert!(v.args.contains("\"bucket\": \"logs\""));
+    assert_eq!(v.resources, ["arn:aws:s3:::logs/k"]);
 }
 
 #[test]
@@ -126,8 +133,11 @@ fn approvers_are_those_any_rule_names() {
 #[test]
 fn the_fingerprint_changes_with_what_is_shown() {
     let (r, p, bob) = (request(), policy(), principal("bob", &[]));
-    let before = fingerprint(&[request_view(&r, &p, &bob, NOW)]);
-    assert_eq!(before, fingerprint(&[request_view(&r, &p, &bob, NOW + 1)]));
+    let before = fingerprint(&[request_view(&r, &p, &bob, NOW, "us-east-1")]);
+    assert_eq!(
+        before,
+        fingerprint(&[request_view(&r, &p, &bob, NOW + 1, "us-east-1")])
+    );
     let mut voted = r.clone();
     voted.votes.push(Vote {
         approver: "user:carol".into(),
@@ -136,6 +146,9 @@ fn the_fingerprint_changes_with_what_is_shown() {
         reason: None,
         at: rfc3339(NOW),
     });
-    assert_ne!(before, fingerprint(&[request_view(&voted, &p, &bob, NOW)]));
+    assert_ne!(
+        before,
+        fingerprint(&[request_view(&voted, &p, &bob, NOW, "us-east-1")])
+    );
     assert_ne!(before, fingerprint(&[]));
 }

@@ -130,7 +130,9 @@ def main():
             text = bob.inner_text(f"article[id='{state['first']}']")
             shot = f"{SPEC['shots']}/console-inbox.png"
             bob.screenshot(path=shot, full_page=True)
+            arn = f"arn:aws:s3:::{SPEC['bucket']}/{keys['approve']}"
             ok = not navigations and "s3_delete_object" in text and "user:alice" in text and "console test" in text
+            ok = ok and arn in text
             return ok, f"navigations: {navigations}; {text[:300]}"
 
         check("a held call appears in the inbox without reloading", arrives_live)
@@ -228,7 +230,11 @@ def main():
             context, page = sign_in(browser, "rita")
             landed = page.url
             page.goto(f"{BASE}/sessions?principal=alice")
+            every = page.locator("tbody a").count()
+            page.goto(f"{BASE}/sessions?principal=alice&tool=s3_delete&status=ok")
             links = [a.get_attribute("href") for a in page.locator("tbody a").all()]
+            if every < 5 or len(links) != 1:
+                return False, f"{every} sessions of alice, {len(links)} with a completed delete (want 1)"
             trail = None
             for link in links:
                 page.goto(f"{BASE}{link}")
