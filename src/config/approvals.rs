@@ -69,6 +69,12 @@ impl Resolver<'_> {
             }
         }
         let c = c.get_ref();
+        let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
+        out.review_policies = c
+            .review_policies
+            .iter()
+            .map(|p| base.join(p.get_ref()))
+            .collect();
         if let Some(id) = &c.client_id {
             if id.get_ref().trim().is_empty() {
                 self.error(id.span(), "console.client_id", "an empty client id");
@@ -84,7 +90,6 @@ impl Resolver<'_> {
                     "a client secret without a `client_id`",
                 );
             }
-            let base = Path::new(self.file).parent().unwrap_or(Path::new(""));
             out.client_secret_file = Some(base.join(file.get_ref()));
         }
         out

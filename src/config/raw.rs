@@ -195,6 +195,11 @@ pub struct RawConsole {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub client_id: Option<Spanned<String>>,
+    /// Other policy files reviewers may re-evaluate recorded sessions under (relative to this
+    /// file), besides the policy in force: e.g. the next version under review.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub review_policies: Vec<Spanned<String>>,
     /// A file holding the client secret, for a confidential client (read when it is used;
     /// a public client with PKCE needs none).
     #[serde(default)]

@@ -91,7 +91,9 @@ pub struct TranscriptPage {
     pub session: String,
     pub principal: String,
     pub policy_version: String,
-    /// How many calls the policy in force would decide otherwise.
+    /// The policies to re-evaluate under: (index, name, chosen).
+    pub choices: Vec<(usize, String, bool)>,
+    /// How many calls the chosen policy would decide otherwise.
     pub changed: usize,
     pub calls: Vec<CallView>,
 }

@@ -48,11 +48,20 @@ pub async fn list<B: Backend>(
     html(StatusCode::OK, &page)
 }
 
+/// Which policy a transcript is re-evaluated under: 0 (or none) the policy in force, N the
+/// N-th of `[console] review_policies`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Under {
+    #[serde(default)]
+    under: usize,
+}
+
 /// `GET /sessions/{id}`: the transcript.
 pub async fn show<B: Backend>(
     State(console): State<Arc<Console<B>>>,
     Extension(me): Extension<SignedIn>,
     Path(session): Path<String>,
+    Query(under): Query<Under>,
 ) -> Response {
     let calls = match reviewer_reader(&console, &me).and_then(|reader| {
         reader
@@ -66,11 +75,18 @@ pub async fn show<B: Backend>(
         let text = format!("No recorded calls in session `{session}`.");
         return Shown::new(StatusCode::NOT_FOUND, "No such session", text).page(&me);
     }
-    let look = json!({"session": session, "calls": calls.len()});
+    let in_force = console.gate.policy();
+    let (policy, choices) = match review_policy(&in_force, under.under) {
+        Ok(chosen) => chosen,
+        Err(text) => {
+            return Shown::new(StatusCode::UNPROCESSABLE_ENTITY, "Cannot re-evaluate", text)
+                .page(&me);
+        }
+    };
+    let look = json!({"session": session, "calls": calls.len(), "under": policy.version});
     if let Err(shown) = super::inbox::record_view(&console, &me, "console transcript", look).await {
         return shown.page(&me);
     }
-    let policy = console.gate.policy();
     let views: Vec<_> = calls
         .iter()
         .map(|c| transcript::call_view(c, &policy))
@@ -86,10 +102,43 @@ pub async fn show<B: Backend>(
             .unwrap_or_default(),
         session,
         policy_version: policy.version.clone(),
+        choices,
         changed,
         calls: views,
     };
     html(StatusCode::OK, &page)
+}
+
+/// A menu of policies to re-evaluate under: (index, name, chosen).
+type Choices = Vec<(usize, String, bool)>;
+
+/// The policy to re-evaluate under (`under`: 0 the one in force, N the N-th review policy,
+/// loaded now), and the choices as the page's menu: (index, name, chosen).
+fn review_policy(
+    in_force: &Arc<crate::policy::Policy>,
+    under: usize,
+) -> Result<(Arc<crate::policy::Policy>, Choices), String> {
+    let files = &in_force.console.review_policies;
+    let mut choices = vec![(0, "the policy in force".to_owned(), under == 0)];
+    for (i, file) in files.iter().enumerate() {
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        choices.push((i + 1, name, under == i + 1));
+    }
+    let policy = match under.checked_sub(1) {
+        None => in_force.clone(),
+        Some(i) => {
+            let file = files
+                .get(i)
+                .ok_or_else(|| format!("there is no review policy number {under}"))?;
+            let loaded = crate::config::load_policy(file)
+                .map_err(|e| format!("`{}` cannot be loaded: {e}", file.display()))?;
+            Arc::new(loaded.policy)
+        }
+    };
+    Ok((policy, choices))
 }
 
 /// The sessions `filter` admits, newest first. Call filters (tool, decision, status) read

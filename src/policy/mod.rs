@@ -66,6 +66,9 @@ pub struct ConsoleSettings {
     /// The file holding its client secret (the secret itself is never kept here).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret_file: Option<std::path::PathBuf>,
+    /// Policy files reviewers may re-evaluate sessions under, besides the one in force.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub review_policies: Vec<std::path::PathBuf>,
 }
 
 impl ConsoleSettings {

@@ -251,6 +251,21 @@ def main():
 
         check("a reviewer lands on sessions and reads a transcript with its approval trail", reviewer_reads_a_transcript)
 
+        def reevaluation_under_a_review_policy():
+            context, page, trail = state["transcript"]
+            page.goto(f"{BASE}{trail}")
+            page.select_option("#under", label="next.toml")
+            with page.expect_navigation():
+                page.click("form.filters button")
+            text = page.inner_text("main")
+            now = page.locator("dd.now").all_inner_texts()
+            page.goto(f"{BASE}{trail}")
+            stands = "every decision stands" in page.inner_text("main")
+            ok = "would be decided differently" in text and any(n.startswith("deny (next-freeze)") for n in now)
+            return ok and stands, f"{now}; in force still stands: {stands}"
+
+        check("re-evaluation under a review policy the reviewer picks", reevaluation_under_a_review_policy)
+
         def reevaluation_shows_a_changed_decision():
             context, page, trail = state["transcript"]
             with open(SPEC["policy_path"], "w") as f:

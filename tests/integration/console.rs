@@ -35,6 +35,7 @@ wait = "0s"
 
 [console]
 reviewers = ["user:rita"]
+review_policies = ["next.toml"]
 
 [[rule]]
 id = "deletes-need-a-second-person"
@@ -90,6 +91,11 @@ async fn approvers_decide_in_a_real_browser() {
             "5",
         ],
     );
+    let next = format!(
+        "{}\n[[rule]]\nid = \"next-freeze\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_*\"]\neffect = \"deny\"\n",
+        policy(&idp)
+    );
+    std::fs::write(gate.dir.path().join("next.toml"), next).unwrap();
     let s3 = support::s3().await;
     let bucket = support::unique("console");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
@@ -140,7 +146,7 @@ async fn approvers_decide_in_a_real_browser() {
         "browser checks failed: {failed:#?}\nawsgate: {}",
         gate.stderr()
     );
-    assert_eq!(checks.len(), 15, "every browser check ran: {checks:#?}");
+    assert_eq!(checks.len(), 16, "every browser check ran: {checks:#?}");
     if let Some(m) = lines.iter().find_map(|l| l.get("measured")) {
         eprintln!("console measured: {m}");
     }
