@@ -1,5 +1,6 @@
 //! `awsgate console`: the web console over an existing audit database (a stdio deployment's
 //! log, or one an HTTP server also uses), without serving MCP; nothing it runs reaches AWS.
+//! The policy is watched and reloaded like `serve`'s.
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -54,8 +55,15 @@ pub(super) fn run(args: &ConsoleArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let poll = crate::reload::poll_interval(std::env::var("AWSGATE_POLICY_POLL").ok().as_deref())
+        .map_err(anyhow::Error::msg)?;
     runtime.block_on(async move {
+        // The policy is re-read when it changes, as `serve` does (reviewers, approvers,
+        // `[console]` settings take effect without a restart; a broken edit is refused).
+        let watcher = crate::reload::Watcher::new(policy_path, gate.clone(), Default::default());
+        let watching = tokio::spawn(watcher.run(poll));
         let served = serve(gate, args).await;
+        watching.abort();
         audit.shutdown().await;
         served?;
         anyhow::Ok(ExitCode::SUCCESS)

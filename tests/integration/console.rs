@@ -361,12 +361,34 @@ async fn the_console_command_serves_an_existing_database_without_mcp() {
         "{}",
         decided.location
     );
-    let _ = console.kill();
-    let _ = console.wait();
 
     // The MCP server, another process on the same database, runs the approved call.
     let again = alice.call_tool(params).await.unwrap();
     assert_ne!(again.is_error, Some(true), "{}", support::text(&again));
+
+    // The console follows policy edits: bob is no longer an approver, so no inbox for him.
+    let policy_text = std::fs::read_to_string(gate.policy_path()).unwrap();
+    let edited = policy_text.replace(
+        r#"approvers = ["user:bob", "user:carol", "user:alice"]"#,
+        r#"approvers = ["user:carol"]"#,
+    );
+    assert_ne!(edited, policy_text);
+    std::fs::write(gate.policy_path(), edited).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let inbox = send(http.get(format!("{base}/inbox")).header("cookie", &session)).await;
+        if inbox.status == 403 {
+            assert!(inbox.body.contains("approves nothing"), "{}", inbox.body);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the console kept the old policy"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let _ = console.kill();
+    let _ = console.wait();
     assert!(!support::object_exists(&s3, &bucket, "k").await);
     let voted = events_of_kind(&gate.db, "approval.voted");
     assert!(
