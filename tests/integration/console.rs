@@ -27,15 +27,14 @@ fn chromium() -> Option<String> {
     Some(path)
 }
 
-fn policy(idp: &Idp) -> String {
+fn policy(identity: &str) -> String {
     format!(
-        r#"{}
-[approvals]
-wait = "0s"
-
-[console]
+        r#"{identity}
 reviewers = ["user:rita"]
 review_policies = ["next.toml"]
+
+[approvals]
+wait = "0s"
 
 [[rule]]
 id = "deletes-need-a-second-person"
@@ -46,8 +45,7 @@ approvers = ["user:bob", "user:carol", "user:alice"]
 quorum = 1
 approval_ttl = "10m"
 reason = "deleting data needs a second person"
-"#,
-        idp.identity_section()
+"#
     )
 }
 
@@ -77,14 +75,14 @@ fn run_browser(spec: &Value) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn approvers_decide_in_a_real_browser() {
     let Some(chromium) = chromium() else { return };
-    let idp = Idp::new();
+    let idp = Provider::start();
+    let identity = idp.sections();
     let kept = tempfile::tempdir().unwrap();
     let checkpoints = kept.path().join("checkpoints.jsonl");
     let gate = start_http_with(
-        &policy(&idp),
+        &policy(&identity),
         &[],
         &[
-            "--dev-login",
             "--checkpoints",
             checkpoints.to_str().unwrap(),
             "--checkpoint-every",
@@ -93,7 +91,7 @@ async fn approvers_decide_in_a_real_browser() {
     );
     let next = format!(
         "{}\n[[rule]]\nid = \"next-freeze\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_*\"]\neffect = \"deny\"\n",
-        policy(&idp)
+        policy(&identity)
     );
     std::fs::write(gate.dir.path().join("next.toml"), next).unwrap();
     let s3 = support::s3().await;
@@ -112,12 +110,13 @@ async fn approvers_decide_in_a_real_browser() {
     });
     let frozen = format!(
         "{}\n[[rule]]\nid = \"change-freeze\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"deny\"\n",
-        policy(&idp)
+        policy(&identity)
     );
     let shots = std::env::var("AWSGATE_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| gate.dir.path().to_owned());
     let spec = json!({
+        "oidc": true,
         "base": gate.base,
         "tokens": tokens,
         "bucket": bucket,
@@ -257,7 +256,8 @@ fn csrf_of(page: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_console_command_serves_an_existing_database_without_mcp() {
     let idp = Idp::new();
-    let gate = start_http_with(&policy(&idp), &[], &[]);
+    let identity = format!("{}\n[console]\n", idp.identity_section());
+    let gate = start_http_with(&policy(&identity), &[], &[]);
     let s3 = support::s3().await;
     let bucket = support::unique("console-cmd");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
@@ -423,38 +423,9 @@ fn wait_for_console(log: &std::path::Path) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn people_sign_in_through_openid_connect_in_a_real_browser() {
     let Some(chromium) = chromium() else { return };
-    let (pem, key) =
-        awsgate::identity::devtoken::keygen(awsgate::identity::devtoken::KeyKind::Ed25519).unwrap();
-    let jwks = serde_json::to_value(key.jwks()).unwrap();
-    let kid = jwks["keys"][0]["kid"].clone();
-    let secrets = tempfile::tempdir().unwrap();
-    let secret_file = secrets.path().join("console-secret");
-    std::fs::write(&secret_file, "s3cr3t-console-client\n").unwrap();
-    let jwks_file = secrets.path().join("jwks.json");
-    std::fs::write(&jwks_file, jwks.to_string()).unwrap();
-    let python = std::env::var("AWSGATE_PYTHON").expect("AWSGATE_PYTHON: run with tools/test");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/oidc_provider.py");
-    let provider_spec = json!({"pem": pem, "kid": kid, "jwks": jwks,
-        "client_id": "awsgate-console", "client_secret": "s3cr3t-console-client"});
-    let provider_log = secrets.path().join("provider.log");
-    let mut provider = Command::new(python)
-        .arg(script)
-        .arg(provider_spec.to_string())
-        .stdout(std::fs::File::create(&provider_log).unwrap())
-        .spawn()
-        .unwrap();
-    let issuer = wait_for_line(&provider_log, "listening ");
+    let idp = Provider::start();
     let policy = format!(
-        r#"[identity]
-mode = "jwt"
-issuer = "{issuer}"
-audience = "awsgate"
-jwks = "{}"
-
-[console]
-client_id = "awsgate-console"
-client_secret_file = "{}"
-
+        r#"{}
 [[rule]]
 id = "deletes"
 principals = ["user:alice"]
@@ -462,8 +433,7 @@ tools = ["s3_delete_object"]
 effect = "approve"
 approvers = ["user:bob"]
 "#,
-        jwks_file.display(),
-        secret_file.display()
+        idp.sections()
     );
     let gate = start_http_with(&policy, &[], &[]);
     let revoked = support::awsgate()
@@ -494,8 +464,6 @@ approvers = ["user:bob"]
     let lines = tokio::task::spawn_blocking(move || run_browser(&spec))
         .await
         .unwrap();
-    let _ = provider.kill();
-    let _ = provider.wait();
     let checks: Vec<&Value> = lines.iter().filter(|l| l.get("check").is_some()).collect();
     for c in &checks {
         eprintln!(
@@ -514,19 +482,15 @@ approvers = ["user:bob"]
 
     // What the identity provider was sent: the client's secret and a PKCE verifier, the
     // verifier never before (the authorization request carries only its challenge).
-    let sent = std::fs::read_to_string(&provider_log).unwrap();
+    let sent = std::fs::read_to_string(idp.log()).unwrap();
     let requests: Vec<Value> = sent
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| v.get("token_request").cloned())
         .collect();
     assert!(!requests.is_empty(), "{sent}");
-    assert!(
-        requests
-            .iter()
-            .all(|r| r["client_secret"] == "s3cr3t-console-client"
-                && r["code_verifier"].as_str().map_or(0, str::len) >= 43)
-    );
+    assert!(requests.iter().all(|r| r["client_secret"] == CLIENT_SECRET
+        && r["code_verifier"].as_str().map_or(0, str::len) >= 43));
     let signed_in = events_of_kind(&gate.db, "console.signed_in");
     assert!(
         signed_in
@@ -562,5 +526,84 @@ fn wait_for_line(file: &std::path::Path, prefix: &str) -> String {
             "no `{prefix}` line: {text}"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The test OpenID Connect provider (`tests/clients/oidc_provider.py`) on loopback, with an
+/// Ed25519 key from `devtoken` that also signs the agents' tokens.
+struct Provider {
+    child: std::process::Child,
+    issuer: String,
+    key: awsgate::identity::devtoken::SigningKey,
+    dir: tempfile::TempDir,
+}
+
+/// The console client's secret at the test provider.
+const CLIENT_SECRET: &str = "s3cr3t-console-client";
+
+impl Provider {
+    fn start() -> Self {
+        use awsgate::identity::devtoken::{KeyKind, keygen};
+        let (pem, key) = keygen(KeyKind::Ed25519).unwrap();
+        let jwks = serde_json::to_value(key.jwks()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("jwks.json"), jwks.to_string()).unwrap();
+        std::fs::write(
+            dir.path().join("console-secret"),
+            format!("{CLIENT_SECRET}\n"),
+        )
+        .unwrap();
+        let python = std::env::var("AWSGATE_PYTHON").expect("AWSGATE_PYTHON: run with tools/test");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/oidc_provider.py");
+        let spec = json!({"pem": pem, "kid": jwks["keys"][0]["kid"], "jwks": jwks,
+            "client_id": "awsgate-console", "client_secret": CLIENT_SECRET});
+        let log = dir.path().join("provider.log");
+        let child = Command::new(python)
+            .arg(script)
+            .arg(spec.to_string())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let issuer = wait_for_line(&log, "listening ");
+        Self {
+            child,
+            issuer,
+            key,
+            dir,
+        }
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("provider.log")
+    }
+
+    /// `[identity]` trusting this provider, and `[console]` signing in through it.
+    fn sections(&self) -> String {
+        format!(
+            "[identity]\nmode = \"jwt\"\nissuer = \"{}\"\naudience = \"awsgate\"\njwks = \"{}\"\n\n\
+             [console]\nclient_id = \"awsgate-console\"\nclient_secret_file = \"{}\"\n",
+            self.issuer,
+            self.dir.path().join("jwks.json").display(),
+            self.dir.path().join("console-secret").display()
+        )
+    }
+
+    /// An agent's ten-minute token for `sub` through `client`.
+    fn token(&self, sub: &str, client: &str) -> String {
+        let now = awsgate::identity::devtoken::now();
+        self.key
+            .sign(
+                &json!({"iss": self.issuer, "aud": "awsgate", "sub": sub, "azp": client,
+                "iat": now, "exp": now + 600}),
+            )
+            .unwrap()
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
