@@ -197,6 +197,10 @@ pub struct ServeArgs {
     /// keep-alive every 15 s) before it is closed.
     #[arg(long, value_name = "DURATION", default_value = "120s")]
     pub idle_timeout: humantime::Duration,
+    /// Serve Prometheus metrics at `http://ADDR/metrics` (no authentication: keep it on
+    /// loopback or a network only the scraper reaches).
+    #[arg(long, env = "AWSGATE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
     /// HTTP: let people sign in to the web console by pasting a token (development and
     /// tests; refused unless listening on loopback).
     #[arg(long)]

@@ -21,6 +21,7 @@ pub mod keyfile;
 pub mod limits;
 pub mod masking;
 pub mod mcp;
+pub mod metrics;
 pub mod peer;
 pub mod policy;
 pub mod printable;

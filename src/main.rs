@@ -9,13 +9,17 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = awsgate::cli::Cli::parse();
     // stdout belongs to MCP in stdio mode: every log goes to stderr.
-    tracing_subscriber::fmt()
+    let filter = EnvFilter::try_from_env("AWSGATE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("warn,awsgate=info"));
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_env("AWSGATE_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("warn,awsgate=info")),
-        )
-        .init();
+        .with_env_filter(filter);
+    // `AWSGATE_LOG_FORMAT=json`: one JSON object per line, for log shippers.
+    if std::env::var("AWSGATE_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().with_current_span(false).init();
+    } else {
+        logs.init();
+    }
     match awsgate::commands::run(cli) {
         Ok(code) => code,
         // `awsgate audit export | head`: a reader that stops early is not an error.

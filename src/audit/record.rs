@@ -35,6 +35,23 @@ pub enum CallStatus {
     Incomplete,
 }
 
+impl CallStatus {
+    /// The recorded name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Ok => "ok",
+            CallStatus::Error => "error",
+            CallStatus::Denied => "denied",
+            CallStatus::UnknownTool => "unknown_tool",
+            CallStatus::InvalidArgs => "invalid_args",
+            CallStatus::NeedsApproval => "needs_approval",
+            CallStatus::NeedsConfirmation => "needs_confirmation",
+            CallStatus::Limited => "limited",
+            CallStatus::Incomplete => "incomplete",
+        }
+    }
+}
+
 /// What the policy decided for a call, as recorded: an effect, or `none` when the arguments
 /// were invalid, so the policy could not decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

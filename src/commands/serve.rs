@@ -275,6 +275,10 @@ async fn serve<B: Backend>(
             stop.cancel();
         })
     };
+    let metrics = match &args.metrics_listen {
+        Some(addr) => Some(serve_metrics(gate.clone(), addr, &stop).await?),
+        None => None,
+    };
     let served = match args.transport {
         TransportArg::Stdio => serve_stdio(gate, local_user, token, peers, &stop).await,
         TransportArg::Http => serve_http(gate, args, peers, &stop).await,
@@ -282,7 +286,34 @@ async fn serve<B: Backend>(
     signals.abort();
     watcher.abort();
     sweeper.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     served
+}
+
+/// Serves `/metrics` (Prometheus) on its own address, without authentication: keep it on
+/// loopback or a network only the scraper reaches.
+async fn serve_metrics<B: Backend>(
+    gate: Arc<Gate<B>>,
+    addr: &str,
+    stop: &CancellationToken,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on `{addr}` for metrics"))?;
+    let bound = listener
+        .local_addr()
+        .context("cannot read the metrics address")?;
+    // Tests and wrappers read this line from stderr to learn the port.
+    eprintln!("awsgate: metrics at http://{bound}/metrics");
+    let app = http::metrics_router(gate);
+    let stop = stop.clone();
+    Ok(tokio::spawn(async move {
+        if let Err(e) = http::serve(listener, app, stop, http::Limits::default()).await {
+            tracing::error!(error = %e, "the metrics listener failed");
+        }
+    }))
 }
 
 async fn serve_stdio<B: Backend>(

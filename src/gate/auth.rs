@@ -81,6 +81,7 @@ impl<B: Backend> Gate<B> {
             transport = at.transport.as_str(),
             "authentication refused: {reason}"
         );
+        self.metrics().refused(code);
         let data = json!({
             "transport": at.transport.as_str(),
             "code": code,

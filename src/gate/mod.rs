@@ -71,6 +71,8 @@ pub struct Gate<B> {
     limits: Limits,
     /// The largest answer an agent gets, in bytes of JSON.
     max_result_bytes: usize,
+    /// What operators scrape.
+    metrics: crate::metrics::Metrics,
 }
 
 /// Where a waiting call's progress messages go (MCP progress notifications).
@@ -116,7 +118,13 @@ impl<B: Backend> Gate<B> {
             approvals: None,
             limits: Limits::new(None),
             max_result_bytes: fit::DEFAULT_MAX_RESULT_BYTES,
+            metrics: crate::metrics::Metrics::default(),
         }
+    }
+
+    /// The process's metrics (`/metrics`).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// The gate with `[[limit]]` budgets counted in `storage` (without it, a policy's
@@ -217,6 +225,7 @@ impl<B: Backend> Gate<B> {
             .append(EventKind::PolicyReloaded, None, None, &data)
             .await?;
         *self.policy.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(new);
+        self.metrics.reload("applied");
         Ok(())
     }
 
@@ -226,6 +235,7 @@ impl<B: Backend> Gate<B> {
         source: &Path,
         errors: &[String],
     ) -> Result<(), StoreError> {
+        self.metrics.reload("rejected");
         let data = json!({
             "path": source.display().to_string(),
             "version_in_force": self.policy().version,
@@ -324,7 +334,7 @@ impl<B: Backend> Gate<B> {
                 denied_by: None,
             };
             return self
-                .stop(decided, CallStatus::UnknownTool, refusal.into())
+                .stop(started, decided, CallStatus::UnknownTool, refusal.into())
                 .await;
         };
         decided.iam_action = Some(tool.spec().iam_action());
@@ -338,7 +348,9 @@ impl<B: Backend> Gate<B> {
                 name: decided.tool.clone(),
                 denied_by: hidden.by,
             };
-            return self.stop(decided, CallStatus::Denied, refusal.into()).await;
+            return self
+                .stop(started, decided, CallStatus::Denied, refusal.into())
+                .await;
         }
         let now = chrono::Utc::now();
         let judged = match decide::judge(&caller.principal, tool, args, &policy, &self.scope, now) {
@@ -349,7 +361,7 @@ impl<B: Backend> Gate<B> {
                 let detail = self.recorder.masked_text(&plan, &detail);
                 let refusal = Refusal::InvalidArguments { tool, detail };
                 return self
-                    .stop(decided, CallStatus::InvalidArgs, refusal.into())
+                    .stop(started, decided, CallStatus::InvalidArgs, refusal.into())
                     .await;
             }
         };
@@ -370,7 +382,7 @@ impl<B: Backend> Gate<B> {
             stop => Some(stop),
         };
         if let Some(Admission::Stop(status, outcome)) = admitted {
-            return self.stop(decided, status, outcome).await;
+            return self.stop(started, decided, status, outcome).await;
         }
 
         // 5 audit, write-ahead: nothing reaches AWS unless this is on disk.
@@ -387,7 +399,9 @@ impl<B: Backend> Gate<B> {
             region: &judged.region,
             scope: (tool.spec().iam_actions, &judged.resources),
         };
+        let asked = Instant::now();
         let answer = self.fetch(&judged.call, on).await;
+        self.metrics.aws(asked.elapsed());
         let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         let (completed, outcome) = self.masked_answer(&plan, tool, &decided, answer, latency_ms);
 
@@ -396,6 +410,9 @@ impl<B: Backend> Gate<B> {
             tracing::error!(call = %call_id, error = %e, "withholding a result: its outcome could not be recorded");
             return Refusal::OutcomeUnrecorded { tool }.into();
         }
+        let (decision, status) = (decided.decision.as_str(), completed.status.as_str());
+        self.metrics
+            .call(&decided.tool, decision, status, started.elapsed());
         outcome
     }
 
@@ -498,7 +515,19 @@ impl<B: Backend> Gate<B> {
 
     /// Ends a call that never reached AWS: recorded (within the refusal rate) with what the
     /// agent is told.
-    async fn stop(&self, decided: Decided, status: CallStatus, outcome: Outcome) -> Outcome {
+    async fn stop(
+        &self,
+        started: Instant,
+        decided: Decided,
+        status: CallStatus,
+        outcome: Outcome,
+    ) -> Outcome {
+        self.metrics.call(
+            &decided.tool,
+            decided.decision.as_str(),
+            status.as_str(),
+            started.elapsed(),
+        );
         let told = outcome.words(self.recorder.scrubber());
         self.recorder.refused_call(decided, status, told).await;
         outcome

@@ -130,6 +130,7 @@ pub fn router<B: Backend>(
             authenticate::<B>,
         ))
         .route("/healthz", get(healthz::<B>))
+        .route("/readyz", get(readyz::<B>))
         .route(RESOURCE_METADATA_PATH, get(resource_metadata::<B>))
         .route(
             &format!("{RESOURCE_METADATA_PATH}/mcp"),
@@ -141,6 +142,35 @@ pub fn router<B: Backend>(
             Arc::new(state.options.clone()),
             guard,
         ))
+}
+
+/// `/metrics` alone, for its own listener: the process's counters and histograms, and the
+/// pending approval requests read at scrape time.
+pub fn metrics_router<B: Backend>(gate: Arc<Gate<B>>) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let gate = gate.clone();
+            async move {
+                let pending = gate
+                    .approval_store()
+                    .and_then(|s| s.list(true, crate::clock::unix_now()).ok())
+                    .map_or(0.0, |l| l.len() as f64);
+                let gauges = [(
+                    "awsgate_approvals_pending",
+                    "Approval requests waiting for a decision.",
+                    pending,
+                )];
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    gate.metrics().render(&gauges),
+                )
+            }
+        }),
+    )
 }
 
 /// The console alone (`awsgate console`): no MCP, no approval API; the same Host/Origin guard.
@@ -160,6 +190,24 @@ async fn healthz<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response 
         "policy_version": state.gate.policy().version,
     }))
     .into_response()
+}
+
+/// Ready when the database answers (through the approval requests, which live in it).
+async fn readyz<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {
+    let Some(store) = state.gate.approval_store() else {
+        return Json(json!({"status": "ready"})).into_response();
+    };
+    match store.list(true, crate::clock::unix_now()) {
+        Ok(_) => Json(json!({"status": "ready"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "not ready: the database does not answer");
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "the database does not answer",
+            )
+        }
+    }
 }
 
 async fn resource_metadata<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Response {

@@ -24,6 +24,7 @@ mod hostile;
 mod identity;
 mod keepalive;
 mod limits;
+mod operations;
 mod policy;
 mod replay;
 mod schemas;
