@@ -14,16 +14,17 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
-/// A latency histogram with [`BUCKETS`].
+/// A latency histogram with fixed buckets (1 ms to 10 s).
 #[derive(Debug, Default, Clone)]
-struct Histogram {
+pub struct Histogram {
     counts: [u64; BUCKETS.len()],
     count: u64,
     sum: f64,
 }
 
 impl Histogram {
-    fn observe(&mut self, seconds: f64) {
+    /// Counts one observation of `seconds`.
+    pub fn observe(&mut self, seconds: f64) {
         for (bound, n) in BUCKETS.iter().zip(self.counts.iter_mut()) {
             if seconds <= *bound {
                 *n += 1;
@@ -61,6 +62,9 @@ pub struct Metrics {
 /// A gauge read at scrape time: name, help, value.
 pub type Gauge<'a> = (&'a str, &'a str, f64);
 
+/// A histogram kept elsewhere (the audit writer's), read at scrape time: name, help, value.
+pub type Kept<'a> = (&'a str, &'a str, Histogram);
+
 impl Metrics {
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
@@ -90,8 +94,9 @@ impl Metrics {
         self.with(|s| *s.reloads.entry(result.to_owned()).or_default() += 1);
     }
 
-    /// Everything, in the Prometheus text format, with `gauges` read by the caller.
-    pub fn render(&self, gauges: &[Gauge<'_>]) -> String {
+    /// Everything, in the Prometheus text format, with `gauges` and `kept` histograms read by
+    /// the caller.
+    pub fn render(&self, gauges: &[Gauge<'_>], kept: &[Kept<'_>]) -> String {
         let s = self.with(|s| {
             (
                 s.calls.clone(),
@@ -157,6 +162,10 @@ impl Metrics {
             header(&mut out, name, "gauge", help);
             let _ = writeln!(out, "{name} {value}");
         }
+        for (name, help, histogram) in kept {
+            header(&mut out, name, "histogram", help);
+            histogram.render(&mut out, name);
+        }
         out
     }
 }
@@ -191,7 +200,11 @@ mod tests {
             "denied",
             Duration::from_micros(400),
         );
-        let text = m.render(&[("awsgate_approvals_pending", "Pending.", 2.0)]);
+        let mut commits = Histogram::default();
+        commits.observe(0.002);
+        let kept = [("awsgate_audit_commit_seconds", "Commits.", commits)];
+        let text = m.render(&[("awsgate_approvals_pending", "Pending.", 2.0)], &kept);
+        assert!(text.contains("awsgate_audit_commit_seconds_bucket{le=\"0.0025\"} 1\n"));
         assert!(text.contains(
             "awsgate_calls_total{tool=\"s3_list_buckets\",decision=\"allow\",status=\"ok\"} 2\n"
         ));
@@ -208,7 +221,7 @@ mod tests {
     fn hostile_tool_names_cannot_break_the_format() {
         let m = Metrics::default();
         m.call("evil\"} 999\nx{", "none", "unknown_tool", Duration::ZERO);
-        let text = m.render(&[]);
+        let text = m.render(&[], &[]);
         let line = text
             .lines()
             .find(|l| l.starts_with("awsgate_calls_total{"))

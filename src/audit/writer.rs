@@ -118,12 +118,44 @@ pub const QUEUE_CAPACITY: usize = 4096;
 /// How long a caller waits for room in a full queue before its event is refused.
 const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// What the writer reports to `/metrics`.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Events sent and not yet taken by the writer.
+    queued: std::sync::atomic::AtomicI64,
+    /// How long each commit (one transaction of a batch) took.
+    commits: std::sync::Mutex<crate::metrics::Histogram>,
+}
+
+impl WriterStats {
+    /// Events waiting for the writer now.
+    pub fn queued(&self) -> i64 {
+        self.queued
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0)
+    }
+
+    /// The commit latencies so far.
+    pub fn commits(&self) -> crate::metrics::Histogram {
+        self.commits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn queue(&self, n: i64) {
+        self.queued
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Handle to the audit log writer. Cheap to clone; the writer thread stops when the last
 /// handle is dropped, after committing everything already sent.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     sender: mpsc::SyncSender<Message>,
     capacity: usize,
+    stats: std::sync::Arc<WriterStats>,
     /// Events refused because the queue stayed full, not yet recorded as `audit.overloaded`.
     overflowed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -166,9 +198,11 @@ impl AuditLog {
         })?;
         let (sender, receiver) = mpsc::sync_channel(capacity.max(1));
         let checkpointer = checkpoints.map(Checkpointer::new);
+        let stats = std::sync::Arc::new(WriterStats::default());
+        let writer_stats = stats.clone();
         thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || run(conn, receiver, start, checkpointer))
+            .spawn(move || run(conn, receiver, start, checkpointer, &writer_stats))
             .map_err(|e| crate::store::StoreError::Open {
                 path: path.display().to_string(),
                 detail: e.to_string(),
@@ -176,8 +210,14 @@ impl AuditLog {
         Ok(Self {
             sender,
             capacity: capacity.max(1),
+            stats,
             overflowed: std::sync::Arc::default(),
         })
+    }
+
+    /// The writer's queue depth and commit latencies, for `/metrics`.
+    pub fn stats(&self) -> &WriterStats {
+        &self.stats
     }
 
     /// Appends an event and waits until it is committed; returns its sequence number.
@@ -191,9 +231,13 @@ impl AuditLog {
     /// Puts `message` in the queue, waiting up to [`QUEUE_WAIT`] for room.
     async fn enqueue(&self, mut message: Message) -> Result<(), StoreError> {
         let deadline = std::time::Instant::now() + QUEUE_WAIT;
+        let appends = i64::from(matches!(message, Message::Append(_)));
         loop {
             match self.sender.try_send(message) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.stats.queue(appends);
+                    return Ok(());
+                }
                 Err(mpsc::TrySendError::Disconnected(_)) => return Err(StoreError::WriterGone),
                 Err(mpsc::TrySendError::Full(back)) => {
                     if std::time::Instant::now() >= deadline {
@@ -227,11 +271,10 @@ impl AuditLog {
             call_id: None,
             data: serde_json::json!({"refused": refused, "capacity": self.capacity}),
         };
-        if self
-            .sender
-            .try_send(Message::Append(Job { event, reply }))
-            .is_err()
-        {
+        let sent = self.sender.try_send(Message::Append(Job { event, reply }));
+        if sent.is_ok() {
+            self.stats.queue(1);
+        } else {
             self.overflowed
                 .fetch_add(refused, std::sync::atomic::Ordering::Relaxed);
         }
@@ -255,6 +298,7 @@ fn run(
     messages: mpsc::Receiver<Message>,
     mut head_now: (i64, String),
     mut checkpoints: Option<Checkpointer>,
+    stats: &WriterStats,
 ) {
     loop {
         let first = match &checkpoints {
@@ -287,7 +331,15 @@ fn run(
             }
         }
         if !batch.is_empty() {
-            match commit(&mut conn, &batch) {
+            stats.queue(-i64::try_from(batch.len()).unwrap_or(0));
+            let started = std::time::Instant::now();
+            let committed = commit(&mut conn, &batch);
+            stats
+                .commits
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .observe(started.elapsed().as_secs_f64());
+            match committed {
                 Ok((seqs, new_head)) => {
                     head_now = new_head;
                     for (job, seq) in batch.into_iter().zip(seqs) {

@@ -151,26 +151,42 @@ pub fn metrics_router<B: Backend>(gate: Arc<Gate<B>>) -> Router {
         "/metrics",
         get(move || {
             let gate = gate.clone();
-            async move {
-                let pending = gate
-                    .approval_store()
-                    .and_then(|s| s.list(true, crate::clock::unix_now()).ok())
-                    .map_or(0.0, |l| l.len() as f64);
-                let gauges = [(
-                    "awsgate_approvals_pending",
-                    "Approval requests waiting for a decision.",
-                    pending,
-                )];
-                (
-                    [(
-                        header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    gate.metrics().render(&gauges),
-                )
-            }
+            async move { scrape(&gate) }
         }),
     )
+}
+
+/// One scrape: the gate's counters and histograms, and what is read now (pending approval
+/// requests, the audit writer's queue and commit latencies).
+fn scrape<B: Backend>(gate: &Gate<B>) -> Response {
+    let pending = gate
+        .approval_store()
+        .and_then(|s| s.list(true, crate::clock::unix_now()).ok())
+        .map_or(0.0, |l| l.len() as f64);
+    let audit = gate.audit().stats();
+    let gauges = [
+        (
+            "awsgate_approvals_pending",
+            "Approval requests waiting for a decision.",
+            pending,
+        ),
+        (
+            "awsgate_audit_queue_depth",
+            "Audit events waiting for the writer.",
+            audit.queued() as f64,
+        ),
+    ];
+    let kept = [(
+        "awsgate_audit_commit_seconds",
+        "How long each audit log commit (a batch of events) took.",
+        audit.commits(),
+    )];
+    let content_type = "text/plain; version=0.0.4; charset=utf-8";
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        gate.metrics().render(&gauges, &kept),
+    )
+        .into_response()
 }
 
 /// The console alone (`awsgate console`): no MCP, no approval API; the same Host/Origin guard.

@@ -148,6 +148,14 @@ async fn a_prometheus_scrape_counts_the_calls_made_and_logs_are_json() {
         .sum();
     assert!(refusals >= 1.0, "{s:#?}");
     assert_eq!(s["awsgate_approvals_pending"], 0.0);
+    assert_eq!(
+        s["awsgate_audit_queue_depth"], 0.0,
+        "every event was committed"
+    );
+    assert!(
+        s["awsgate_audit_commit_seconds_count"] >= 4.0,
+        "a commit per call at least (decided and completed may share one): {s:#?}"
+    );
     assert_eq!(scrape.types["awsgate_call_duration_seconds"], "histogram");
     assert_eq!(scrape.types["awsgate_calls_total"], "counter");
 
