@@ -32,3 +32,4 @@ pub mod selector;
 pub mod store;
 pub mod suggest;
 pub mod tools;
+pub mod trace;

@@ -123,8 +123,15 @@ struct Parts {
 
 impl Parts {
     fn gate<B: Backend>(self, args: &ServeArgs, backend: B, scrubber: Scrubber) -> Arc<Gate<B>> {
+        let tracer = crate::trace::Exporter::start(
+            std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().as_deref(),
+            std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+                .ok()
+                .as_deref(),
+        );
         Arc::new(
             Gate::new(self.policy, self.audit, backend, scrubber, self.mask_key)
+                .with_tracer(tracer)
                 .with_authenticator(self.authenticator)
                 .with_approvals(self.approvals)
                 .with_budgets(Box::new(self.budgets))

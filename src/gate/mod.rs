@@ -73,6 +73,8 @@ pub struct Gate<B> {
     max_result_bytes: usize,
     /// What operators scrape.
     metrics: crate::metrics::Metrics,
+    /// Where call spans go (OTLP), when configured.
+    tracer: Option<crate::trace::Exporter>,
 }
 
 /// Where a waiting call's progress messages go (MCP progress notifications).
@@ -85,6 +87,8 @@ pub struct CallContext<'a> {
     pub progress: Option<&'a Progress>,
     /// How to ask the caller's own human (`confirm` rules); `None`: the client cannot.
     pub confirmer: Option<&'a (dyn Confirmer + 'a)>,
+    /// The W3C `traceparent` the client sent in the request's `_meta`, if any.
+    pub traceparent: Option<&'a str>,
 }
 
 /// Whether a judged call goes on to AWS.
@@ -119,7 +123,15 @@ impl<B: Backend> Gate<B> {
             limits: Limits::new(None),
             max_result_bytes: fit::DEFAULT_MAX_RESULT_BYTES,
             metrics: crate::metrics::Metrics::default(),
+            tracer: None,
         }
+    }
+
+    /// The gate with call spans sent to `tracer`.
+    #[must_use]
+    pub fn with_tracer(mut self, tracer: Option<crate::trace::Exporter>) -> Self {
+        self.tracer = tracer;
+        self
     }
 
     /// The process's metrics (`/metrics`).
@@ -316,7 +328,8 @@ impl<B: Backend> Gate<B> {
         args: Option<Map<String, Value>>,
         ctx: &CallContext<'_>,
     ) -> Outcome {
-        let started = Instant::now();
+        let mut steps = crate::trace::Steps::new(ctx.traceparent);
+        let started = steps.started();
         let policy = self.policy();
         // 7 masking applies to what is recorded as much as to what is returned, so the plan
         // is made first: even an unknown tool's arguments are recorded masked.
@@ -334,10 +347,11 @@ impl<B: Backend> Gate<B> {
                 denied_by: None,
             };
             return self
-                .stop(started, decided, CallStatus::UnknownTool, refusal.into())
+                .stop(steps, decided, CallStatus::UnknownTool, refusal.into())
                 .await;
         };
         decided.iam_action = Some(tool.spec().iam_action());
+        steps.step("catalogue");
 
         // 3 policy: a tool the caller cannot see answers as unknown, before its arguments are
         // even looked at; a listed tool is judged on its full facts.
@@ -349,7 +363,7 @@ impl<B: Backend> Gate<B> {
                 denied_by: hidden.by,
             };
             return self
-                .stop(started, decided, CallStatus::Denied, refusal.into())
+                .stop(steps, decided, CallStatus::Denied, refusal.into())
                 .await;
         }
         let now = chrono::Utc::now();
@@ -361,11 +375,12 @@ impl<B: Backend> Gate<B> {
                 let detail = self.recorder.masked_text(&plan, &detail);
                 let refusal = Refusal::InvalidArguments { tool, detail };
                 return self
-                    .stop(started, decided, CallStatus::InvalidArgs, refusal.into())
+                    .stop(steps, decided, CallStatus::InvalidArgs, refusal.into())
                     .await;
             }
         };
         self.recorder.judged(&mut decided, &judged, &plan);
+        steps.step("policy");
         let (who, session) = (&caller.principal, caller.session.as_str());
 
         // 3b limits, before anyone is asked to approve; 4 approval, or the caller's own
@@ -381,8 +396,9 @@ impl<B: Backend> Gate<B> {
             Admission::Proceed => self.spend_budgets(who, session, &judged, &policy),
             stop => Some(stop),
         };
+        steps.step("limits and approval");
         if let Some(Admission::Stop(status, outcome)) = admitted {
-            return self.stop(started, decided, status, outcome).await;
+            return self.stop(steps, decided, status, outcome).await;
         }
 
         // 5 audit, write-ahead: nothing reaches AWS unless this is on disk.
@@ -391,6 +407,7 @@ impl<B: Backend> Gate<B> {
             tracing::error!(call = %call_id, error = %e, "refusing a call: its decision could not be recorded");
             return Refusal::AuditUnavailable.into();
         }
+        steps.step("audit.decided");
 
         // 6 AWS (a smaller page when the answer would not fit), 7 masking
         let on = OnBehalf {
@@ -402,18 +419,52 @@ impl<B: Backend> Gate<B> {
         let asked = Instant::now();
         let answer = self.fetch(&judged.call, on).await;
         self.metrics.aws(asked.elapsed());
+        steps.step("aws");
         let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         let (completed, outcome) = self.masked_answer(&plan, tool, &decided, answer, latency_ms);
+        steps.step("masking");
 
         // 8 audit: the outcome. Unrecorded results are withheld (fail closed).
         if let Err(e) = self.record_completed(&decided, &completed).await {
             tracing::error!(call = %call_id, error = %e, "withholding a result: its outcome could not be recorded");
             return Refusal::OutcomeUnrecorded { tool }.into();
         }
-        let (decision, status) = (decided.decision.as_str(), completed.status.as_str());
-        self.metrics
-            .call(&decided.tool, decision, status, started.elapsed());
+        steps.step("audit.completed");
+        self.observed(
+            &steps,
+            &decided,
+            completed.status,
+            completed.aws_request_id.as_deref(),
+        );
         outcome
+    }
+
+    /// A finished call counted (`/metrics`) and traced (OTLP, when configured).
+    fn observed(
+        &self,
+        steps: &crate::trace::Steps,
+        decided: &Decided,
+        status: CallStatus,
+        aws_request_id: Option<&str>,
+    ) {
+        let decision = decided.decision.as_str();
+        let took = steps.started().elapsed();
+        self.metrics
+            .call(&decided.tool, decision, status.as_str(), took);
+        let Some(tracer) = &self.tracer else {
+            return;
+        };
+        let mut attributes = vec![
+            ("awsgate.tool".to_owned(), decided.tool.clone()),
+            ("awsgate.decision".to_owned(), decision.to_owned()),
+            ("awsgate.status".to_owned(), status.as_str().to_owned()),
+            ("awsgate.call_id".to_owned(), decided.call_id.to_string()),
+            ("enduser.id".to_owned(), decided.caller.principal.clone()),
+        ];
+        if let Some(id) = aws_request_id {
+            attributes.push(("aws.request_id".to_owned(), id.to_owned()));
+        }
+        tracer.export(crate::trace::call_spans(steps, &decided.tool, attributes));
     }
 
     /// Step 3's decision acted on: an `allow` proceeds, a `deny` stops; `approve` holds the
@@ -517,19 +568,17 @@ impl<B: Backend> Gate<B> {
     /// agent is told.
     async fn stop(
         &self,
-        started: Instant,
+        mut steps: crate::trace::Steps,
         decided: Decided,
         status: CallStatus,
         outcome: Outcome,
     ) -> Outcome {
-        self.metrics.call(
-            &decided.tool,
-            decided.decision.as_str(),
-            status.as_str(),
-            started.elapsed(),
-        );
         let told = outcome.words(self.recorder.scrubber());
-        self.recorder.refused_call(decided, status, told).await;
+        self.recorder
+            .refused_call(decided.clone(), status, told)
+            .await;
+        steps.step("audit.refused");
+        self.observed(&steps, &decided, status, None);
         outcome
     }
 

@@ -432,6 +432,7 @@ impl<B: Backend> ServerHandler for Server<B> {
         let call_ctx = CallContext {
             progress: progress.as_ref(),
             confirmer: confirmer.as_deref(),
+            traceparent: ctx.meta.get_traceparent(),
         };
         let outcome = self
             .gate

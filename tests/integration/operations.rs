@@ -173,3 +173,114 @@ async fn a_prometheus_scrape_counts_the_calls_made_and_logs_are_json() {
         "{log}"
     );
 }
+
+/// A stand-in OTLP/HTTP collector on loopback: the JSON bodies posted to `/v1/traces`.
+async fn collector() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::{Router, routing::post};
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = received.clone();
+    let app = Router::new().route(
+        "/v1/traces",
+        post(move |body: axum::body::Bytes| {
+            let sink = sink.clone();
+            async move {
+                let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                sink.lock().unwrap().push(value);
+                "{}"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_is_traced_over_otlp_in_the_clients_trace() {
+    let (endpoint, received) = collector().await;
+    let idp = Idp::new();
+    let policy = format!(
+        "{}\n[[rule]]\nid = \"reads\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_list_buckets\"]\neffect = \"allow\"\n",
+        idp.identity_section()
+    );
+    let gate = start_http_with(&policy, &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)], &[]);
+    let alice = gate.client(&idp.token("alice", "claude-code")).await;
+    let mut meta = rmcp::model::MetaObject::new();
+    meta.set_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    let mut params = rmcp::model::CallToolRequestParams::new("s3_list_buckets");
+    params.meta = Some(meta.into());
+    let listed = alice.call_tool(params).await.unwrap();
+    assert_ne!(listed.is_error, Some(true), "{}", support::text(&listed));
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let spans: Vec<Value> = loop {
+        let spans: Vec<Value> = received
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|body| {
+                body["resourceSpans"][0]["scopeSpans"][0]["spans"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        if spans
+            .iter()
+            .any(|s| s["name"] == "tools/call s3_list_buckets")
+        {
+            break spans;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no spans arrived: {}",
+            gate.stderr()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let root = spans
+        .iter()
+        .find(|s| s["name"] == "tools/call s3_list_buckets")
+        .unwrap();
+    assert_eq!(
+        root["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736",
+        "the client's trace"
+    );
+    assert_eq!(
+        root["parentSpanId"], "00f067aa0ba902b7",
+        "under the client's span"
+    );
+    let attribute = |key: &str| {
+        root["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["key"] == key)
+            .map(|a| a["value"]["stringValue"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(attribute("awsgate.decision").as_deref(), Some("allow"));
+    assert_eq!(attribute("awsgate.status").as_deref(), Some("ok"));
+    assert!(
+        attribute("aws.request_id").is_some_and(|id| !id.is_empty()),
+        "{root:#}"
+    );
+    let children: Vec<&str> = spans
+        .iter()
+        .filter(|s| s["parentSpanId"] == root["spanId"])
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    for step in [
+        "catalogue",
+        "policy",
+        "audit.decided",
+        "aws",
+        "masking",
+        "audit.completed",
+    ] {
+        assert!(
+            children.contains(&step),
+            "no `{step}` step among {children:?}"
+        );
+    }
+}
