@@ -45,6 +45,13 @@ fn peak_rss_mib(pid: u32) -> u64 {
 fn closed_while_writing(error: &reqwest::Error) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(cause) = source {
+        // The server closed the connection before its answer was complete or read.
+        if cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             return matches!(
                 io.kind(),
