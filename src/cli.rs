@@ -172,18 +172,9 @@ pub struct ServeArgs {
     /// HTTP: the address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// HTTP: the URL clients use to reach awsgate, as named in the resource metadata
-    /// [default: http://<listen address>].
-    #[arg(long, value_name = "URL")]
-    pub public_url: Option<String>,
-    /// HTTP: a Host value to accept (`name` for any port, `name:port`); repeatable. Replaces
-    /// the default, loopback names only.
-    #[arg(long = "allowed-host", value_name = "HOST")]
-    pub allowed_hosts: Vec<String>,
-    /// HTTP: a browser Origin to accept (`https://app.example.com`, `http://localhost:*`);
-    /// repeatable. Replaces the default, loopback origins only.
-    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
-    pub allowed_origins: Vec<String>,
+    /// HTTP: who reaches the server, and how (public URL, allowed hosts and origins).
+    #[command(flatten)]
+    pub exposure: Exposure,
     /// HTTP: connections open at once, all clients together; more are closed on accept.
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
@@ -201,15 +192,33 @@ pub struct ServeArgs {
     /// loopback or a network only the scraper reaches).
     #[arg(long, env = "AWSGATE_METRICS_LISTEN", value_name = "ADDR")]
     pub metrics_listen: Option<String>,
-    /// HTTP: let people sign in to the web console by pasting a token (development and
-    /// tests; refused unless listening on loopback).
-    #[arg(long)]
-    pub dev_login: bool,
     /// Benchmark builds only (`--features bench-backend`): calls are answered by an
     /// in-process stand-in for AWS, so `tools/bench load` measures awsgate itself.
     #[cfg(feature = "bench-backend")]
     #[arg(long, hide = true)]
     pub bench_instant_aws: bool,
+}
+
+/// How an HTTP listener is reached and who may reach it (`serve --transport http`,
+/// `console`).
+#[derive(Debug, Clone, Args)]
+pub struct Exposure {
+    /// HTTP: the URL clients and browsers use to reach awsgate, as named in the resource
+    /// metadata and the console's sign-in redirect [default: http://<listen address>].
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// HTTP: a Host value to accept (`name` for any port, `name:port`); repeatable. Replaces
+    /// the default, loopback names only.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+    /// HTTP: a browser Origin to accept (`https://app.example.com`, `http://localhost:*`);
+    /// repeatable. Replaces the default, loopback origins only.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// HTTP: let people sign in to the web console by pasting a token (development and
+    /// tests; refused unless listening on loopback).
+    #[arg(long)]
+    pub dev_login: bool,
 }
 
 /// `awsgate console`.
@@ -224,22 +233,13 @@ pub struct ConsoleArgs {
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
     pub listen: String,
-    /// The URL people use to reach the console [default: http://<listen address>].
-    #[arg(long, value_name = "URL")]
-    pub public_url: Option<String>,
-    /// A Host value to accept; repeatable. Replaces the default, loopback names only.
-    #[arg(long = "allowed-host", value_name = "HOST")]
-    pub allowed_hosts: Vec<String>,
-    /// A browser Origin to accept; repeatable. Replaces the default, loopback origins only.
-    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
-    pub allowed_origins: Vec<String>,
+    /// Who reaches the console, and how.
+    #[command(flatten)]
+    pub exposure: Exposure,
     /// The signed checkpoints file the MCP server writes (`serve --checkpoints`), which the
     /// integrity page checks.
     #[arg(long, env = "AWSGATE_CHECKPOINTS", value_name = "FILE")]
     pub checkpoints: Option<PathBuf>,
-    /// Let people sign in by pasting a token (development and tests; loopback only).
-    #[arg(long)]
-    pub dev_login: bool,
 }
 
 /// `awsgate connect`.

@@ -12,9 +12,8 @@ use crate::{
     audit::AuditLog,
     cli::ConsoleArgs,
     config,
-    console::ConsoleOptions,
     gate::{Gate, NoAws},
-    http::{self, HttpOptions},
+    http,
     identity::{self, Authenticator},
     masking::MaskKey,
     policy::IdentityMode,
@@ -74,26 +73,10 @@ async fn serve(gate: Arc<Gate<NoAws>>, args: &ConsoleArgs) -> anyhow::Result<()>
     if let Err(e) = gate.preload_keys().await {
         bail!("cannot load the identity provider's keys: {e}");
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("cannot listen on `{}`", args.listen))?;
+    let (listener, options, mut console) = super::bind_http(&args.listen, &args.exposure).await?;
     let bound = listener
         .local_addr()
         .context("cannot read the listening address")?;
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{bound}"))
-        .trim_end_matches('/')
-        .to_owned();
-    let options = HttpOptions::configured(
-        public_url.clone(),
-        &args.allowed_hosts,
-        &args.allowed_origins,
-    );
-    let mut console = ConsoleOptions::for_url(&public_url)
-        .with_dev_login(args.dev_login, bound)
-        .map_err(anyhow::Error::msg)?;
     console.db = Some(super::db_path(args.db.clone())?);
     console.checkpoints.clone_from(&args.checkpoints);
     // Tests and wrappers read this line from stderr to learn the port.

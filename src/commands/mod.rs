@@ -157,3 +157,37 @@ fn parse_time(text: &str, end: bool) -> anyhow::Result<chrono::DateTime<chrono::
         .and_utc()
         .fixed_offset())
 }
+
+/// Binds `listen` and works out, from `exposure`, the URL awsgate is reached at, who may reach
+/// it (Host and Origin lists) and how the console signs people in: what `serve --transport
+/// http` and `console` share.
+async fn bind_http(
+    listen: &str,
+    exposure: &crate::cli::Exposure,
+) -> anyhow::Result<(
+    tokio::net::TcpListener,
+    crate::http::HttpOptions,
+    crate::console::ConsoleOptions,
+)> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on `{listen}`"))?;
+    let bound = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    let public_url = exposure
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let options = crate::http::HttpOptions::configured(
+        public_url.clone(),
+        &exposure.allowed_hosts,
+        &exposure.allowed_origins,
+    );
+    let console = crate::console::ConsoleOptions::for_url(&public_url)
+        .with_dev_login(exposure.dev_login, bound)
+        .map_err(anyhow::Error::msg)?;
+    Ok((listener, options, console))
+}

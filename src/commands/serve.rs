@@ -18,7 +18,7 @@ use crate::{
     cli::{ServeArgs, TransportArg},
     config,
     gate::{Backend, Gate},
-    http::{self, HttpOptions},
+    http,
     identity::{self, Authenticator, TokenSource},
     masking::MaskKey,
     mcp::{Credentials, Peers, Server},
@@ -363,29 +363,14 @@ async fn serve_http<B: Backend>(
     peers: Peers,
     stop: &CancellationToken,
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("cannot listen on `{}`", args.listen))?;
+    let (listener, options, mut console) = super::bind_http(&args.listen, &args.exposure).await?;
     let bound = listener
         .local_addr()
         .context("cannot read the listening address")?;
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{bound}"))
-        .trim_end_matches('/')
-        .to_owned();
-    let options = HttpOptions::configured(
-        public_url.clone(),
-        &args.allowed_hosts,
-        &args.allowed_origins,
-    );
+    let public_url = console.public_url.clone();
     // Tests and wrappers read this line from stderr to learn the port.
     tracing::info!(address = %bound, url = %format!("{public_url}/mcp"), "awsgate serving MCP over HTTP");
     eprintln!("awsgate: listening on http://{bound}/mcp");
-    let mut console = crate::console::ConsoleOptions::for_url(&public_url)
-        .with_dev_login(args.dev_login, bound)
-        .map_err(anyhow::Error::msg)?;
     console.db = Some(super::db_path(args.db.clone())?);
     console.checkpoints.clone_from(&args.checkpoints);
     eprintln!("awsgate: console at {public_url}/");

@@ -19,6 +19,7 @@ pub mod confirm;
 pub mod decide;
 pub mod fit;
 mod limit;
+mod observe;
 pub mod outcome;
 pub mod record;
 
@@ -329,7 +330,6 @@ impl<B: Backend> Gate<B> {
         ctx: &CallContext<'_>,
     ) -> Outcome {
         let mut steps = crate::trace::Steps::new(ctx.traceparent);
-        let started = steps.started();
         let policy = self.policy();
         // 7 masking applies to what is recorded as much as to what is returned, so the plan
         // is made first: even an unknown tool's arguments are recorded masked.
@@ -402,14 +402,27 @@ impl<B: Backend> Gate<B> {
         }
 
         // 5 audit, write-ahead: nothing reaches AWS unless this is on disk.
-        let call_id = decided.call_id.clone();
         if let Err(e) = self.record_decided(&decided).await {
-            tracing::error!(call = %call_id, error = %e, "refusing a call: its decision could not be recorded");
+            tracing::error!(call = %decided.call_id, error = %e, "refusing a call: its decision could not be recorded");
             return Refusal::AuditUnavailable.into();
         }
         steps.step("audit.decided");
 
-        // 6 AWS (a smaller page when the answer would not fit), 7 masking
+        self.execute(caller, &judged, &plan, &decided, steps).await
+    }
+
+    /// Steps 6 to 8 for an admitted call whose decision is on disk: AWS (a smaller page when
+    /// the answer would not fit), masking, and the outcome recorded — a result that cannot be
+    /// recorded is withheld (fail closed).
+    async fn execute(
+        &self,
+        caller: &Caller,
+        judged: &Judged,
+        plan: &Plan<'_>,
+        decided: &Decided,
+        mut steps: crate::trace::Steps,
+    ) -> Outcome {
+        let tool = judged.call.tool();
         let on = OnBehalf {
             principal: &caller.principal,
             account: judged.account.as_ref(),
@@ -420,51 +433,17 @@ impl<B: Backend> Gate<B> {
         let answer = self.fetch(&judged.call, on).await;
         self.metrics.aws(asked.elapsed());
         steps.step("aws");
-        let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-        let (completed, outcome) = self.masked_answer(&plan, tool, &decided, answer, latency_ms);
+        let latency_ms = (steps.started().elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        let (completed, outcome) = self.masked_answer(plan, tool, decided, answer, latency_ms);
         steps.step("masking");
-
-        // 8 audit: the outcome. Unrecorded results are withheld (fail closed).
-        if let Err(e) = self.record_completed(&decided, &completed).await {
-            tracing::error!(call = %call_id, error = %e, "withholding a result: its outcome could not be recorded");
+        if let Err(e) = self.record_completed(decided, &completed).await {
+            tracing::error!(call = %decided.call_id, error = %e, "withholding a result: its outcome could not be recorded");
             return Refusal::OutcomeUnrecorded { tool }.into();
         }
         steps.step("audit.completed");
-        self.observed(
-            &steps,
-            &decided,
-            completed.status,
-            completed.aws_request_id.as_deref(),
-        );
+        let request_id = completed.aws_request_id.as_deref();
+        self.observed(&steps, decided, completed.status, request_id);
         outcome
-    }
-
-    /// A finished call counted (`/metrics`) and traced (OTLP, when configured).
-    fn observed(
-        &self,
-        steps: &crate::trace::Steps,
-        decided: &Decided,
-        status: CallStatus,
-        aws_request_id: Option<&str>,
-    ) {
-        let decision = decided.decision.as_str();
-        let took = steps.started().elapsed();
-        self.metrics
-            .call(&decided.tool, decision, status.as_str(), took);
-        let Some(tracer) = &self.tracer else {
-            return;
-        };
-        let mut attributes = vec![
-            ("awsgate.tool".to_owned(), decided.tool.clone()),
-            ("awsgate.decision".to_owned(), decision.to_owned()),
-            ("awsgate.status".to_owned(), status.as_str().to_owned()),
-            ("awsgate.call_id".to_owned(), decided.call_id.to_string()),
-            ("enduser.id".to_owned(), decided.caller.principal.clone()),
-        ];
-        if let Some(id) = aws_request_id {
-            attributes.push(("aws.request_id".to_owned(), id.to_owned()));
-        }
-        tracer.export(crate::trace::call_spans(steps, &decided.tool, attributes));
     }
 
     /// Step 3's decision acted on: an `allow` proceeds, a `deny` stops; `approve` holds the

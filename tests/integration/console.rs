@@ -49,6 +49,31 @@ reason = "deleting data needs a second person"
     )
 }
 
+/// Runs the browser script with `spec`, prints what each check saw, and fails unless all
+/// `expected` checks ran and held; every line the script printed, parsed.
+async fn browse(spec: Value, expected: usize, gate: &support::HttpGate) -> Vec<Value> {
+    let lines = tokio::task::spawn_blocking(move || run_browser(&spec))
+        .await
+        .unwrap();
+    let checks: Vec<&Value> = lines.iter().filter(|l| l.get("check").is_some()).collect();
+    for c in &checks {
+        let verdict = if c["ok"] == true { "ok" } else { "FAILED" };
+        eprintln!("browser: {} — {verdict}", c["check"]);
+    }
+    let failed: Vec<&&Value> = checks.iter().filter(|c| c["ok"] != true).collect();
+    assert!(
+        failed.is_empty(),
+        "browser checks failed: {failed:#?}\nawsgate: {}",
+        gate.stderr()
+    );
+    assert_eq!(
+        checks.len(),
+        expected,
+        "every browser check ran: {checks:#?}"
+    );
+    lines
+}
+
 /// Runs the browser script; each line it printed, parsed.
 fn run_browser(spec: &Value) -> Vec<Value> {
     let python = std::env::var("AWSGATE_PYTHON")
@@ -128,24 +153,7 @@ async fn approvers_decide_in_a_real_browser() {
         "chromium_args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    let lines = tokio::task::spawn_blocking(move || run_browser(&spec))
-        .await
-        .unwrap();
-    let checks: Vec<&Value> = lines.iter().filter(|l| l.get("check").is_some()).collect();
-    for c in &checks {
-        eprintln!(
-            "browser: {} — {}",
-            c["check"],
-            if c["ok"] == true { "ok" } else { "FAILED" }
-        );
-    }
-    let failed: Vec<&&Value> = checks.iter().filter(|c| c["ok"] != true).collect();
-    assert!(
-        failed.is_empty(),
-        "browser checks failed: {failed:#?}\nawsgate: {}",
-        gate.stderr()
-    );
-    assert_eq!(checks.len(), 16, "every browser check ran: {checks:#?}");
+    let lines = browse(spec, 16, &gate).await;
     if let Some(m) = lines.iter().find_map(|l| l.get("measured")) {
         eprintln!("console measured: {m}");
     }
@@ -461,24 +469,7 @@ approvers = ["user:bob"]
         "chromium_args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    let lines = tokio::task::spawn_blocking(move || run_browser(&spec))
-        .await
-        .unwrap();
-    let checks: Vec<&Value> = lines.iter().filter(|l| l.get("check").is_some()).collect();
-    for c in &checks {
-        eprintln!(
-            "browser: {} — {}",
-            c["check"],
-            if c["ok"] == true { "ok" } else { "FAILED" }
-        );
-    }
-    let failed: Vec<&&Value> = checks.iter().filter(|c| c["ok"] != true).collect();
-    assert!(
-        failed.is_empty(),
-        "browser checks failed: {failed:#?}\nawsgate: {}",
-        gate.stderr()
-    );
-    assert_eq!(checks.len(), 5, "every browser check ran: {checks:#?}");
+    browse(spec, 5, &gate).await;
 
     // What the identity provider was sent: the client's secret and a PKCE verifier, the
     // verifier never before (the authorization request carries only its challenge).
