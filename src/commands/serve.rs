@@ -65,8 +65,11 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let authenticator = Authenticator::new(&db, min_refresh).map_err(anyhow::Error::msg)?;
     let approval_store = approvals::Store::open(&db)?;
     let budgets = crate::limits::SqliteBudgets::open(&db)?;
+    // Room for the AWS SDK's deep futures (2 MiB, tokio's default, was once too little in
+    // debug builds); untouched stack pages cost no memory.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(8 << 20)
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {

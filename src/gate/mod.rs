@@ -408,7 +408,9 @@ impl<B: Backend> Gate<B> {
         }
         steps.step("audit.decided");
 
-        self.execute(caller, &judged, &plan, &decided, steps).await
+        // Boxed: the AWS SDK's futures are large, and kept inline they overflowed a worker
+        // thread's stack in debug builds (seen with the Python SDK over HTTP).
+        Box::pin(self.execute(caller, &judged, &plan, &decided, steps)).await
     }
 
     /// Steps 6 to 8 for an admitted call whose decision is on disk: AWS (a smaller page when

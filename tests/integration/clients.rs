@@ -208,30 +208,50 @@ fn run_script(sdk: Sdk, case: &Value) -> Vec<Value> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start the {sdk:?} SDK client: {e}"));
+    // Read both pipes as the client writes, so a chatty client never blocks on a full pipe.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + Duration::from_secs(180);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
-            break status;
+            break Some(status);
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("the {sdk:?} SDK client did not finish within three minutes");
+            let _ = child.wait();
+            break None;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let (mut out, mut err) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let (out, err) = (stdout.join().unwrap(), stderr.join().unwrap());
+    let Some(status) = status else {
+        let tail: String = err
+            .chars()
+            .skip(err.chars().count().saturating_sub(4096))
+            .collect();
+        panic!(
+            "the {sdk:?} SDK client did not finish within three minutes\nstdout:\n{out}\nstderr (its end):\n{tail}"
+        );
+    };
     let checks: Vec<Value> = out
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
