@@ -29,7 +29,7 @@ use super::{
     view::{self, RequestView},
 };
 use crate::{
-    approvals::{State as ApprovalState, Verdict, Voted},
+    approvals::{Request, State as ApprovalState, Verdict, Voted},
     audit::EventKind,
     clock::unix_now,
     gate::{Backend, approval::NotDecided},
@@ -97,9 +97,7 @@ pub async fn events<B: Backend>(
     State(console): State<Arc<Console<B>>>,
     Extension(me): Extension<SignedIn>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let first = pending_views(&console, &me)
-        .map(|v| view::fingerprint(&v))
-        .ok();
+    let first = seen(&console, &me).ok();
     let start = (console, me, first, false);
     let stream = futures_util::stream::unfold(start, |(console, me, last, ended)| async move {
         if ended {
@@ -113,7 +111,7 @@ pub async fn events<B: Backend>(
                 let bye = Event::default().event("signed-out").data("");
                 return Some((Ok(bye), (console, me, last, true)));
             }
-            let Ok(now) = pending_views(&console, &me).map(|v| view::fingerprint(&v)) else {
+            let Ok(now) = seen(&console, &me) else {
                 continue;
             };
             if last.as_deref() != Some(now.as_str()) {
@@ -123,6 +121,11 @@ pub async fn events<B: Backend>(
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The fingerprint of what `me`'s inbox shows now.
+fn seen<B: Backend>(console: &Console<B>, me: &SignedIn) -> Result<String, Shown> {
+    requests(console, me, true).map(|r| view::fingerprint(&r, &me.identity.principal))
 }
 
 /// The decision form, as posted.
@@ -255,16 +258,9 @@ async fn inbox_items<B: Backend>(
     if let Some(shown) = not_an_approver(console, me) {
         return Err(shown);
     }
-    let items = pending_views(console, me)?;
+    let items = readable(console, me, true)?;
     record_view(console, me, what, json!({"requests": items.len()})).await?;
     Ok(items)
-}
-
-fn pending_views<B: Backend>(
-    console: &Console<B>,
-    me: &SignedIn,
-) -> Result<Vec<RequestView>, Shown> {
-    readable(console, me, true)
 }
 
 /// The requests (pending only, or all) that `me` may read, as views, newest first.
@@ -273,13 +269,23 @@ fn readable<B: Backend>(
     me: &SignedIn,
     pending_only: bool,
 ) -> Result<Vec<RequestView>, Shown> {
+    let (policy, now, who) = (console.gate.policy(), unix_now(), &me.identity.principal);
+    Ok(requests(console, me, pending_only)?
+        .iter()
+        .map(|r| view::request_view(r, &policy, who, now, console.gate.region()))
+        .collect())
+}
+
+/// The stored requests (pending only, or all) that `me` may read, newest first.
+fn requests<B: Backend>(
+    console: &Console<B>,
+    me: &SignedIn,
+    pending_only: bool,
+) -> Result<Vec<Request>, Shown> {
     let Some(store) = console.gate.approval_store() else {
         return Err(no_approvals());
     };
-    let now = unix_now();
-    let policy = console.gate.policy();
-    let who = &me.identity.principal;
-    let mut list = store.list(pending_only, now).map_err(|e| {
+    let mut list = store.list(pending_only, unix_now()).map_err(|e| {
         tracing::error!(error = %e, "the console cannot read approval requests");
         Shown::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -287,12 +293,9 @@ fn readable<B: Backend>(
             "Approval requests cannot be read right now; try again shortly.",
         )
     })?;
-    list.retain(|r| r.readable_by(who));
+    list.retain(|r| r.readable_by(&me.identity.principal));
     list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-    Ok(list
-        .iter()
-        .map(|r| view::request_view(r, &policy, who, now, console.gate.region()))
-        .collect())
+    Ok(list)
 }
 
 fn not_an_approver<B: Backend>(console: &Console<B>, me: &SignedIn) -> Option<Shown> {

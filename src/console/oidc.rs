@@ -236,7 +236,7 @@ pub(super) async fn callback<B: Backend>(
     Query(back): Query<Callback>,
 ) -> Response {
     let remote = peer.map(|Extension(ConnectInfo(a))| a.to_string());
-    let Some((client_id, _)) = configured(&console) else {
+    let Some((client_id, issuer)) = configured(&console) else {
         let problem = "Sign-in with an identity provider is not configured here.".to_owned();
         return login_page(&console, problem, StatusCode::NOT_FOUND);
     };
@@ -260,7 +260,7 @@ pub(super) async fn callback<B: Backend>(
         let problem = "This sign-in expired or was not started in this browser; sign in again.";
         return login_page(&console, problem.into(), StatusCode::BAD_REQUEST);
     };
-    let identity = match exchange(&console, &client_id, code, &flow).await {
+    let identity = match exchange(&console, (&client_id, &issuer), code, &flow).await {
         Ok(id_token) => {
             console
                 .gate
@@ -298,14 +298,13 @@ pub(super) async fn callback<B: Backend>(
 /// confidential client) for an ID token.
 async fn exchange<B: Backend>(
     console: &Console<B>,
-    client_id: &str,
+    (client_id, issuer): (&str, &str),
     code: &str,
     flow: &Pending,
 ) -> Result<String, AuthError> {
-    let issuer = configured(console).map(|(_, i)| i).unwrap_or_default();
     let endpoints = console
         .oidc
-        .endpoints(&console.http, &issuer)
+        .endpoints(&console.http, issuer)
         .await
         .map_err(AuthError::KeysUnavailable)?;
     let secret = match &console.gate.policy().console.client_secret_file {

@@ -177,15 +177,16 @@ pub fn time_left(expires_at: &str, now: i64) -> String {
     }
 }
 
-/// A short digest of what an inbox shows, so a live page knows when to refresh.
-pub fn fingerprint(views: &[RequestView]) -> String {
+/// A short digest of what `viewer`'s inbox shows of `requests`, so a live page knows when to
+/// refresh: computed from the stored requests, without building their views.
+pub fn fingerprint(requests: &[Request], viewer: &Principal) -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
-    for v in views {
-        hash.update(v.id.as_bytes());
-        hash.update(v.state.as_bytes());
-        hash.update(v.votes.len().to_le_bytes());
-        hash.update([u8::from(v.may_decide)]);
+    for r in requests {
+        hash.update(r.id.to_string().as_bytes());
+        hash.update(r.state.as_str().as_bytes());
+        hash.update(r.votes.len().to_le_bytes());
+        hash.update([u8::from(may_decide(r, viewer))]);
     }
     let digest = hash.finalize();
     hex::encode(digest.get(..8).unwrap_or_default())
