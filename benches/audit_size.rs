@@ -156,7 +156,11 @@ fn legacy_copy(from: &Path, to: &Path) {
     let mut rows = rows.query([]).unwrap();
     let tx = dst.unchecked_transaction().unwrap();
     while let Some(r) = rows.next().unwrap() {
-        let data = awsgate::audit::stored::decode(r.get_ref(5).unwrap())
+        let value = match r.get_ref(5).unwrap() {
+            rusqlite::types::ValueRef::Blob(b) => awsgate::store::sql::Value::Blob(b.to_vec()),
+            other => awsgate::store::sql::Value::Text(other.as_str().unwrap().to_owned()),
+        };
+        let data = awsgate::audit::stored::decode(&value)
             .unwrap()
             .unwrap()
             .into_owned();

@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
     };
     let auth = Authenticator::new(&dir.path().join("audit.db"), Duration::from_secs(30)).unwrap();
     // A few revocations in force, as a real list would have.
-    let conn = awsgate::store::open(&dir.path().join("audit.db")).unwrap();
+    let conn = awsgate::store::Db::open(dir.path().join("audit.db")).unwrap();
     for i in 0..20 {
         awsgate::identity::revocation::revoke(
             &conn,

@@ -91,8 +91,8 @@ pub struct ReplayArgs {
     /// The session (from `awsgate audit sessions`); all sessions when left out.
     pub session: Option<String>,
     /// The audit database [default: as for `serve`].
-    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+    pub db: Option<crate::store::Location>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReplayFormat,
@@ -135,9 +135,10 @@ pub struct ServeArgs {
     /// The policy file (TOML). Without one awsgate refuses to start.
     #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// The audit database [default: $XDG_STATE_HOME/awsgate/audit.db or ~/.local/state/awsgate/audit.db].
-    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    /// The audit database: a SQLite file, or `postgres://…` for state shared by several
+    /// replicas [default: $XDG_STATE_HOME/awsgate/audit.db or ~/.local/state/awsgate/audit.db].
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+    pub db: Option<crate::store::Location>,
     /// Act as this user instead of the OS user (local identity mode).
     #[arg(long = "as", value_name = "user:NAME")]
     pub as_user: Option<String>,
@@ -228,8 +229,8 @@ pub struct ConsoleArgs {
     #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// The audit database the MCP server uses [default: as for `serve`].
-    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+    pub db: Option<crate::store::Location>,
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
     pub listen: String,
@@ -260,8 +261,8 @@ pub struct DoctorArgs {
     #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// The audit database the server uses [default: as for `serve`].
-    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+    pub db: Option<crate::store::Location>,
     /// The OS user the agent's MCP client runs as [default: the user running this command].
     #[arg(long, value_name = "NAME")]
     pub agent_user: Option<String>,
@@ -272,8 +273,8 @@ pub struct DoctorArgs {
 #[command(group(clap::ArgGroup::new("target").args(["subject", "token_id", "client"])))]
 pub struct RevokeArgs {
     /// The audit database [default: as for `serve`].
-    #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+    pub db: Option<crate::store::Location>,
     /// Revoke every token of this subject (user).
     #[arg(long, value_name = "SUBJECT")]
     pub subject: Option<String>,
@@ -437,8 +438,8 @@ pub enum AuditCommand {
     /// Print every recorded call.
     Export {
         /// The audit database [default: as for `serve`].
-        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-        db: Option<PathBuf>,
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+        db: Option<crate::store::Location>,
         /// Output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ExportFormat,
@@ -452,8 +453,8 @@ pub enum AuditCommand {
     /// List sessions: principal, client, start, calls, denials.
     Sessions {
         /// The audit database [default: as for `serve`].
-        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-        db: Option<PathBuf>,
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+        db: Option<crate::store::Location>,
         /// Print JSON lines instead of a table.
         #[arg(long)]
         json: bool,
@@ -462,8 +463,8 @@ pub enum AuditCommand {
     /// still proves what remains.
     Prune {
         /// The audit database [default: as for `serve`].
-        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-        db: Option<PathBuf>,
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+        db: Option<crate::store::Location>,
         /// Remove events recorded before this time (RFC 3339, or a date `YYYY-MM-DD`: before
         /// that day began).
         #[arg(long, value_name = "TIME")]
@@ -472,12 +473,23 @@ pub enum AuditCommand {
         #[arg(long = "as", value_name = "user:NAME")]
         as_user: Option<String>,
     },
+    /// Copy a SQLite audit database into another database (e.g. Postgres, to run several
+    /// replicas): every event as recorded, so the chain still verifies, and the approval,
+    /// revocation and budget tables. The target must hold no events yet.
+    Migrate {
+        /// The SQLite file to copy.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The database to copy into (`postgres://…`).
+        #[arg(long, value_name = "URL|FILE")]
+        to: crate::store::Location,
+    },
     /// Check the hash chain (and, with `--checkpoints`, that nothing up to the last signed
     /// checkpoint is missing): exit 0 when intact, 1 naming the first damage.
     Verify {
         /// The audit database [default: as for `serve`].
-        #[arg(long, env = "AWSGATE_DB", value_name = "FILE")]
-        db: Option<PathBuf>,
+        #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL")]
+        db: Option<crate::store::Location>,
         /// The checkpoint file `serve --checkpoints` wrote.
         #[arg(long, value_name = "FILE")]
         checkpoints: Option<PathBuf>,
@@ -507,8 +519,8 @@ pub struct ApprovalsArgs {
     #[command(subcommand)]
     pub command: ApprovalsCommand,
     /// The audit database [default: as for `serve`].
-    #[arg(long, env = "AWSGATE_DB", value_name = "FILE", global = true)]
-    pub db: Option<PathBuf>,
+    #[arg(long, env = "AWSGATE_DB", value_name = "FILE|URL", global = true)]
+    pub db: Option<crate::store::Location>,
     /// The policy in force: it says how approvers are identified (and their groups, in local
     /// mode) and where decisions are announced. Needed to approve or deny.
     #[arg(long, env = "AWSGATE_POLICY", value_name = "FILE", global = true)]

@@ -96,7 +96,7 @@ start_moto() {
     MOTO_LOG="$(mktemp -t awsgate-moto.XXXXXX.log)"
     "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
     MOTO_PID=$!
-    trap stop_moto EXIT
+    trap stop_all EXIT
     trap 'exit 130' INT TERM
     local i
     for i in $(seq 1 100); do
@@ -130,4 +130,80 @@ stop_moto() {
     fi
     [ -n "${MOTO_LOG:-}" ] && rm -f "$MOTO_LOG"
     MOTO_PID=
+}
+
+# A real PostgreSQL for the storage and replica tests: Debian's server (installed with apt-get
+# when running as root), a throw-away cluster on a free loopback port, trust authentication for
+# the local user `awsgate`. initdb and postgres refuse to run as root, so as root they run as
+# the `postgres` user the package creates. Exports AWSGATE_TEST_POSTGRES (a URL to the
+# `postgres` database; tests create their own databases next to it).
+postgres_bin() {
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+}
+
+ensure_postgres() {
+    if [ -n "$(postgres_bin)" ]; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        log "installing PostgreSQL for the storage and replica tests (apt-get, once)"
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    else
+        echo "the storage and replica tests need a PostgreSQL server: install it (as root: apt-get install -y postgresql)" >&2
+        return 1
+    fi
+}
+
+start_postgres() {
+    ensure_postgres
+    local bin run=()
+    bin="$(postgres_bin)"
+    PG_PORT="$(free_port)"
+    PG_DIR="$(mktemp -d -t awsgate-pg.XXXXXX)"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$PG_DIR"
+        run=(runuser -u postgres --)
+    fi
+    "${run[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U awsgate -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \
+        || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+    "${run[@]}" "$bin/postgres" -D "$PG_DIR/data" -k "$PG_DIR" -h 127.0.0.1 -p "$PG_PORT" \
+        -c max_connections=200 >"$PG_DIR/postgres.log" 2>&1 &
+    PG_PID=$!
+    trap stop_all EXIT
+    trap 'exit 130' INT TERM
+    local i
+    for i in $(seq 1 100); do
+        if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+            break
+        fi
+        if ! kill -0 "$PG_PID" 2>/dev/null; then
+            cat "$PG_DIR/postgres.log" >&2
+            echo "postgres exited before it was ready" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || { echo "postgres did not become ready" >&2; return 1; }
+    export AWSGATE_TEST_POSTGRES="postgres://awsgate@127.0.0.1:$PG_PORT/postgres"
+    log "PostgreSQL on 127.0.0.1:$PG_PORT (pid $PG_PID)"
+}
+
+stop_postgres() {
+    if [ -n "${PG_PID:-}" ] && kill -0 "$PG_PID" 2>/dev/null; then
+        local run=()
+        [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+        # A fast shutdown through pg_ctl: as root, PG_PID is runuser, which does not pass
+        # signals on to the server.
+        "${run[@]}" "$(postgres_bin)/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 \
+            || kill -INT "$PG_PID" 2>/dev/null || true
+        wait "$PG_PID" 2>/dev/null || true
+    fi
+    [ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
+    PG_PID=
+}
+
+stop_all() {
+    stop_postgres
+    stop_moto
 }

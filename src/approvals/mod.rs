@@ -9,12 +9,12 @@
 //! and the server all see the same state. Each step is also an audit event (the callers of
 //! this module append them).
 
-mod sqlite;
+mod sql;
 pub mod state;
 mod storage;
 pub mod webhook;
 
-use std::{fmt, path::Path, time::Duration};
+use std::{fmt, time::Duration};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub use self::{
-    sqlite::Sqlite,
+    sql::SqlApprovals,
     state::Transition,
     storage::{CallKey, Storage},
 };
@@ -354,9 +354,9 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
-    /// The requests of the SQLite audit database at `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self::new(Box::new(Sqlite::open(path)?)))
+    /// The requests of the audit database at `db`.
+    pub fn open(db: impl Into<crate::store::Location>) -> Result<Self, StoreError> {
+        Ok(Self::new(Box::new(SqlApprovals::open(db)?)))
     }
 
     /// The requests in `storage`.

@@ -1,6 +1,6 @@
 //! The storage interface of approval requests. The rules ([`super::state`]) decide; a
-//! backend only stores, and applies what the rules return atomically. SQLite
-//! ([`super::sqlite`]) is the one backend today.
+//! backend only stores, and applies what the rules return atomically. [`super::sql`] stores
+//! them in the audit database, SQLite or Postgres.
 
 use super::{DecideError, NewRequest, Request, state::Transition};
 use crate::{
@@ -20,7 +20,7 @@ pub struct CallKey<'a> {
 }
 
 /// The rule a backend applies inside its transaction.
-pub type Rule<'a> = dyn Fn(&Request) -> Result<Transition, DecideError> + 'a;
+pub type Rule<'a> = dyn Fn(&Request) -> Result<Transition, DecideError> + Sync + 'a;
 
 /// Where approval requests live. Every method sees requests with expiry applied as of `now`.
 pub trait Storage: Send + Sync {

@@ -1,12 +1,15 @@
-//! The audit log: an append-only, hash-chained SQLite event log.
+//! The audit log: an append-only, hash-chained event log in the database (SQLite or Postgres).
 //!
 //! One writer thread ([`AuditLog`]) owns the write connection and is fed by a channel; an
-//! append returns only after its event is committed with `synchronous = FULL`, which is what
-//! lets the pipeline record a call BEFORE it touches AWS. Readers ([`Reader`]) open their own
-//! read-only connection for export and verification.
+//! append returns only after its event is committed (SQLite with `synchronous = FULL`), which
+//! is what lets the pipeline record a call BEFORE it touches AWS. Each batch is appended under
+//! the database's write lock after reading the head inside it, so several processes — or
+//! replicas on one Postgres — extend one chain. Readers ([`Reader`]) open their own connection
+//! for export and verification.
 
 pub mod chain;
 pub mod checkpoint;
+pub mod migrate;
 pub mod prune;
 mod reader;
 pub mod record;

@@ -2,18 +2,18 @@
 //! `audit.pruned` event carrying the hash of the last removed one, so [`super::Reader::verify`]
 //! can still prove that what remains is intact and starts exactly where the pruning stopped.
 
-use std::path::Path;
-
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
-use crate::store::StoreError;
+use crate::store::{
+    Db, Location, StoreError,
+    sql::{Dialect, Sql, SqlError, SqlExt as _},
+    write_error,
+};
 
 use super::{
     chain::{self, Linked},
     schema,
 };
-use crate::store::write_error;
 
 /// The kind of the event a prune leaves.
 pub const PRUNED: &str = "audit.pruned";
@@ -32,43 +32,29 @@ pub struct Pruned {
 /// Removes every event recorded before `before` (RFC 3339, compared as recorded), except the
 /// newest event, and records the prune as `by`. One transaction: a running server's writer
 /// waits for it and continues the chain after the `audit.pruned` event.
-pub fn prune(db: &Path, before: &str, by: &str) -> Result<Pruned, StoreError> {
-    let mut conn = crate::store::open(db)?;
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(write_error)?;
-    let (head_seq, head_hash): (i64, String) = tx
-        .query_row(schema::HEAD, [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
-        .map_err(write_error)?
-        .unwrap_or((0, chain::GENESIS.to_owned()));
+pub fn prune(db: impl Into<Location>, before: &str, by: &str) -> Result<Pruned, StoreError> {
+    Db::open(db)?
+        .write(|tx| prune_in(tx, before, by))
+        .map_err(write_error)
+}
+
+fn prune_in(tx: &mut dyn Sql, before: &str, by: &str) -> Result<Pruned, SqlError> {
+    let (head_seq, head_hash) = super::writer::head(tx)?;
     // The newest event stays, so the chain always has a head to continue from.
-    let last: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT seq, hash FROM events WHERE ts < ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
-            params![before, head_seq],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(write_error)?;
-    let Some((through, through_hash)) = last else {
+    let last = tx.query_opt(
+        "SELECT seq, hash FROM events WHERE ts < ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
+        &[before.into(), head_seq.into()],
+    )?;
+    let Some(last) = last else {
         return Ok(Pruned {
             removed: 0,
             through: 0,
             event: None,
         });
     };
-    let first: i64 = tx
-        .query_row("SELECT MIN(seq) FROM events", [], |r| r.get(0))
-        .map_err(write_error)?;
-    // The append-only triggers are lifted inside this transaction only.
-    tx.execute_batch("DROP TRIGGER IF EXISTS events_are_not_deleted")
-        .map_err(write_error)?;
-    let removed = tx
-        .execute("DELETE FROM events WHERE seq <= ?1", [through])
-        .map_err(write_error)?;
-    tx.execute_batch(crate::store::schema::CREATE)
-        .map_err(write_error)?;
+    let (through, through_hash) = (last.int(0)?, last.text(1)?);
+    let first = tx.query_one("SELECT MIN(seq) FROM events", &[])?.int(0)?;
+    let removed = delete_through(tx, through)?;
     let ts = crate::clock::now_rfc3339();
     let data = chain::canonical_json(&json!({
         "before": before,
@@ -92,22 +78,40 @@ pub fn prune(db: &Path, before: &str, by: &str) -> Result<Pruned, StoreError> {
     );
     tx.execute(
         schema::INSERT,
-        params![
+        crate::sql_params![
             seq,
-            ts,
+            ts.as_str(),
             PRUNED,
-            None::<String>,
-            None::<String>,
-            data,
-            head_hash,
-            hash
+            None::<&str>,
+            None::<&str>,
+            data.as_str(),
+            head_hash.as_str(),
+            hash.as_str()
         ],
-    )
-    .map_err(write_error)?;
-    tx.commit().map_err(write_error)?;
+    )?;
     Ok(Pruned {
         removed: i64::try_from(removed).unwrap_or(i64::MAX),
         through,
         event: Some(seq),
     })
+}
+
+/// Deletes events up to `through`, lifting the append-only guard inside this transaction
+/// only: SQLite drops its trigger and creates it again; Postgres's trigger lets deletes
+/// through while `awsgate.pruning` is set for this transaction.
+fn delete_through(tx: &mut dyn Sql, through: i64) -> Result<u64, SqlError> {
+    match tx.dialect() {
+        Dialect::Sqlite => {
+            tx.batch("DROP TRIGGER IF EXISTS events_are_not_deleted")?;
+            let removed = tx.execute("DELETE FROM events WHERE seq <= ?1", &[through.into()])?;
+            tx.batch(crate::store::schema::CREATE)?;
+            Ok(removed)
+        }
+        Dialect::Postgres => {
+            tx.batch("SET LOCAL awsgate.pruning = 'on'")?;
+            let removed = tx.execute("DELETE FROM events WHERE seq <= ?1", &[through.into()])?;
+            tx.batch("SET LOCAL awsgate.pruning = 'off'")?;
+            Ok(removed)
+        }
+    }
 }

@@ -1,11 +1,11 @@
 //! Reading the audit log: merged call records for export, and chain verification.
 
-use std::path::Path;
-
 use super::checkpoint::VerifyingKey;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::store::StoreError;
+use crate::store::{
+    Db, Location, StoreError, read_error,
+    sql::{Dialect, Row, SqlError, SqlExt as _},
+};
 
 use super::{
     chain::{self, GENESIS, Linked},
@@ -34,7 +34,7 @@ pub struct SessionSummary {
 /// A read-only view of an audit database.
 #[derive(Debug)]
 pub struct Reader {
-    conn: Connection,
+    db: Db,
 }
 
 /// The first problem `verify` found.
@@ -147,48 +147,31 @@ pub struct VerifyReport {
     pub pruned_through: Option<i64>,
 }
 
-fn read_error(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Read(e.to_string())
-}
-
 impl Reader {
-    /// Opens an existing audit database read-only.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.display().to_string()));
-        }
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
-                StoreError::Open {
-                    path: path.display().to_string(),
-                    detail: e.to_string(),
-                }
-            })?;
-        Ok(Self { conn })
+    /// Opens an existing audit database to read it.
+    pub fn open(db: impl Into<Location>) -> Result<Self, StoreError> {
+        Ok(Self {
+            db: Db::open_existing(db)?,
+        })
     }
 
     /// Every call, oldest first; only those of `session` when given.
     pub fn calls(&self, session: Option<&str>) -> Result<Vec<CallRecord>, StoreError> {
-        let sql = if session.is_some() {
-            schema::CALLS_OF_SESSION
-        } else {
-            schema::CALLS
+        let (sql, params) = match session {
+            Some(s) => (schema::CALLS_OF_SESSION, vec![s.into()]),
+            None => (schema::CALLS, Vec::new()),
         };
-        let mut stmt = self.conn.prepare(sql).map_err(read_error)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(session), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    stored_data(r, 2)?.map(std::borrow::Cow::into_owned),
-                ))
-            })
+        let rows = self
+            .db
+            .read(|conn| conn.query(sql, &params))
             .map_err(read_error)?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let (ts, decided, completed) = row.map_err(read_error)?;
-            let decided: Decided = serde_json::from_str(&decided).map_err(read_error)?;
-            let completed: Option<Completed> = completed
+            let ts = row.text(0).map_err(read_error)?;
+            let decided: Decided =
+                serde_json::from_str(&row.text(1).map_err(read_error)?).map_err(read_error)?;
+            let completed: Option<Completed> = stored::decode(row.value(2))
+                .map_err(read_error)?
                 .map(|c| serde_json::from_str(&c))
                 .transpose()
                 .map_err(read_error)?;
@@ -199,20 +182,27 @@ impl Reader {
 
     /// Every session, oldest first.
     pub fn sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
-        let mut stmt = self.conn.prepare(schema::SESSIONS).map_err(read_error)?;
-        let rows = stmt
-            .query_map([], |r| {
+        let sql = match self.db.dialect() {
+            Dialect::Sqlite => schema::SESSIONS,
+            Dialect::Postgres => schema::SESSIONS_POSTGRES,
+        };
+        let rows = self
+            .db
+            .read(|conn| conn.query(sql, &[]))
+            .map_err(read_error)?;
+        rows.iter()
+            .map(|r| {
                 Ok(SessionSummary {
-                    session: r.get(0)?,
-                    started: r.get(1)?,
-                    principal: r.get(2)?,
-                    client: r.get(3)?,
-                    calls: r.get(4)?,
-                    denials: r.get(5)?,
+                    session: r.text(0)?,
+                    started: r.text(1)?,
+                    principal: r.opt_text(2)?,
+                    client: r.opt_text(3)?,
+                    calls: r.int(4)?,
+                    denials: r.int(5)?,
                 })
             })
-            .map_err(read_error)?;
-        rows.collect::<Result<_, _>>().map_err(read_error)
+            .collect::<Result<_, SqlError>>()
+            .map_err(read_error)
     }
 
     /// Checks every checkpoint's signature against `key`, and that the log still holds each
@@ -223,9 +213,12 @@ impl Reader {
         checkpoints: &[Checkpoint],
         key: &VerifyingKey,
     ) -> Result<CheckpointReport, StoreError> {
-        let last_seq: i64 = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+        let last_seq = self
+            .db
+            .read(|conn| {
+                conn.query_one("SELECT COALESCE(MAX(seq), 0) FROM events", &[])?
+                    .int(0)
+            })
             .map_err(read_error)?;
         // Events up to here were removed by `audit prune`, as an `audit.pruned` event records.
         let (_, _, pruned_through) = self.chain_start()?;
@@ -253,12 +246,13 @@ impl Reader {
                 report.pruned += 1;
                 continue;
             }
-            let hash: Option<String> = self
-                .conn
-                .query_row("SELECT hash FROM events WHERE seq = ?1", [cp.seq], |r| {
-                    r.get(0)
+            let hash = self
+                .db
+                .read(|conn| {
+                    conn.query_opt("SELECT hash FROM events WHERE seq = ?1", &[cp.seq.into()])?
+                        .map(|r| r.text(0))
+                        .transpose()
                 })
-                .optional()
                 .map_err(read_error)?;
             if hash.as_deref() != Some(cp.head.as_str()) {
                 report.damage = Some(CheckpointDamage::Rewritten { seq: cp.seq });
@@ -273,28 +267,29 @@ impl Reader {
     /// first remaining event, after the hash of the last pruned one, as the newest
     /// `audit.pruned` event naming exactly that event says.
     fn chain_start(&self) -> Result<(i64, String, Option<i64>), StoreError> {
-        let first: Option<(i64, String)> = self
-            .conn
-            .query_row(
-                "SELECT seq, prev_hash FROM events ORDER BY seq LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+        let (first, prunes) = self
+            .db
+            .read(|conn| {
+                let first = conn
+                    .query_opt(
+                        "SELECT seq, prev_hash FROM events ORDER BY seq LIMIT 1",
+                        &[],
+                    )?
+                    .map(|r| Ok::<_, SqlError>((r.int(0)?, r.text(1)?)))
+                    .transpose()?;
+                let prunes = conn.query(
+                    "SELECT data FROM events WHERE kind = ?1 ORDER BY seq DESC",
+                    &[super::prune::PRUNED.into()],
+                )?;
+                Ok((first, prunes))
+            })
             .map_err(read_error)?;
         let Some((seq, prev_hash)) = first.filter(|(seq, _)| *seq > 1) else {
             return Ok((1, GENESIS.to_owned(), None));
         };
-        let mut stmt = self
-            .conn
-            .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq DESC")
-            .map_err(read_error)?;
-        let prunes = stmt
-            .query_map([super::prune::PRUNED], |r| r.get::<_, String>(0))
-            .map_err(read_error)?;
-        for data in prunes {
+        for row in prunes {
             let data: serde_json::Value =
-                serde_json::from_str(&data.map_err(read_error)?).unwrap_or_default();
+                serde_json::from_str(&row.text(0).map_err(read_error)?).unwrap_or_default();
             let through = data
                 .get("pruned_through")
                 .and_then(serde_json::Value::as_i64);
@@ -309,24 +304,6 @@ impl Reader {
     }
 }
 
-/// An event's `data` column as rusqlite reads a column (compressed data inflated).
-fn stored_data<'r>(
-    r: &'r rusqlite::Row<'_>,
-    i: usize,
-) -> rusqlite::Result<Option<std::borrow::Cow<'r, str>>> {
-    stored::decode(r.get_ref(i)?).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into())
-    })
-}
-
-/// A text column of `r`, borrowed from SQLite's row buffer (`None` for NULL).
-fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, StoreError> {
-    match r.get_ref(i).map_err(read_error)? {
-        rusqlite::types::ValueRef::Null => Ok(None),
-        v => v.as_str().map(Some).map_err(read_error),
-    }
-}
-
 impl Reader {
     /// The approval and revocation tables checked against the chained events that record
     /// every change of them (see [`super::state`]): one line per row that disagrees.
@@ -335,77 +312,91 @@ impl Reader {
         let chain_start = match pruned_through {
             None => None,
             Some(_) => self
-                .conn
-                .query_row("SELECT ts FROM events ORDER BY seq LIMIT 1", [], |r| {
-                    r.get::<_, String>(0)
+                .db
+                .read(|conn| {
+                    conn.query_one("SELECT ts FROM events ORDER BY seq LIMIT 1", &[])?
+                        .text(0)
                 })
                 .ok()
                 .and_then(|ts| chrono::DateTime::parse_from_rfc3339(&ts).ok())
                 .map(|t| t.timestamp()),
         };
-        super::state::check(&self.conn, chain_start)
+        self.db
+            .read(|conn| super::state::check(conn, chain_start))
+            .map_err(read_error)
     }
 
     /// Walks the whole chain and reports the first damaged event.
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
-        let (mut expected_seq, mut prev, pruned_through) = self.chain_start()?;
-        let mut stmt = self.conn.prepare(schema::ALL_EVENTS).map_err(read_error)?;
-        let mut rows = stmt.query([]).map_err(read_error)?;
-        let mut events = 0;
-        // Columns are borrowed from SQLite's row buffer rather than copied: verify reads
-        // every event, and the copies were a third of its time.
-        while let Some(r) = rows.next().map_err(read_error)? {
-            let seq: i64 = r.get(0).map_err(read_error)?;
-            let ts = text(r, 1)?.unwrap_or_default();
-            let kind = text(r, 2)?.unwrap_or_default();
-            let session = text(r, 3)?;
-            let call_id = text(r, 4)?;
-            // Compressed data that does not inflate is damage like any other edit.
-            let data = stored::decode(r.get_ref(5).map_err(read_error)?);
-            let intact = data.is_ok();
-            let data = data.ok().flatten().unwrap_or_default();
-            let prev_hash = text(r, 6)?.unwrap_or_default();
-            let hash = text(r, 7)?.unwrap_or_default();
-            let damage = if seq != expected_seq {
-                Some(Damage::Missing {
-                    seq,
-                    expected: expected_seq,
-                })
-            } else if !intact
-                || !chain::links_to(
-                    prev_hash,
-                    Linked {
-                        seq,
-                        ts,
-                        kind,
-                        session,
-                        call_id,
-                        data: &data,
-                    },
-                    hash,
-                )
-            {
-                Some(Damage::Modified { seq })
-            } else if prev_hash != prev {
-                Some(Damage::BrokenLink { seq })
-            } else {
-                None
-            };
-            if damage.is_some() {
-                return Ok(VerifyReport {
-                    events,
-                    damage,
-                    pruned_through,
-                });
-            }
-            events += 1;
-            expected_seq = seq + 1;
-            hash.clone_into(&mut prev);
-        }
-        Ok(VerifyReport {
-            events,
+        let (expected_seq, prev, pruned_through) = self.chain_start()?;
+        let mut walk = Walk {
+            expected_seq,
+            prev,
+            events: 0,
             damage: None,
+        };
+        self.db
+            .read(|conn| {
+                conn.scan(schema::ALL_EVENTS, &[], &mut |row| {
+                    if walk.damage.is_none() {
+                        walk.step(&row)?;
+                    }
+                    Ok(())
+                })
+            })
+            .map_err(read_error)?;
+        Ok(VerifyReport {
+            events: walk.events,
+            damage: walk.damage,
             pruned_through,
         })
+    }
+}
+
+/// Verification's progress along the chain.
+struct Walk {
+    expected_seq: i64,
+    prev: String,
+    events: u64,
+    damage: Option<Damage>,
+}
+
+impl Walk {
+    /// Checks the next event (`seq, ts, kind, session, call_id, data, prev_hash, hash`).
+    fn step(&mut self, r: &Row) -> Result<(), SqlError> {
+        let seq = r.int(0)?;
+        let text = |i| r.opt_text(i).map(Option::unwrap_or_default);
+        let (ts, kind, prev_hash, hash) = (text(1)?, text(2)?, text(6)?, text(7)?);
+        let (session, call_id) = (r.opt_text(3)?, r.opt_text(4)?);
+        // Compressed data that does not inflate is damage like any other edit.
+        let data = stored::decode(r.value(5));
+        let intact = data.is_ok();
+        let data = data.ok().flatten().unwrap_or_default();
+        let linked = Linked {
+            seq,
+            ts: &ts,
+            kind: &kind,
+            session: session.as_deref(),
+            call_id: call_id.as_deref(),
+            data: &data,
+        };
+        self.damage = if seq != self.expected_seq {
+            Some(Damage::Missing {
+                seq,
+                expected: self.expected_seq,
+            })
+        } else if !intact || !chain::links_to(&prev_hash, linked, &hash) {
+            Some(Damage::Modified { seq })
+        } else if prev_hash != self.prev {
+            Some(Damage::BrokenLink { seq })
+        } else {
+            None
+        };
+        if self.damage.is_none() {
+            self.events += 1;
+            self.expected_seq = seq + 1;
+            self.prev = hash;
+        }
+        Ok(())
     }
 }

@@ -48,3 +48,20 @@ FROM events x
 WHERE x.kind IN ('session.started', 'call.decided') AND x.session IS NOT NULL
 GROUP BY x.session
 ORDER BY min(x.seq)";
+
+/// [`SESSIONS`] for Postgres (no bare columns beside an aggregate; `jsonb` operators).
+pub const SESSIONS_POSTGRES: &str = "
+SELECT x.session,
+       x.ts,
+       (x.data::jsonb)->'caller'->>'principal',
+       (SELECT (d.data::jsonb)->'caller'->>'client' FROM events d
+         WHERE d.session = x.session AND d.kind = 'call.decided' ORDER BY d.seq LIMIT 1),
+       (SELECT count(*) FROM events d WHERE d.session = x.session AND d.kind = 'call.decided'),
+       (SELECT count(*) FROM events d WHERE d.session = x.session AND d.kind = 'call.decided'
+         AND (d.data::jsonb)->>'decision' = 'deny'),
+       x.seq
+FROM events x
+WHERE x.seq IN (SELECT min(seq) FROM events
+                 WHERE kind IN ('session.started', 'call.decided') AND session IS NOT NULL
+                 GROUP BY session)
+ORDER BY x.seq";

@@ -7,10 +7,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::Connection;
 use serde_json::Value;
 
-use crate::store::StoreError;
+use crate::store::sql::{Sql, SqlError};
 
 /// What the events say about one approval request.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -39,11 +38,10 @@ struct Row {
 }
 
 /// What `verify` found wrong with the state tables, one line per finding.
-pub fn check(conn: &Connection, chain_start: Option<i64>) -> Result<Vec<String>, StoreError> {
-    let read = |e: rusqlite::Error| StoreError::Read(e.to_string());
-    let derived = approvals_from_events(conn).map_err(read)?;
-    let rows = approval_rows(conn).map_err(read)?;
-    let votes = vote_rows(conn).map_err(read)?;
+pub fn check(conn: &mut dyn Sql, chain_start: Option<i64>) -> Result<Vec<String>, SqlError> {
+    let derived = approvals_from_events(conn)?;
+    let rows = approval_rows(conn)?;
+    let votes = vote_rows(conn)?;
     let mut found = Vec::new();
     for row in &rows {
         if chain_start.is_some_and(|start| row.created_at < start) {
@@ -51,7 +49,7 @@ pub fn check(conn: &Connection, chain_start: Option<i64>) -> Result<Vec<String>,
         }
         found.extend(compare_approval(row, derived.get(&row.id), &votes));
     }
-    found.extend(check_revocations(conn, chain_start).map_err(read)?);
+    found.extend(check_revocations(conn, chain_start)?);
     Ok(found)
 }
 
@@ -59,13 +57,14 @@ fn text(data: &Value, key: &str) -> Option<String> {
     data.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn approvals_from_events(conn: &Connection) -> rusqlite::Result<HashMap<String, Derived>> {
-    let mut stmt =
-        conn.prepare("SELECT kind, data FROM events WHERE kind LIKE 'approval.%' ORDER BY seq")?;
+fn approvals_from_events(conn: &mut dyn Sql) -> Result<HashMap<String, Derived>, SqlError> {
+    let rows = conn.query(
+        "SELECT kind, data FROM events WHERE kind LIKE 'approval.%' ORDER BY seq",
+        &[],
+    )?;
     let mut out: HashMap<String, Derived> = HashMap::new();
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
-        let (kind, data) = row?;
+        let (kind, data) = (row.text(0)?, row.text(1)?);
         let Ok(data) = serde_json::from_str::<Value>(&data) else {
             continue;
         };
@@ -96,43 +95,42 @@ fn approvals_from_events(conn: &Connection) -> rusqlite::Result<HashMap<String, 
     Ok(out)
 }
 
-fn approval_rows(conn: &Connection) -> rusqlite::Result<Vec<Row>> {
-    let mut stmt = conn.prepare(
+fn approval_rows(conn: &mut dyn Sql) -> Result<Vec<Row>, SqlError> {
+    let rows = conn.query(
         "SELECT id, requester, tool, args_digest, state, created_at, consumed_by, usable_until
          FROM approvals ORDER BY created_at",
+        &[],
     )?;
-    let rows = stmt.query_map([], |r| {
-        let requester: String = r.get(1)?;
-        // The column holds the requester as JSON; events name it as text (`user:…`).
-        let requester = serde_json::from_str::<crate::identity::Principal>(&requester)
-            .map_or(requester, |p| p.to_string());
-        Ok(Row {
-            id: r.get(0)?,
-            requester,
-            tool: r.get(2)?,
-            args_digest: r.get(3)?,
-            state: r.get(4)?,
-            created_at: r.get(5)?,
-            consumed_by: r.get(6)?,
-            usable_until: r.get(7)?,
+    rows.iter()
+        .map(|r| {
+            let requester = r.text(1)?;
+            // The column holds the requester as JSON; events name it as text (`user:…`).
+            let requester = serde_json::from_str::<crate::identity::Principal>(&requester)
+                .map_or(requester, |p| p.to_string());
+            Ok(Row {
+                id: r.text(0)?,
+                requester,
+                tool: r.text(2)?,
+                args_digest: r.text(3)?,
+                state: r.text(4)?,
+                created_at: r.int(5)?,
+                consumed_by: r.opt_text(6)?,
+                usable_until: r.opt_int(7)?,
+            })
         })
-    })?;
-    rows.collect()
+        .collect()
 }
 
-fn vote_rows(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<(String, String)>>> {
-    let mut stmt = conn.prepare("SELECT approval_id, approver, verdict FROM approval_votes")?;
+fn vote_rows(conn: &mut dyn Sql) -> Result<HashMap<String, Vec<(String, String)>>, SqlError> {
+    let rows = conn.query(
+        "SELECT approval_id, approver, verdict FROM approval_votes",
+        &[],
+    )?;
     let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, approver, verdict) = row?;
-        out.entry(id).or_default().push((approver, verdict));
+    for r in rows {
+        out.entry(r.text(0)?)
+            .or_default()
+            .push((r.text(1)?, r.text(2)?));
     }
     Ok(out)
 }
@@ -196,15 +194,18 @@ fn compare_approval(
 }
 
 /// Revocation rows against `revocation.added` / `revocation.undone` events, by row id.
-fn check_revocations(conn: &Connection, chain_start: Option<i64>) -> rusqlite::Result<Vec<String>> {
+fn check_revocations(
+    conn: &mut dyn Sql,
+    chain_start: Option<i64>,
+) -> Result<Vec<String>, SqlError> {
     let mut added: HashMap<i64, (String, String)> = HashMap::new();
     let mut undone: HashSet<i64> = HashSet::new();
-    let mut stmt = conn.prepare(
+    let rows = conn.query(
         "SELECT kind, data FROM events WHERE kind IN ('revocation.added', 'revocation.undone') ORDER BY seq",
+        &[],
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
-        let (kind, data) = row?;
+        let (kind, data) = (row.text(0)?, row.text(1)?);
         let Ok(data) = serde_json::from_str::<Value>(&data) else {
             continue;
         };
@@ -218,13 +219,22 @@ fn check_revocations(conn: &Connection, chain_start: Option<i64>) -> rusqlite::R
             undone.insert(id);
         }
     }
-    let mut stmt =
-        conn.prepare("SELECT id, kind, value, revoked_at, undone_at IS NOT NULL FROM revocations")?;
-    let rows: Vec<(i64, String, String, String, bool)> = stmt
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(i64, String, String, String, bool)> = conn
+        .query(
+            "SELECT id, kind, value, revoked_at, undone_at IS NOT NULL FROM revocations",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.int(0)?,
+                r.text(1)?,
+                r.text(2)?,
+                r.text(3)?,
+                r.int(4)? != 0,
+            ))
+        })
+        .collect::<Result<_, SqlError>>()?;
     let mut found = Vec::new();
     let mut present = HashSet::new();
     for (id, kind, value, revoked_at, is_undone) in &rows {

@@ -7,7 +7,27 @@
 use std::io::{Read as _, Write as _};
 
 use flate2::{Compression, read::DeflateDecoder, write::DeflateEncoder};
-use rusqlite::types::{Value as SqlValue, ValueRef};
+
+use crate::store::sql::{Dialect, Param, Value};
+
+/// An event's `data` column as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// The canonical JSON.
+    Text(String),
+    /// The canonical JSON, deflated.
+    Blob(Vec<u8>),
+}
+
+impl Stored {
+    /// The statement parameter.
+    pub fn param(&self) -> Param<'_> {
+        match self {
+            Stored::Text(t) => Param::Text(t),
+            Stored::Blob(b) => Param::Blob(b),
+        }
+    }
+}
 
 /// Events smaller than this stay text: compressing them saves little and costs time.
 pub const COMPRESS_FROM: usize = 512;
@@ -16,14 +36,15 @@ pub const COMPRESS_FROM: usize = 512;
 const MAX_INFLATED: u64 = 256 * 1024 * 1024;
 
 /// The column value for an event's canonical JSON: deflated when the event is a completion,
-/// at least [`COMPRESS_FROM`] bytes long, and shrinks by at least a fifth.
-pub fn encode(kind: &str, canonical: String) -> SqlValue {
-    if kind != "call.completed" || canonical.len() < COMPRESS_FROM {
-        return SqlValue::Text(canonical);
+/// at least [`COMPRESS_FROM`] bytes long, and shrinks by at least a fifth. Postgres keeps
+/// text (its column is `TEXT`, and it compresses large values itself).
+pub fn encode(kind: &str, canonical: String, dialect: Dialect) -> Stored {
+    if kind != "call.completed" || canonical.len() < COMPRESS_FROM || dialect == Dialect::Postgres {
+        return Stored::Text(canonical);
     }
     match deflate(canonical.as_bytes()) {
-        Some(blob) if blob.len() * 5 <= canonical.len() * 4 => SqlValue::Blob(blob),
-        _ => SqlValue::Text(canonical),
+        Some(blob) if blob.len() * 5 <= canonical.len() * 4 => Stored::Blob(blob),
+        _ => Stored::Text(canonical),
     }
 }
 
@@ -34,14 +55,12 @@ fn deflate(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The canonical JSON of a stored `data` column, whichever form it is in (`None` for NULL).
-pub fn decode(value: ValueRef<'_>) -> Result<Option<std::borrow::Cow<'_, str>>, String> {
+pub fn decode(value: &Value) -> Result<Option<std::borrow::Cow<'_, str>>, String> {
     match value {
-        ValueRef::Null => Ok(None),
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .map(|s| Some(s.into()))
-            .map_err(|e| format!("event data is not UTF-8: {e}")),
-        ValueRef::Blob(blob) => inflate(blob, MAX_INFLATED).map(|s| Some(s.into())),
-        ValueRef::Integer(_) | ValueRef::Real(_) => Err("event data is not text".to_owned()),
+        Value::Null => Ok(None),
+        Value::Text(text) => Ok(Some(text.as_str().into())),
+        Value::Blob(blob) => inflate(blob, MAX_INFLATED).map(|s| Some(s.into())),
+        Value::Int(_) => Err("event data is not text".to_owned()),
     }
 }
 
@@ -62,14 +81,13 @@ mod tests {
     use super::*;
 
     fn round_trip(kind: &str, json: &str) -> (bool, String) {
-        let stored = encode(kind, json.to_owned());
-        let compressed = matches!(stored, SqlValue::Blob(_));
-        let back = match &stored {
-            SqlValue::Text(t) => decode(ValueRef::Text(t.as_bytes())),
-            SqlValue::Blob(b) => decode(ValueRef::Blob(b)),
-            _ => Err("unexpected".into()),
+        let stored = encode(kind, json.to_owned(), Dialect::Sqlite);
+        let compressed = matches!(stored, Stored::Blob(_));
+        let value = match stored {
+            Stored::Text(t) => Value::Text(t),
+            Stored::Blob(b) => Value::Blob(b),
         };
-        (compressed, back.unwrap().unwrap().into_owned())
+        (compressed, decode(&value).unwrap().unwrap().into_owned())
     }
 
     fn large_response() -> String {
@@ -95,6 +113,12 @@ mod tests {
             "SQL reads decided events"
         );
         assert!(!round_trip("call.completed", r#"{"status":"ok"}"#).0);
+        let on_postgres = encode("call.completed", json.clone(), Dialect::Postgres);
+        assert_eq!(
+            on_postgres,
+            Stored::Text(json),
+            "Postgres compresses by itself"
+        );
     }
 
     #[test]
@@ -119,8 +143,8 @@ mod tests {
 
     #[test]
     fn damaged_blobs_and_bombs_are_errors_not_panics() {
-        assert!(decode(ValueRef::Blob(b"\xff\x00not deflate")).is_err());
-        assert!(decode(ValueRef::Integer(3)).is_err());
+        assert!(decode(&Value::Blob(b"\xff\x00not deflate".to_vec())).is_err());
+        assert!(decode(&Value::Int(3)).is_err());
         // 4 MiB of spaces deflates to a few KiB; reading stops at the cap with an error.
         let bomb = deflate(&vec![b' '; 4 * 1024 * 1024]).unwrap();
         assert!(bomb.len() < 64 * 1024);

@@ -239,8 +239,9 @@ async fn compressed_events_verify_and_any_change_to_them_is_found() {
     let other = super::stored::encode(
         "call.completed",
         format!("{{\"x\":\"{}\"}}", "y".repeat(600)),
+        crate::store::sql::Dialect::Sqlite,
     );
-    let rusqlite::types::Value::Blob(other) = other else {
+    let super::stored::Stored::Blob(other) = other else {
         panic!("expected a blob")
     };
     tamper(

@@ -2,13 +2,15 @@
 //! channel. It commits waiting events together (group commit) and acknowledges each only once
 //! it is durable, so the caller can rely on "recorded" meaning "on disk".
 
-use std::{path::Path, sync::mpsc, thread};
+use std::{sync::mpsc, thread};
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::store::StoreError;
+use crate::store::{
+    Db, Location, StoreError,
+    sql::{Sql, SqlError, SqlExt as _},
+};
 
 use super::{
     chain::{self, GENESIS, Linked},
@@ -160,53 +162,55 @@ pub struct AuditLog {
     overflowed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
-    Ok(conn
-        .query_row(schema::HEAD, [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .unwrap_or_else(|| (0, GENESIS.to_owned())))
+/// The newest event's position and hash (the genesis before the first event).
+pub(crate) fn head(sql: &mut dyn Sql) -> Result<(i64, String), SqlError> {
+    match sql.query_opt(schema::HEAD, &[])? {
+        Some(row) => Ok((row.int(0)?, row.text(1)?)),
+        None => Ok((0, GENESIS.to_owned())),
+    }
 }
 
 impl AuditLog {
-    /// Opens the log at `path` and starts its writer thread.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, None)
+    /// Opens the log at `db` and starts its writer thread.
+    pub fn open(db: impl Into<Location>) -> Result<Self, StoreError> {
+        Self::open_with(db, None)
     }
 
     /// Opens the log with a queue of `capacity` events (tests use a small one).
-    pub fn open_with_capacity(path: &Path, capacity: usize) -> Result<Self, StoreError> {
-        Self::start(path, None, capacity)
+    pub fn open_with_capacity(
+        db: impl Into<Location>,
+        capacity: usize,
+    ) -> Result<Self, StoreError> {
+        Self::start(&db.into(), None, capacity)
     }
 
     /// Opens the log and, with `checkpoints`, writes signed checkpoints as configured.
     pub fn open_with(
-        path: &Path,
+        db: impl Into<Location>,
         checkpoints: Option<CheckpointConfig>,
     ) -> Result<Self, StoreError> {
-        Self::start(path, checkpoints, QUEUE_CAPACITY)
+        Self::start(&db.into(), checkpoints, QUEUE_CAPACITY)
     }
 
     fn start(
-        path: &Path,
+        location: &Location,
         checkpoints: Option<CheckpointConfig>,
         capacity: usize,
     ) -> Result<Self, StoreError> {
-        let conn = crate::store::open(path)?;
-        let start = head(&conn).map_err(|e| crate::store::StoreError::Open {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
+        let open_error = |detail: String| StoreError::Open {
+            path: location.to_string(),
+            detail,
+        };
+        let conn = Db::open(location)?;
+        let start = conn.read(head).map_err(|e| open_error(e.0))?;
         let (sender, receiver) = mpsc::sync_channel(capacity.max(1));
         let checkpointer = checkpoints.map(Checkpointer::new);
         let stats = std::sync::Arc::new(WriterStats::default());
         let writer_stats = stats.clone();
         thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || run(conn, receiver, start, checkpointer, &writer_stats))
-            .map_err(|e| crate::store::StoreError::Open {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            })?;
+            .spawn(move || run(&conn, receiver, start, checkpointer, &writer_stats))
+            .map_err(|e| open_error(e.to_string()))?;
         Ok(Self {
             sender,
             capacity: capacity.max(1),
@@ -294,7 +298,7 @@ impl AuditLog {
 const MAX_BATCH: usize = 512;
 
 fn run(
-    mut conn: Connection,
+    conn: &Db,
     messages: mpsc::Receiver<Message>,
     mut head_now: (i64, String),
     mut checkpoints: Option<Checkpointer>,
@@ -333,7 +337,7 @@ fn run(
         if !batch.is_empty() {
             stats.queue(-i64::try_from(batch.len()).unwrap_or(0));
             let started = std::time::Instant::now();
-            let committed = commit(&mut conn, &batch);
+            let committed = conn.write(|sql| commit(sql, &batch));
             stats
                 .commits
                 .lock()
@@ -370,49 +374,49 @@ fn run(
     }
 }
 
-/// Appends the batch in one transaction. The head is read inside the (immediate, so
-/// write-locked) transaction rather than trusted from memory: another process — `awsgate
-/// revoke`, an approver's CLI — may have appended since, and the chain must run through its
-/// events too.
-fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<(Vec<i64>, (i64, String))> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let (mut seq, mut prev) = head(&tx)?;
+/// Appends the batch inside the database's write lock. The head is read inside the
+/// transaction rather than trusted from memory: another process — `awsgate revoke`, an
+/// approver's CLI, another replica on the same Postgres — may have appended since, and the
+/// chain must run through its events too.
+fn commit(sql: &mut dyn Sql, batch: &[Job]) -> Result<(Vec<i64>, (i64, String)), SqlError> {
+    let (mut seq, mut prev) = head(sql)?;
+    let dialect = sql.dialect();
     let mut seqs = Vec::with_capacity(batch.len());
-    {
-        let mut insert = tx.prepare_cached(schema::INSERT)?;
-        for job in batch {
-            seq += 1;
-            let ts = crate::clock::now_rfc3339();
-            let e = &job.event;
-            let data = chain::canonical_json(&e.data);
-            let session = e.session.as_ref().map(SessionId::as_str);
-            let call_id = e.call_id.as_ref().map(CallId::as_str);
-            let hash = chain::link(
-                &prev,
-                Linked {
-                    seq,
-                    ts: &ts,
-                    kind: e.kind.as_str(),
-                    session,
-                    call_id,
-                    data: &data,
-                },
-            );
-            insert.execute(params![
+    for job in batch {
+        seq += 1;
+        let ts = crate::clock::now_rfc3339();
+        let e = &job.event;
+        let data = chain::canonical_json(&e.data);
+        let session = e.session.as_ref().map(SessionId::as_str);
+        let call_id = e.call_id.as_ref().map(CallId::as_str);
+        let hash = chain::link(
+            &prev,
+            Linked {
                 seq,
-                ts,
-                e.kind.as_str(),
+                ts: &ts,
+                kind: e.kind.as_str(),
                 session,
                 call_id,
-                stored::encode(e.kind.as_str(), data),
-                prev,
-                hash
-            ])?;
-            prev = hash;
-            seqs.push(seq);
-        }
+                data: &data,
+            },
+        );
+        let stored = stored::encode(e.kind.as_str(), data, dialect);
+        sql.execute(
+            schema::INSERT,
+            &[
+                seq.into(),
+                ts.as_str().into(),
+                e.kind.as_str().into(),
+                session.into(),
+                call_id.into(),
+                stored.param(),
+                prev.as_str().into(),
+                hash.as_str().into(),
+            ],
+        )?;
+        prev = hash;
+        seqs.push(seq);
     }
-    tx.commit()?;
     Ok((seqs, (seq, prev)))
 }
 
@@ -438,7 +442,7 @@ mod tests {
         let log = AuditLog::open_with_capacity(&path, 2).unwrap();
         log.append(event(0)).await.unwrap();
         // Another process holds the write lock: the writer stalls on its next commit.
-        let blocker = Connection::open(&path).unwrap();
+        let blocker = rusqlite::Connection::open(&path).unwrap();
         blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
         // One event first, so the writer is already stalled on its commit when the burst
         // comes (otherwise, on a loaded machine, it may take part of the burst into that
@@ -471,7 +475,7 @@ mod tests {
         );
         log.append(event(99)).await.unwrap();
         log.shutdown().await;
-        let conn = Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         let recorded: String = conn
             .query_row(
                 "SELECT data FROM events WHERE kind = 'audit.overloaded'",

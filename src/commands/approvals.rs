@@ -122,7 +122,7 @@ pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
 async fn approver(
     args: &ApprovalsArgs,
     policy: &Policy,
-    db: &std::path::Path,
+    db: &crate::store::Location,
 ) -> anyhow::Result<Principal> {
     // A decision counts only under the identity mode of the server that wrote this database:
     // a local-mode policy file must not turn a jwt server's approvals into `--as` claims.
@@ -132,7 +132,7 @@ async fn approver(
         bail!(
             "the awsgate server writing `{}` identifies callers with `[identity] mode = \"{server}\"`, \
              but this `--policy` says `{}`: decide with the server's own policy{}",
-            db.display(),
+            db,
             policy.identity.name(),
             if server == "jwt" {
                 " and your token (`--token`)"
@@ -255,17 +255,18 @@ fn details(r: &Request) -> String {
 
 /// The identity mode the server writing `db` last started (or reloaded its policy) with, as
 /// its chained `server.started` / `policy.reloaded` events say; `None` before any server ran.
-fn server_identity_mode(db: &std::path::Path) -> anyhow::Result<Option<String>> {
-    let conn = crate::store::open(db)?;
-    let data: Option<String> = conn
-        .query_row(
-            "SELECT data FROM events WHERE kind IN ('server.started', 'policy.reloaded')
-             AND json_extract(data, '$.identity_mode') IS NOT NULL ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .ok();
-    Ok(data
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
-        .and_then(|d| d.get("identity_mode")?.as_str().map(str::to_owned)))
+fn server_identity_mode(db: &crate::store::Location) -> anyhow::Result<Option<String>> {
+    let rows = crate::store::Db::open(db)?
+        .read(|conn| {
+            conn.query(
+                "SELECT data FROM events WHERE kind IN ('server.started', 'policy.reloaded')
+                 ORDER BY seq DESC LIMIT 100",
+                &[],
+            )
+        })
+        .unwrap_or_default();
+    Ok(rows.iter().find_map(|r| {
+        let data: serde_json::Value = serde_json::from_str(&r.text(0).ok()?).ok()?;
+        data.get("identity_mode")?.as_str().map(str::to_owned)
+    }))
 }

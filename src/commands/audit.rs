@@ -1,4 +1,4 @@
-//! `awsgate audit export|verify`: read the audit log.
+//! `awsgate audit export|sessions|prune|verify|migrate`: read, prune and move the audit log.
 
 use crate::printable::printable;
 use std::{io::Write, path::Path, process::ExitCode};
@@ -73,8 +73,8 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             as_user,
         } => {
             let db = super::db_path(db)?;
-            if !db.exists() {
-                bail!("no audit log at `{}`", db.display());
+            if db.sqlite_path().is_some_and(|p| !p.exists()) {
+                bail!("no audit log at `{db}`");
             }
             let before = super::parse_time(&before, false)?
                 .with_timezone(&chrono::Utc)
@@ -98,10 +98,35 @@ pub(super) fn run(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             checkpoints,
             key,
         } => verify(&super::db_path(db)?, checkpoints.as_deref(), key.as_deref()),
+        AuditCommand::Migrate { from, to } => migrate(&from, &to),
     }
 }
 
-fn verify(path: &Path, checkpoints: Option<&Path>, key: Option<&str>) -> anyhow::Result<ExitCode> {
+/// `audit migrate`: copies, then verifies the copy's chain.
+fn migrate(from: &Path, to: &crate::store::Location) -> anyhow::Result<ExitCode> {
+    let copied = crate::audit::migrate::migrate(from, to)?;
+    let report = Reader::open(to)?.verify()?;
+    let mut out = std::io::stdout().lock();
+    for (table, rows) in &copied.tables {
+        writeln!(out, "{table}: {rows} row(s) copied")?;
+    }
+    if let Some(damage) = report.damage {
+        writeln!(out, "{to}: the copy does NOT verify: {damage}")?;
+        return Ok(ExitCode::from(1));
+    }
+    writeln!(
+        out,
+        "{to}: intact ({} events verified); point `--db` at it",
+        report.events
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(
+    path: &crate::store::Location,
+    checkpoints: Option<&Path>,
+    key: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let reader = Reader::open(path)?;
     let report = reader.verify()?;
     let mut out = std::io::stdout().lock();
@@ -109,20 +134,19 @@ fn verify(path: &Path, checkpoints: Option<&Path>, key: Option<&str>) -> anyhow:
         writeln!(
             out,
             "{}: TAMPERED: {damage} ({} event(s) before it verified)",
-            path.display(),
-            report.events
+            path, report.events
         )?;
         return Ok(ExitCode::FAILURE);
     }
     let state = reader.verify_state()?;
     if !state.is_empty() {
         for finding in &state {
-            writeln!(out, "{}: TAMPERED: {}", path.display(), printable(finding))?;
+            writeln!(out, "{}: TAMPERED: {}", path, printable(finding))?;
         }
         writeln!(
             out,
             "{}: the chain of {} event(s) is intact, but {} row(s) of the approval and revocation tables disagree with it",
-            path.display(),
+            path,
             report.events,
             state.len()
         )?;
@@ -135,8 +159,7 @@ fn verify(path: &Path, checkpoints: Option<&Path>, key: Option<&str>) -> anyhow:
     writeln!(
         out,
         "{}: intact: {} event(s) verified{pruned}",
-        path.display(),
-        report.events
+        path, report.events
     )?;
     let Some(file) = checkpoints else {
         return Ok(ExitCode::SUCCESS);
@@ -144,10 +167,7 @@ fn verify(path: &Path, checkpoints: Option<&Path>, key: Option<&str>) -> anyhow:
     let (key_hex, from) = match key {
         Some(k) => (k.to_owned(), "--key".to_owned()),
         None => {
-            let pub_file = path
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(checkpoint::PUBLIC_KEY_FILE);
+            let pub_file = super::state_dir(path)?.join(checkpoint::PUBLIC_KEY_FILE);
             let text = std::fs::read_to_string(&pub_file).with_context(|| {
                 format!("no `--key` given and cannot read `{}`", pub_file.display())
             })?;

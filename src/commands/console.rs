@@ -32,10 +32,7 @@ pub(super) fn run(args: &ConsoleArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let db = super::db_path(args.db.clone())?;
-    let state_dir = db
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    let state_dir = super::state_dir(&db)?;
     let audit = AuditLog::open(&db)?;
     let mask_key = MaskKey::load_or_create(&state_dir).with_context(|| {
         format!(

@@ -142,15 +142,20 @@ pub(super) fn run(args: &DoctorArgs) -> anyhow::Result<ExitCode> {
         check_policy(&mut f, policy)?;
     }
     let db = super::db_path(args.db.clone())?;
-    f.file("the audit database", &db, true);
-    if let Some(dir) = db.parent() {
-        f.file("the masking key", &dir.join(MASK_KEY_FILE), true);
-        f.file(
-            "the checkpoint signing key",
-            &dir.join(checkpoint::KEY_FILE),
-            true,
-        );
+    match db.sqlite_path() {
+        Some(path) => f.file("the audit database", path, true),
+        None => match crate::store::Db::open(&db) {
+            Ok(_) => f.fine.push(format!("the database {db} answers")),
+            Err(e) => f.exposures.push(format!("the database: {e}")),
+        },
     }
+    let dir = super::state_dir(&db)?;
+    f.file("the masking key", &dir.join(MASK_KEY_FILE), true);
+    f.file(
+        "the checkpoint signing key",
+        &dir.join(checkpoint::KEY_FILE),
+        true,
+    );
     let mut out = std::io::stdout().lock();
     for line in &f.fine {
         writeln!(out, "ok: {line}")?;

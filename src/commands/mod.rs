@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Records that recorded calls were looked at (`audit.viewed`: who, which command, which
 /// filters, how many calls) before they are shown. A look that cannot be recorded is refused.
 fn record_view(
-    db: &std::path::Path,
+    db: &crate::store::Location,
     command: &str,
     session: Option<&str>,
     filter: &crate::cli::CallFilter,
@@ -77,7 +77,10 @@ fn record_view(
 
 /// Appends `events`, in order, to the audit log at `db` from a short-lived command: a writer
 /// of its own, which continues the chain after whatever a running server has appended.
-fn append_events(db: &std::path::Path, events: Vec<crate::audit::Event>) -> anyhow::Result<()> {
+fn append_events(
+    db: &crate::store::Location,
+    events: Vec<crate::audit::Event>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .context("cannot start the async runtime")?;
@@ -95,10 +98,19 @@ fn append_events(db: &std::path::Path, events: Vec<crate::audit::Event>) -> anyh
     })
 }
 
-/// The database path given, or the default state location.
-fn db_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+/// The folder of keys and checkpoints for `db` (see [`crate::config::paths::state_dir`]).
+fn state_dir(db: &crate::store::Location) -> anyhow::Result<PathBuf> {
+    crate::config::paths::state_dir(db, |k| std::env::var(k).ok())
+        .context("no folder for awsgate's keys: set AWSGATE_STATE_DIR")
+}
+
+/// The database given, or the default state location.
+fn db_path(given: Option<crate::store::Location>) -> anyhow::Result<crate::store::Location> {
     given
-        .or_else(|| crate::config::paths::default_db_path(|k| std::env::var(k).ok()))
+        .or_else(|| {
+            crate::config::paths::default_db_path(|k| std::env::var(k).ok())
+                .map(crate::store::Location::Sqlite)
+        })
         .context("no audit database given and no home folder to default to: pass `--db FILE`")
 }
 

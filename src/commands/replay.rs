@@ -105,7 +105,7 @@ pub(super) fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 /// `--execute-read-only`: the session's read-only calls, made again now through the AWS SDK
 /// (never a write), masked as then, compared with what the agent saw.
 fn rerun(
-    db: &std::path::Path,
+    db: &crate::store::Location,
     label: &str,
     calls: &[crate::audit::record::CallRecord],
     args: &ReplayArgs,
@@ -128,9 +128,9 @@ fn rerun(
         }
         None => (MaskPolicy::default(), crate::aws::CallSettings::default()),
     };
-    let state_dir = db.parent().unwrap_or(std::path::Path::new("."));
+    let state_dir = super::state_dir(db)?;
     // The same key as `serve`, so `token` masking gives the same tokens as then.
-    let key = MaskKey::load_or_create(state_dir)
+    let key = MaskKey::load_or_create(&state_dir)
         .with_context(|| format!("cannot read the masking key in `{}`", state_dir.display()))?;
     let will_run = calls
         .iter()

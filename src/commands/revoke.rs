@@ -21,7 +21,7 @@ use crate::{
 
 pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
     let db = super::db_path(args.db.clone())?;
-    let conn = crate::store::open(&db)?;
+    let conn = crate::store::Db::open(&db)?;
     if args.list {
         let all = revocation::list(&conn, !args.all)?;
         if all.is_empty() {

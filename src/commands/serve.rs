@@ -43,10 +43,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let policy = loaded.policy;
     let (local_user, token) = callers(&args, &policy)?;
     let db = super::db_path(args.db.clone())?;
-    let state_dir = db
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    let state_dir = super::state_dir(&db)?;
     let (audit, checkpoint_posts) = open_audit(&args, &db, &state_dir)?;
     let mask_key = MaskKey::load_or_create(&state_dir).with_context(|| {
         format!(
@@ -64,7 +61,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let authenticator = Authenticator::new(&db, min_refresh).map_err(anyhow::Error::msg)?;
     let approval_store = approvals::Store::open(&db)?;
-    let budgets = crate::limits::SqliteBudgets::open(&db)?;
+    let budgets = crate::limits::SqlBudgets::open(&db)?;
     // Room for the AWS SDK's deep futures (2 MiB, tokio's default, was once too little in
     // debug builds); untouched stack pages cost no memory.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -121,7 +118,7 @@ struct Parts {
     mask_key: MaskKey,
     authenticator: Authenticator,
     approvals: approvals::Store,
-    budgets: crate::limits::SqliteBudgets,
+    budgets: crate::limits::SqlBudgets,
 }
 
 impl Parts {
@@ -204,7 +201,7 @@ type CheckpointPosts = (String, tokio::sync::mpsc::UnboundedReceiver<Checkpoint>
 /// The audit log, with checkpoints when asked for (and the queue of those to post).
 fn open_audit(
     args: &ServeArgs,
-    db: &std::path::Path,
+    db: &crate::store::Location,
     state_dir: &std::path::Path,
 ) -> anyhow::Result<(AuditLog, Option<CheckpointPosts>)> {
     let (notify, checkpoint_posts) = match &args.checkpoint_webhook {

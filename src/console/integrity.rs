@@ -11,7 +11,7 @@ use super::{Console, html, pages::IntegrityPage, session::SignedIn};
 use crate::{
     audit::{Reader, checkpoint},
     gate::Backend,
-    store::StoreError,
+    store::{Location, StoreError},
 };
 
 /// What the integrity page shows.
@@ -64,7 +64,7 @@ pub(super) async fn page<B: Backend>(
 
 /// Verifies the log at `db`, and its checkpoints in `checkpoints` (with the public key kept
 /// beside the database) when given.
-pub fn check(db: &Path, checkpoints: Option<&Path>) -> Result<Findings, StoreError> {
+pub fn check(db: &Location, checkpoints: Option<&Path>) -> Result<Findings, StoreError> {
     let reader = Reader::open(db)?;
     let report = reader.verify()?;
     let state = reader.verify_state()?;
@@ -97,12 +97,11 @@ pub fn check(db: &Path, checkpoints: Option<&Path>) -> Result<Findings, StoreErr
 /// The checkpoints' verdict, the latest checkpoint, and whether they hold.
 fn checkpoint_findings(
     reader: &Reader,
-    db: &Path,
+    db: &Location,
     file: &Path,
 ) -> Result<(String, String, bool), StoreError> {
-    let key_file = db
-        .parent()
-        .unwrap_or(Path::new("."))
+    let key_file = crate::config::paths::state_dir(db, |k| std::env::var(k).ok())
+        .unwrap_or_default()
         .join(checkpoint::PUBLIC_KEY_FILE);
     let key = std::fs::read_to_string(&key_file)
         .ok()
@@ -157,7 +156,7 @@ mod tests {
             log.append(event).await.unwrap();
         }
         log.shutdown().await;
-        let fine = check(&db, None).unwrap();
+        let fine = check(&db.clone().into(), None).unwrap();
         assert!(fine.intact, "{fine:?}");
         assert_eq!(fine.chain, "intact: 3 event(s) verified");
         // As an attacker would: the append-only triggers dropped, an event rewritten.
@@ -167,7 +166,7 @@ mod tests {
              UPDATE events SET data = '{\"n\": 9}' WHERE seq = 2",
         )
         .unwrap();
-        let broken = check(&db, None).unwrap();
+        let broken = check(&db.clone().into(), None).unwrap();
         assert!(!broken.intact);
         assert!(
             broken.chain.starts_with("TAMPERED: event 2 was modified"),

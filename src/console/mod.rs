@@ -46,7 +46,7 @@ pub struct ConsoleOptions {
     /// How long a sign-in lasts.
     pub session_ttl: Duration,
     /// The audit database, which the reviewers' pages read.
-    pub db: Option<std::path::PathBuf>,
+    pub db: Option<crate::store::Location>,
     /// The signed checkpoints file the server writes, which the integrity page checks.
     pub checkpoints: Option<std::path::PathBuf>,
 }

@@ -2,7 +2,7 @@
 //! identity provider's key, and checked against the revocation list, on every call and on
 //! both transports.
 
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
 use super::{
     AuthError, Identity,
@@ -24,7 +24,10 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// An authenticator checking the revocation list in the audit database at `db`.
-    pub fn new(db: &Path, min_refresh: Duration) -> Result<Self, String> {
+    pub fn new(
+        db: impl Into<crate::store::Location>,
+        min_refresh: Duration,
+    ) -> Result<Self, String> {
         Ok(Self {
             keys: KeyCaches::new(min_refresh)?,
             revocations: RevocationList::open(db).map_err(|e| e.to_string())?,

@@ -1,24 +1,34 @@
 //! The revocation list: subjects, token ids (`jti`) and clients an administrator cut off with
-//! `awsgate revoke`. It lives in the audit database, so a running server sees a revocation on
-//! the very next call, whichever process wrote it. [`RevocationList::check`] reloads the list
-//! only when SQLite's `data_version` says another connection committed, so the per-call cost
-//! is one pragma.
+//! `awsgate revoke`. It lives in the audit database, so a running server sees a revocation
+//! whichever process or replica wrote it. On SQLite [`RevocationList::check`] reloads the list
+//! only when `data_version` says another connection committed (one pragma per call), so a
+//! revocation holds from the very next call; on Postgres it reloads at most every
+//! [`POSTGRES_REFRESH`], the bound within which a revocation made through one replica holds on
+//! every other.
 
 use std::{
     fmt,
-    path::Path,
     str::FromStr,
     sync::{Mutex, PoisonError},
+    time::{Duration, Instant},
 };
 
-use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::{AuthError, Identity};
 use crate::{
     clock::now_rfc3339,
-    store::{StoreError, write_error},
+    sql_params,
+    store::{
+        Db, Location, StoreError,
+        sql::{Dialect, Row, Sql, SqlError, SqlExt as _},
+        write_error,
+    },
 };
+
+/// How stale the list may be on Postgres: a revocation is in force on every replica within
+/// this long.
+pub const POSTGRES_REFRESH: Duration = Duration::from_secs(1);
 
 /// What a revocation names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,79 +103,94 @@ impl fmt::Display for Revocation {
 const COLUMNS: &str =
     "id, kind, value, reason, revoked_by, revoked_at, undone_by, undone_at FROM revocations";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revocation> {
-    let kind: String = r.get(1)?;
+fn row(r: &Row) -> Result<Revocation, SqlError> {
     Ok(Revocation {
-        id: r.get(0)?,
-        target: kind.parse().unwrap_or(Target::Subject),
-        value: r.get(2)?,
-        reason: r.get(3)?,
-        revoked_by: r.get(4)?,
-        revoked_at: r.get(5)?,
-        undone_by: r.get(6)?,
-        undone_at: r.get(7)?,
+        id: r.int(0)?,
+        target: r.text(1)?.parse().unwrap_or(Target::Subject),
+        value: r.text(2)?,
+        reason: r.opt_text(3)?,
+        revoked_by: r.text(4)?,
+        revoked_at: r.text(5)?,
+        undone_by: r.opt_text(6)?,
+        undone_at: r.opt_text(7)?,
     })
 }
 
 /// Adds a revocation; returns it.
 pub fn revoke(
-    conn: &Connection,
+    db: &Db,
     target: Target,
     value: &str,
     reason: Option<&str>,
     by: &str,
 ) -> Result<Revocation, StoreError> {
-    conn.execute(
-        "INSERT INTO revocations (kind, value, reason, revoked_by, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![target.as_str(), value, reason, by, now_rfc3339()],
-    )
-    .map_err(write_error)?;
-    let id = conn.last_insert_rowid();
-    conn.query_row(&format!("SELECT {COLUMNS} WHERE id = ?1"), [id], row)
-        .map_err(write_error)
+    let at = now_rfc3339();
+    db.write(|tx| {
+        let id = tx
+            .query_one(
+                "INSERT INTO revocations (kind, value, reason, revoked_by, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                sql_params![target.as_str(), value, reason, by, at.as_str()],
+            )?
+            .int(0)?;
+        row(&tx.query_one(&format!("SELECT {COLUMNS} WHERE id = ?1"), &[id.into()])?)
+    })
+    .map_err(write_error)
 }
 
 /// Lifts every revocation in force of `target` `value`; returns those lifted.
-pub fn undo(
-    conn: &Connection,
-    target: Target,
-    value: &str,
-    by: &str,
-) -> Result<Vec<Revocation>, StoreError> {
-    let lifted = in_force(conn)?
-        .into_iter()
-        .filter(|r| r.target == target && r.value == value)
-        .collect::<Vec<_>>();
-    conn.execute(
-        "UPDATE revocations SET undone_by = ?3, undone_at = ?4 WHERE kind = ?1 AND value = ?2 AND undone_at IS NULL",
-        params![target.as_str(), value, by, now_rfc3339()],
-    )
-    .map_err(write_error)?;
-    Ok(lifted)
+pub fn undo(db: &Db, target: Target, value: &str, by: &str) -> Result<Vec<Revocation>, StoreError> {
+    let at = now_rfc3339();
+    db.write(|tx| {
+        let lifted = select(tx, true)?
+            .into_iter()
+            .filter(|r| r.target == target && r.value == value)
+            .collect::<Vec<_>>();
+        tx.execute(
+            "UPDATE revocations SET undone_by = ?3, undone_at = ?4 WHERE kind = ?1 AND value = ?2 AND undone_at IS NULL",
+            sql_params![target.as_str(), value, by, at.as_str()],
+        )?;
+        Ok(lifted)
+    })
+    .map_err(write_error)
 }
 
 /// Every revocation in force, oldest first.
-pub fn in_force(conn: &Connection) -> Result<Vec<Revocation>, StoreError> {
-    list(conn, true)
+pub fn in_force(db: &Db) -> Result<Vec<Revocation>, StoreError> {
+    list(db, true)
 }
 
 /// Every revocation, with `in_force_only` those not undone.
-pub fn list(conn: &Connection, in_force_only: bool) -> Result<Vec<Revocation>, StoreError> {
+pub fn list(db: &Db, in_force_only: bool) -> Result<Vec<Revocation>, StoreError> {
+    db.read(|conn| select(conn, in_force_only))
+        .map_err(write_error)
+}
+
+fn select(conn: &mut dyn Sql, in_force_only: bool) -> Result<Vec<Revocation>, SqlError> {
     let filter = if in_force_only {
         " WHERE undone_at IS NULL"
     } else {
         ""
     };
-    let mut stmt = conn
-        .prepare(&format!("SELECT {COLUMNS}{filter} ORDER BY id"))
-        .map_err(write_error)?;
-    let rows = stmt.query_map([], row).map_err(write_error)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(write_error)
+    conn.query(&format!("SELECT {COLUMNS}{filter} ORDER BY id"), &[])?
+        .iter()
+        .map(row)
+        .collect()
+}
+
+/// What the list last loaded, and when.
+#[derive(Default)]
+struct Cached {
+    /// SQLite's `data_version` at the load.
+    version: Option<i64>,
+    /// When it was loaded (Postgres).
+    at: Option<Instant>,
+    in_force: Vec<Revocation>,
 }
 
 /// The revocations in force, as a running server checks them on every call.
 pub struct RevocationList {
-    conn: Mutex<(Connection, Option<i64>, Vec<Revocation>)>,
+    db: Db,
+    cached: Mutex<Cached>,
 }
 
 impl fmt::Debug for RevocationList {
@@ -175,30 +200,23 @@ impl fmt::Debug for RevocationList {
 }
 
 impl RevocationList {
-    /// Opens the list in the audit database at `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = crate::store::open(path)?;
+    /// Opens the list in the audit database at `db`.
+    pub fn open(db: impl Into<Location>) -> Result<Self, StoreError> {
         Ok(Self {
-            conn: Mutex::new((conn, None, Vec::new())),
+            db: Db::open(db)?,
+            cached: Mutex::default(),
         })
     }
 
     /// The revocation that shuts `identity` out, if any. An unreadable list refuses everyone.
     pub fn check(&self, identity: &Identity) -> Result<(), AuthError> {
-        let mut guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let (conn, seen, cached) = &mut *guard;
-        let version: i64 = conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(|_| AuthError::RevocationsUnavailable)?;
-        if *seen != Some(version) {
-            *cached = in_force(conn).map_err(|e| {
-                tracing::error!(error = %e, "cannot read the revocation list");
-                AuthError::RevocationsUnavailable
-            })?;
-            *seen = Some(version);
-        }
+        let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
+        self.refresh(&mut cached).map_err(|e| {
+            tracing::error!(error = %e, "cannot read the revocation list");
+            AuthError::RevocationsUnavailable
+        })?;
         let p = &identity.principal;
-        let hit = cached.iter().find(|r| match r.target {
+        let hit = cached.in_force.iter().find(|r| match r.target {
             Target::Subject => r.value == p.user,
             Target::TokenId => identity.token_id.as_deref() == Some(r.value.as_str()),
             Target::Client => p.client.as_deref() == Some(r.value.as_str()),
@@ -210,6 +228,28 @@ impl RevocationList {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Reloads the list when it may have changed.
+    fn refresh(&self, cached: &mut Cached) -> Result<(), SqlError> {
+        match self.db.dialect() {
+            Dialect::Sqlite => {
+                let version = self
+                    .db
+                    .read(|conn| conn.query_one("PRAGMA data_version", &[])?.int(0))?;
+                if cached.version != Some(version) {
+                    cached.in_force = self.db.read(|conn| select(conn, true))?;
+                    cached.version = Some(version);
+                }
+            }
+            Dialect::Postgres => {
+                if cached.at.is_none_or(|at| at.elapsed() >= POSTGRES_REFRESH) {
+                    cached.in_force = self.db.read(|conn| select(conn, true))?;
+                    cached.at = Some(Instant::now());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -237,7 +277,7 @@ mod tests {
         let alice = identity("alice", Some("t-1"), Some("ci-bot"));
         assert!(list.check(&alice).is_ok());
 
-        let admin = crate::store::open(&db).unwrap();
+        let admin = Db::open(&db).unwrap();
         revoke(&admin, Target::TokenId, "t-1", Some("leaked"), "user:root").unwrap();
         let err = list.check(&alice).unwrap_err();
         assert_eq!(err.to_string(), "token t-1 was revoked: leaked");
@@ -255,7 +295,7 @@ mod tests {
         assert_eq!(list_all(&admin).len(), 3);
     }
 
-    fn list_all(conn: &Connection) -> Vec<Revocation> {
-        list(conn, false).unwrap()
+    fn list_all(db: &Db) -> Vec<Revocation> {
+        list(db, false).unwrap()
     }
 }

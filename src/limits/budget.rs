@@ -3,15 +3,12 @@
 //! what a second backend implements; taking a call is one atomic statement, so concurrent
 //! calls can never spend more than the budget.
 
-use std::{
-    fmt,
-    path::Path,
-    sync::{Mutex, MutexGuard, PoisonError},
+use std::fmt;
+
+use crate::{
+    sql_params,
+    store::{Db, Location, StoreError, read_error, sql::SqlExt as _, write_error},
 };
-
-use rusqlite::{Connection, OptionalExtension, params};
-
-use crate::store::{StoreError, write_error};
 
 /// Where budgets are counted.
 pub trait BudgetStorage: Send + Sync {
@@ -27,50 +24,51 @@ const USED: &str =
 
 const TAKE: &str =
     "INSERT INTO limit_budgets (limit_id, key, window_start, used) VALUES (?1, ?2, ?3, 1)
- ON CONFLICT (limit_id, key, window_start) DO UPDATE SET used = used + 1 WHERE used < ?4";
+ ON CONFLICT (limit_id, key, window_start)
+ DO UPDATE SET used = limit_budgets.used + 1 WHERE limit_budgets.used < ?4";
 
 /// Windows that ended over two days ago are of no use to anyone.
 const FORGET: &str = "DELETE FROM limit_budgets WHERE window_start < ?1";
 
-/// Budgets in the SQLite database.
-pub struct SqliteBudgets {
-    conn: Mutex<Connection>,
+/// Budgets in the audit database, shared by every replica on it.
+pub struct SqlBudgets {
+    db: Db,
 }
 
-impl fmt::Debug for SqliteBudgets {
+impl fmt::Debug for SqlBudgets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("limits::SqliteBudgets")
+        f.write_str("limits::SqlBudgets")
     }
 }
 
-impl SqliteBudgets {
-    /// The budgets of the database at `path` (old windows are forgotten on opening).
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = crate::store::open(path)?;
-        conn.execute(FORGET, [crate::clock::unix_now() - 3 * 86_400])
+impl SqlBudgets {
+    /// The budgets of the database at `db` (old windows are forgotten on opening).
+    pub fn open(db: impl Into<Location>) -> Result<Self, StoreError> {
+        let db = Db::open(db)?;
+        let forget_before = crate::clock::unix_now() - 3 * 86_400;
+        db.read(|conn| conn.execute(FORGET, sql_params![forget_before]))
             .map_err(write_error)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
-    }
-
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+        Ok(Self { db })
     }
 }
 
-impl BudgetStorage for SqliteBudgets {
+impl BudgetStorage for SqlBudgets {
     fn used(&self, limit: &str, key: &str, window: i64) -> Result<u32, StoreError> {
-        self.conn()
-            .query_row(USED, params![limit, key, window], |r| r.get(0))
-            .optional()
-            .map(Option::unwrap_or_default)
-            .map_err(|e| StoreError::Read(e.to_string()))
+        let used = self
+            .db
+            .read(|conn| {
+                conn.query_opt(USED, sql_params![limit, key, window])?
+                    .map(|r| r.int(0))
+                    .transpose()
+            })
+            .map_err(read_error)?;
+        Ok(used.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)))
     }
 
+    /// One statement, atomic on both backends: the row's lock orders racing replicas.
     fn take(&self, limit: &str, key: &str, window: i64, max: u32) -> Result<bool, StoreError> {
-        self.conn()
-            .execute(TAKE, params![limit, key, window, max])
+        self.db
+            .read(|conn| conn.execute(TAKE, sql_params![limit, key, window, max]))
             .map(|changed| changed == 1)
             .map_err(write_error)
     }
@@ -84,7 +82,7 @@ mod tests {
     fn a_budget_is_spent_once_and_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.db");
-        let budgets = SqliteBudgets::open(&path).unwrap();
+        let budgets = SqlBudgets::open(&path).unwrap();
         assert!(budgets.take("few", "user:a", 100, 2).unwrap());
         assert!(budgets.take("few", "user:a", 100, 2).unwrap());
         assert!(!budgets.take("few", "user:a", 100, 2).unwrap());
@@ -94,7 +92,7 @@ mod tests {
         assert!(budgets.take("other", "user:a", 100, 2).unwrap());
         assert!(budgets.take("few", "user:a", 200, 2).unwrap());
         drop(budgets);
-        let reopened = SqliteBudgets::open(&path).unwrap();
+        let reopened = SqlBudgets::open(&path).unwrap();
         assert_eq!(
             reopened.used("few", "user:a", 100).unwrap(),
             0,
@@ -103,7 +101,7 @@ mod tests {
         let now = crate::clock::unix_now();
         assert!(reopened.take("few", "user:a", now, 1).unwrap());
         drop(reopened);
-        let again = SqliteBudgets::open(&path).unwrap();
+        let again = SqlBudgets::open(&path).unwrap();
         assert!(!again.take("few", "user:a", now, 1).unwrap());
     }
 
@@ -116,7 +114,7 @@ mod tests {
             let workers: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
-                        let budgets = SqliteBudgets::open(&path).unwrap();
+                        let budgets = SqlBudgets::open(&path).unwrap();
                         (0..10)
                             .filter(|_| budgets.take("few", "user:a", now, 25).unwrap())
                             .count()

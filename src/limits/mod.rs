@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use budget::{BudgetStorage, SqliteBudgets};
+pub use budget::{BudgetStorage, SqlBudgets};
 pub use quota::{Period, Quota};
 pub use rate::Rates;
 pub use refusals::RefusalLimiter;

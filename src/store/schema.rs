@@ -1,7 +1,7 @@
-//! The database's schema, in one place: every table of the audit database (events,
-//! checkpoints, approvals, revocations), the pragmas and the schema version. The statements
-//! each part runs live beside it (`audit/schema.rs`, `approvals/sqlite.rs`,
-//! `identity/revocation.rs`).
+//! The database's schema, in one place: every table (events, approvals, revocations, budgets)
+//! for SQLite (pragmas, `user_version`) and for Postgres (versioned migrations, see
+//! [`super::postgres`]). The statements each part runs live beside that part (`audit/schema.rs`,
+//! `approvals/sql.rs`, `identity/revocation.rs`, `limits/budget.rs`).
 
 /// Connection settings: WAL so readers never block the writer; `synchronous = FULL` so a
 /// committed event survives a crash or power loss (the write-ahead guarantee depends on it).
@@ -81,6 +81,82 @@ CREATE TABLE IF NOT EXISTS approval_votes (
     verdict     TEXT NOT NULL CHECK (verdict IN ('approve', 'deny')),
     reason      TEXT,
     at          INTEGER NOT NULL,
+    PRIMARY KEY (approval_id, approver)
+);
+";
+
+/// Version 1 of the Postgres schema: the same tables (integers as `BIGINT`; event data is
+/// always text, which Postgres compresses itself when large), append-only events through a
+/// trigger that only `audit prune` lifts, for its own transaction (`SET LOCAL
+/// awsgate.pruning = 'on'`).
+pub const POSTGRES_V1: &str = "
+CREATE TABLE events (
+    seq       BIGINT PRIMARY KEY,
+    ts        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    session   TEXT,
+    call_id   TEXT,
+    data      TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX events_by_call ON events (call_id, kind);
+CREATE INDEX events_by_session_kind ON events (session, kind, seq);
+CREATE INDEX events_by_kind ON events (kind, seq);
+CREATE FUNCTION awsgate_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('awsgate.pruning', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'audit events are append-only';
+END $$;
+CREATE TRIGGER events_are_append_only BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION awsgate_events_append_only();
+CREATE TABLE revocations (
+    id         BIGSERIAL PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('subject', 'token_id', 'client')),
+    value      TEXT NOT NULL,
+    reason     TEXT,
+    revoked_by TEXT NOT NULL,
+    revoked_at TEXT NOT NULL,
+    undone_by  TEXT,
+    undone_at  TEXT
+);
+CREATE INDEX revocations_in_force ON revocations (kind, value) WHERE undone_at IS NULL;
+CREATE TABLE approvals (
+    id             TEXT PRIMARY KEY,
+    call_id        TEXT NOT NULL,
+    requester_user TEXT NOT NULL,
+    requester      TEXT NOT NULL,
+    tool           TEXT NOT NULL,
+    args           TEXT NOT NULL,
+    args_digest    TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    requirements   TEXT NOT NULL,
+    reason         TEXT,
+    created_at     BIGINT NOT NULL,
+    expires_at     BIGINT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired', 'consumed')),
+    decided_at     BIGINT,
+    usable_until   BIGINT,
+    consumed_by    TEXT,
+    consumed_at    BIGINT
+);
+CREATE INDEX approvals_by_call ON approvals (requester_user, args_digest, policy_version, state);
+CREATE TABLE limit_budgets (
+    limit_id     TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    window_start BIGINT NOT NULL,
+    used         BIGINT NOT NULL,
+    PRIMARY KEY (limit_id, key, window_start)
+);
+CREATE TABLE approval_votes (
+    approval_id TEXT NOT NULL REFERENCES approvals (id),
+    approver    TEXT NOT NULL,
+    groups      TEXT NOT NULL,
+    verdict     TEXT NOT NULL CHECK (verdict IN ('approve', 'deny')),
+    reason      TEXT,
+    at          BIGINT NOT NULL,
     PRIMARY KEY (approval_id, approver)
 );
 ";
