@@ -31,4 +31,5 @@ mod schemas;
 mod security;
 mod seed;
 mod stdio;
+mod storage;
 mod support;
