@@ -27,6 +27,7 @@ mod limits;
 mod operations;
 mod policy;
 mod replay;
+mod replicas;
 mod schemas;
 mod security;
 mod seed;

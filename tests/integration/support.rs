@@ -334,10 +334,21 @@ pub fn start_http(policy: &str, env: &[(&str, &str)]) -> HttpGate {
 
 /// `start_http` with more `serve` arguments.
 pub fn start_http_with(policy: &str, env: &[(&str, &str)], args: &[&str]) -> HttpGate {
+    start_http_on(None, policy, env, args)
+}
+
+/// `start_http_with` on the database `db` (a file or a `postgres://` URL) instead of a fresh
+/// file; `HttpGate::db` is then that text.
+pub fn start_http_on(
+    db: Option<&str>,
+    policy: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> HttpGate {
     let dir = tempfile::tempdir().unwrap();
     let policy_path = dir.path().join("policy.toml");
     std::fs::write(&policy_path, policy).unwrap();
-    let db = dir.path().join("state").join("audit.db");
+    let db = db.map_or_else(|| dir.path().join("state").join("audit.db"), PathBuf::from);
     let log = dir.path().join("stderr.log");
     let mut cmd = awsgate();
     cmd.args([
