@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
         leeway: Duration::from_secs(30),
         max_lifetime: None,
     };
-    let auth = Authenticator::new(&dir.path().join("audit.db"), Duration::from_secs(30)).unwrap();
+    let auth = Authenticator::new(dir.path().join("audit.db"), Duration::from_secs(30)).unwrap();
     // A few revocations in force, as a real list would have.
     let conn = awsgate::store::Db::open(dir.path().join("audit.db")).unwrap();
     for i in 0..20 {

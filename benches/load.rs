@@ -7,7 +7,9 @@
 //!
 //! Arguments after `--`: `--backend instant|moto|both`, `--sessions 1,16,64,256`,
 //! `--seconds 5` (or `--calls N` per session), `--soak 100000`,
-//! `--only throughput|keepalive|memory`.
+//! `--only throughput|keepalive|memory|replicas`. `replicas` (run when `AWSGATE_BENCH_POSTGRES`
+//! names a Postgres server, as `tools/bench load` sets it) compares one server on SQLite with
+//! one and two replicas on one Postgres, sessions split across the replicas.
 
 #![allow(
     clippy::unwrap_used,
@@ -140,6 +142,11 @@ struct Server {
 impl Server {
     fn http(setup: &Setup, backend: Backend, name: &str) -> Self {
         let db = setup.dir.path().join(format!("{name}.db"));
+        Self::http_on(setup, backend, db)
+    }
+
+    /// A server on the database `db` (a file, or a `postgres://` URL as a path).
+    fn http_on(setup: &Setup, backend: Backend, db: PathBuf) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_awsgate"));
         cmd.args(["serve", "--transport", "http", "--listen", "127.0.0.1:0"])
             .args([
@@ -153,6 +160,7 @@ impl Server {
             .arg("--db")
             .arg(&db)
             .env("RUST_LOG", "warn")
+            .env("AWSGATE_STATE_DIR", setup.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         if backend == Backend::Instant {
@@ -320,8 +328,21 @@ async fn level(
     seconds: u64,
     calls: Option<usize>,
 ) -> Level {
+    level_on(&[(url, server_pid)], tokens, n, seconds, calls).await
+}
+
+/// [`level`] with sessions split across several servers (session `i` on server `i % len`);
+/// server CPU is summed over them.
+async fn level_on(
+    servers: &[(&str, u32)],
+    tokens: &[String],
+    n: usize,
+    seconds: u64,
+    calls: Option<usize>,
+) -> Level {
     let mut sessions = Vec::with_capacity(n);
     for i in 0..n {
+        let (url, _) = servers[i % servers.len()];
         sessions.push(Arc::new(
             Session::open(url, &tokens[i % tokens.len()], None).await,
         ));
@@ -330,8 +351,9 @@ async fn level(
     for s in &sessions {
         s.call(&s.http, 1).await;
     }
-    let server_pid = server_pid.to_string();
-    let (server_before, generator_before) = (cpu_of(&server_pid), cpu_of("self"));
+    let pids: Vec<String> = servers.iter().map(|(_, pid)| pid.to_string()).collect();
+    let server_cpu_now = || pids.iter().map(|p| cpu_of(p)).sum::<Duration>();
+    let (server_before, generator_before) = (server_cpu_now(), cpu_of("self"));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = sessions
@@ -354,7 +376,7 @@ async fn level(
         all.extend(t.await.unwrap());
     }
     let elapsed = started.elapsed();
-    let server_cpu = cpu_of(&server_pid).saturating_sub(server_before);
+    let server_cpu = server_cpu_now().saturating_sub(server_before);
     let generator_cpu = cpu_of("self").saturating_sub(generator_before);
     all.sort();
     Level {
@@ -368,16 +390,22 @@ async fn level(
     }
 }
 
-/// Completed calls in the audit log, and whether `audit verify` passes.
+/// Completed calls in the audit log (a file or a Postgres URL), and whether `audit verify`
+/// passes.
 fn audited(db: &Path) -> (u64, bool) {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let completed: u64 = conn
-        .query_row(
-            "SELECT count(*) FROM events WHERE kind = 'call.completed'",
-            [],
-            |r| r.get(0),
-        )
+    use awsgate::store::sql::SqlExt as _;
+    let location: awsgate::store::Location = db.display().to_string().parse().unwrap();
+    let completed = awsgate::store::Db::open_existing(location)
+        .unwrap()
+        .read(|conn| {
+            conn.query_one(
+                "SELECT count(*) FROM events WHERE kind = 'call.completed'",
+                &[],
+            )?
+            .int(0)
+        })
         .unwrap();
+    let completed = u64::try_from(completed).unwrap();
     let verified = Command::new(env!("CARGO_BIN_EXE_awsgate"))
         .args(["audit", "verify", "--db"])
         .arg(db)
@@ -618,6 +646,64 @@ async fn stdio_peak(setup: &Setup) -> (u64, usize) {
     (peak, calls)
 }
 
+/// A new database on the benchmark's Postgres server; its URL.
+fn fresh_postgres(base: &str, name: &str) -> String {
+    let (base, create) = (base.to_owned(), format!("CREATE DATABASE {name}"));
+    let url = base.clone();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute(&create).unwrap();
+    })
+    .join()
+    .unwrap();
+    format!("{}/{name}", base.rsplit_once('/').unwrap().0)
+}
+
+/// One server on SQLite beside one and two replicas on one Postgres, at each session count,
+/// against the in-process stand-in (what is measured is awsgate and its database).
+async fn replicas(o: &Options, setup: &Setup) {
+    println!(
+        "\n## Several replicas: SQLite vs Postgres (in-process stand-in for AWS, durable audit)\n"
+    );
+    let Ok(base) = std::env::var("AWSGATE_BENCH_POSTGRES") else {
+        println!("skipped: AWSGATE_BENCH_POSTGRES is not set (tools/bench load starts Postgres)");
+        return;
+    };
+    println!(
+        "| database | replicas | sessions | calls/s | p50 | p99 | audited | verify | server CPU per call |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for &n in &o.sessions {
+        for (database, replicas) in [("SQLite", 1), ("Postgres", 1), ("Postgres", 2)] {
+            let db = match database {
+                "SQLite" => setup.dir.path().join(format!("replicas-{n}.db")),
+                _ => PathBuf::from(fresh_postgres(&base, &format!("bench_{n}_{replicas}"))),
+            };
+            let servers: Vec<Server> = (0..replicas)
+                .map(|_| Server::http_on(setup, Backend::Instant, db.clone()))
+                .collect();
+            let targets: Vec<(&str, u32)> = servers
+                .iter()
+                .map(|s| (s.url.as_str(), s.child.id()))
+                .collect();
+            let l = level_on(&targets, &setup.tokens, n, o.seconds, o.calls).await;
+            for s in servers {
+                s.stop();
+            }
+            let (completed, verified) = audited(&db);
+            println!(
+                "| {database} | {replicas} | {n} | {:.0} | {} | {} | {completed}/{} | {} | {:.0} µs |",
+                l.per_second,
+                ms(l.p50),
+                ms(l.p99),
+                l.calls + n,
+                if verified { "ok" } else { "FAILED" },
+                l.server_cpu_per_call.as_secs_f64() * 1e6,
+            );
+        }
+    }
+}
+
 fn main() {
     let o = options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -639,6 +725,9 @@ fn main() {
         }
         if wants("memory") {
             memory(&o, &setup).await;
+        }
+        if wants("replicas") {
+            replicas(&o, &setup).await;
         }
     });
 }

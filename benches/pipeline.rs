@@ -73,7 +73,7 @@ fn alice() -> Caller {
 }
 
 fn gate(dir: &tempfile::TempDir) -> (Arc<Gate<InstantAws>>, Caller) {
-    let audit = AuditLog::open(&dir.path().join("bench.db")).unwrap();
+    let audit = AuditLog::open(dir.path().join("bench.db")).unwrap();
     let policy = parse_policy("bench.toml", POLICY).unwrap().policy;
     let scrubber = Scrubber::new([Secret::new("benchSecretAccessKey0123456789abcdefghij")]);
     let caller = alice();

@@ -35,7 +35,7 @@ fn new_request(quorum: u32, ttl_secs: u64) -> NewRequest {
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("audit.db")).unwrap();
+    let store = Store::open(dir.path().join("audit.db")).unwrap();
     (dir, store)
 }
 

@@ -53,10 +53,12 @@ pub(super) fn run(args: &ConsoleArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let poll = crate::reload::poll_interval(std::env::var("AWSGATE_POLICY_POLL").ok().as_deref())
         .map_err(anyhow::Error::msg)?;
+    // No MCP here: nobody is told of tool changes, no confirmation is asked.
+    let peers = crate::mcp::Peers::new(crate::mcp::Confirmations::open(&db)?);
     runtime.block_on(async move {
         // The policy is re-read when it changes, as `serve` does (reviewers, approvers,
         // `[console]` settings take effect without a restart; a broken edit is refused).
-        let watcher = crate::reload::Watcher::new(policy_path, gate.clone(), Default::default());
+        let watcher = crate::reload::Watcher::new(policy_path, gate.clone(), peers);
         let watching = tokio::spawn(watcher.run(poll));
         let served = serve(gate, args).await;
         watching.abort();

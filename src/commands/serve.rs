@@ -271,7 +271,8 @@ async fn serve<B: Backend>(
             }
         })
     };
-    let peers = Peers::default();
+    let confirmations = crate::mcp::Confirmations::open(super::db_path(args.db.clone())?)?;
+    let peers = Peers::new(confirmations);
     let watcher = tokio::spawn(Watcher::new(policy_path, gate.clone(), peers.clone()).run(poll));
     let stop = CancellationToken::new();
     let signals = {

@@ -110,7 +110,7 @@ fn fixture(fail_with: Option<CallError>) -> Fixture {
 
 fn fixture_with(policy: &str, fail_with: Option<CallError>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let audit = AuditLog::open(&dir.path().join("audit.db")).unwrap();
+    let audit = AuditLog::open(dir.path().join("audit.db")).unwrap();
     let policy = parse_policy("p.toml", policy).unwrap().policy;
     let aws = Arc::new(FakeAws {
         fail_with,
@@ -147,7 +147,7 @@ fn args(v: Value) -> Option<Map<String, Value>> {
 
 impl Fixture {
     fn records(&self) -> Vec<CallRecord> {
-        Reader::open(&self.dir.path().join("audit.db"))
+        Reader::open(self.dir.path().join("audit.db"))
             .unwrap()
             .calls(None)
             .unwrap()
@@ -383,7 +383,7 @@ async fn concurrent_calls_all_land_in_one_intact_chain() {
         t.await.unwrap().done();
     }
     assert_eq!(f.records().len(), 40);
-    let report = Reader::open(&f.dir.path().join("audit.db"))
+    let report = Reader::open(f.dir.path().join("audit.db"))
         .unwrap()
         .verify()
         .unwrap();
@@ -570,7 +570,7 @@ async fn an_answer_too_large_for_an_agent_comes_back_as_a_smaller_page_or_cut() 
     let aws = Arc::new(PagingAws::default());
     let gate = Gate::new(
         parse_policy("p.toml", POLICY).unwrap().policy,
-        AuditLog::open(&dir.path().join("audit.db")).unwrap(),
+        AuditLog::open(dir.path().join("audit.db")).unwrap(),
         aws.clone(),
         Scrubber::default(),
         MaskKey::from_bytes([1; 32]),

@@ -93,13 +93,21 @@ fn with_targets(mut tool: Tool, policy: &crate::policy::Policy) -> Tool {
 
 /// What the sessions of one server share: the MCP peers connected (so a policy reload can
 /// tell each of them that its tool list changed) and the confirmation handles given out.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Peers {
     connected: Arc<Mutex<Vec<Peer<RoleServer>>>>,
     confirmations: Arc<Confirmations>,
 }
 
 impl Peers {
+    /// No peers yet; confirmation handles kept in `confirmations`.
+    pub fn new(confirmations: Confirmations) -> Self {
+        Self {
+            connected: Arc::default(),
+            confirmations: Arc::new(confirmations),
+        }
+    }
+
     fn add(&self, peer: Peer<RoleServer>) {
         self.connected
             .lock()
@@ -217,8 +225,16 @@ impl<B: Backend> Server<B> {
         });
         let mut requests = InputRequests::new();
         requests.insert("confirm".to_owned(), InputRequest::Elicitation(ask));
-        let handle = self.peers.confirmations.remember(binding);
-        InputRequiredResult::new(Some(requests), Some(handle)).into()
+        match self.peers.confirmations.remember(&binding) {
+            Ok(handle) => InputRequiredResult::new(Some(requests), Some(handle)).into(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot store the confirmation handle");
+                CallToolResult::error(vec![ContentBlock::text(
+                    "awsgate could not ask your user to confirm this call; it was not made",
+                )])
+                .into()
+            }
+        }
     }
 
     /// The caller of the request whose extensions are `extensions`.

@@ -182,7 +182,7 @@ pub struct Db {
 
 enum Backend {
     Sqlite(Mutex<Connection>),
-    Postgres(postgres::Pool),
+    Postgres(Box<postgres::Pool>),
 }
 
 impl fmt::Debug for Db {
@@ -197,7 +197,7 @@ impl Db {
         let location = location.into();
         let backend = match &location {
             Location::Sqlite(path) => Backend::Sqlite(Mutex::new(open(path)?)),
-            Location::Postgres(url) => Backend::Postgres(postgres::Pool::open(url)?),
+            Location::Postgres(url) => Backend::Postgres(Box::new(postgres::Pool::open(url)?)),
         };
         Ok(Self { location, backend })
     }
@@ -215,7 +215,7 @@ impl Db {
                     .map_err(|e| open_error(&path.display(), e))?;
                 Backend::Sqlite(Mutex::new(conn))
             }
-            Location::Postgres(url) => Backend::Postgres(postgres::Pool::open(url)?),
+            Location::Postgres(url) => Backend::Postgres(Box::new(postgres::Pool::open(url)?)),
         };
         Ok(Self { location, backend })
     }

@@ -223,7 +223,10 @@ impl Drop for Pool {
 }
 
 /// The schema, one migration per version; a database is brought up to the newest at start.
-const MIGRATIONS: &[(i64, &str)] = &[(1, super::schema::POSTGRES_V1)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, super::schema::POSTGRES_V1),
+    (2, super::schema::POSTGRES_V2),
+];
 
 /// The newest schema version this awsgate knows.
 pub fn schema_version() -> i64 {

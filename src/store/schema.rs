@@ -74,6 +74,11 @@ CREATE TABLE IF NOT EXISTS limit_budgets (
     used         INTEGER NOT NULL,
     PRIMARY KEY (limit_id, key, window_start)
 );
+CREATE TABLE IF NOT EXISTS confirmations (
+    handle   TEXT PRIMARY KEY,
+    binding  TEXT NOT NULL,
+    asked_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS approval_votes (
     approval_id TEXT NOT NULL REFERENCES approvals (id),
     approver    TEXT NOT NULL,
@@ -82,6 +87,16 @@ CREATE TABLE IF NOT EXISTS approval_votes (
     reason      TEXT,
     at          INTEGER NOT NULL,
     PRIMARY KEY (approval_id, approver)
+);
+";
+
+/// Version 2 of the Postgres schema: confirmation handles (protocol 2026-07-28) move from
+/// one server's memory to the database, so a client may answer through another replica.
+pub const POSTGRES_V2: &str = "
+CREATE TABLE confirmations (
+    handle   TEXT PRIMARY KEY,
+    binding  TEXT NOT NULL,
+    asked_at BIGINT NOT NULL
 );
 ";
 
