@@ -233,7 +233,7 @@ impl Db {
     /// Runs `f` on the connection, each statement on its own.
     pub fn read<R: Send>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<R, SqlError> + Send,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<R, SqlError> + Send,
     ) -> Result<R, SqlError> {
         match &self.backend {
             Backend::Sqlite(conn) => {
@@ -248,7 +248,7 @@ impl Db {
     /// succeeds, rolls back when it fails.
     pub fn write<R: Send>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<R, SqlError> + Send,
+        f: impl FnMut(&mut dyn Sql) -> Result<R, SqlError> + Send,
     ) -> Result<R, SqlError> {
         match &self.backend {
             Backend::Sqlite(conn) => {
@@ -264,7 +264,7 @@ impl Db {
 /// and our write.
 fn sqlite_transaction<R>(
     conn: &mut Connection,
-    f: impl FnOnce(&mut dyn Sql) -> Result<R, SqlError>,
+    mut f: impl FnMut(&mut dyn Sql) -> Result<R, SqlError>,
 ) -> Result<R, SqlError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let result = f(conn).and_then(|r| {

@@ -82,6 +82,10 @@ impl Url {
         if config.get_application_name().is_none() {
             config.application_name("awsgate");
         }
+        // An unreachable server refuses calls after this, rather than holding them.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
         Ok((config, Tls::new(root.as_deref())?))
     }
 }
@@ -108,10 +112,35 @@ fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, SqlError> {
         .map_err(|_| SqlError("the database helper thread failed".to_owned()))
 }
 
+/// A connection idle longer than this is checked (one round trip) before it is used: the
+/// server may have closed it meanwhile (a restart, a failover, an idle timeout).
+const CHECK_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// One open connection and the statements prepared on it.
 struct Conn {
     client: postgres::Client,
     statements: HashMap<String, postgres::Statement>,
+    used: std::time::Instant,
+}
+
+impl Conn {
+    /// Whether this connection can still be used.
+    fn usable(&mut self) -> bool {
+        // Reads what the server sent meanwhile without sending anything: a server that closed
+        // the connection (a terminated backend, a shutdown) has said so by now.
+        {
+            use postgres::fallible_iterator::FallibleIterator as _;
+            let _ = self.client.notifications().iter().count();
+        }
+        if self.client.is_closed() {
+            return false;
+        }
+        self.used.elapsed() < CHECK_AFTER_IDLE
+            || self
+                .client
+                .is_valid(std::time::Duration::from_secs(2))
+                .is_ok()
+    }
 }
 
 impl Conn {
@@ -123,6 +152,7 @@ impl Conn {
         Ok(Self {
             client,
             statements: HashMap::new(),
+            used: std::time::Instant::now(),
         })
     }
 
@@ -135,7 +165,8 @@ impl Conn {
 }
 
 /// One connection to a Postgres database, opened on first use and replaced after the
-/// server closed it (a restart, a failover).
+/// server closed it (a restart, a failover): a connection that fails mid-use fails that use
+/// (the caller refuses its call), one found closed after being idle is replaced before use.
 pub struct Pool {
     url: Url,
     slot: Mutex<Option<Conn>>,
@@ -156,32 +187,44 @@ impl Pool {
         Ok(pool)
     }
 
+    /// Runs `f` on the connection. When the server ended the connection (a `FATAL` error: a
+    /// terminated backend, a shutdown — which aborts whatever was running, so nothing of `f`
+    /// was committed), `f` runs once more on a new connection.
     fn run<R: Send>(
         &self,
-        f: impl FnOnce(&mut Conn) -> Result<R, SqlError> + Send,
+        mut f: impl FnMut(&mut Conn) -> Result<R, SqlError> + Send,
     ) -> Result<R, SqlError> {
         let mut guard = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
         let slot: &mut Option<Conn> = &mut guard;
         let url = &self.url;
         off_runtime(move || {
-            if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
-                *slot = Some(Conn::connect(url)?);
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                if !slot.as_mut().is_some_and(Conn::usable) {
+                    *slot = Some(Conn::connect(url)?);
+                }
+                let Some(conn) = slot.as_mut() else {
+                    return Err(SqlError("no connection".to_owned()));
+                };
+                let result = f(conn);
+                conn.used = std::time::Instant::now();
+                let ended = result.as_ref().is_err_and(SqlError::ended_connection);
+                if ended || conn.client.is_closed() {
+                    *slot = None;
+                }
+                if !(ended && attempt == 1) {
+                    return result;
+                }
+                tracing::warn!("the database ended awsgate's connection; reconnecting");
             }
-            let Some(conn) = slot.as_mut() else {
-                return Err(SqlError("no connection".to_owned()));
-            };
-            let result = f(conn);
-            if conn.client.is_closed() {
-                *slot = None;
-            }
-            result
         })?
     }
 
     /// Runs `f` outside a transaction.
     pub fn read<R: Send>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<R, SqlError> + Send,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<R, SqlError> + Send,
     ) -> Result<R, SqlError> {
         self.run(|conn| f(&mut conn.sql()))
     }
@@ -189,7 +232,7 @@ impl Pool {
     /// Runs `f` in a transaction holding [`WRITE_LOCK`].
     pub fn write<R: Send>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<R, SqlError> + Send,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<R, SqlError> + Send,
     ) -> Result<R, SqlError> {
         self.run(|conn| {
             let mut tx = conn.client.transaction()?;

@@ -25,6 +25,13 @@ impl fmt::Display for SqlError {
     }
 }
 
+impl SqlError {
+    /// Whether the server ended the connection (`FATAL`: a terminated backend, a shutdown).
+    pub fn ended_connection(&self) -> bool {
+        self.0.starts_with("FATAL: ")
+    }
+}
+
 impl From<rusqlite::Error> for SqlError {
     fn from(e: rusqlite::Error) -> Self {
         Self(e.to_string())

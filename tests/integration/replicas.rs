@@ -76,12 +76,17 @@ fn replica(url: &str, policy: &str, state: &std::path::Path) -> HttpGate {
 /// `n` clients, client `i` on `gates[i % len]`, each making `calls` listings; the successes.
 async fn load(gates: &[&HttpGate], idp: &Idp, bucket: &str, n: usize, calls: usize) -> usize {
     let ok = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
+    // Every client connects before any calls, so the load is on both replicas at once.
+    let mut clients = Vec::new();
     for i in 0..n {
         let gate = gates[i % gates.len()];
-        let client = gate
-            .client(&token(idp, &format!("agent-{i}"), &["eng"]))
-            .await;
+        clients.push(
+            gate.client(&token(idp, &format!("agent-{i}"), &["eng"]))
+                .await,
+        );
+    }
+    let mut tasks = Vec::new();
+    for client in clients {
         let (ok, bucket) = (ok.clone(), bucket.to_owned());
         tasks.push(tokio::spawn(async move {
             for _ in 0..calls {
@@ -269,5 +274,34 @@ async fn a_replica_killed_mid_load_leaves_the_other_serving_and_the_chain_intact
     // Clients that were on A start again on B.
     let after = load(&[&b], &idp, &bucket, 8, 3).await;
     assert_eq!(after, 24);
+    verify(&url);
+}
+
+/// A failover or a database restart drops awsgate's connections: calls made while they are
+/// gone are refused (never run unrecorded), and the next ones reconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dropped_database_connections_are_replaced() {
+    let s3 = support::s3().await;
+    let bucket = support::unique("dropped");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let url = fresh_postgres("dropped");
+    let idp = Idp::new();
+    let state = tempfile::tempdir().unwrap();
+    let gate = replica(&url, &policy(&idp), state.path());
+    assert_eq!(load(&[&gate], &idp, &bucket, 1, 2).await, 2);
+    let database = url.rsplit_once('/').unwrap().1.to_owned();
+    let dropped = pg_count(
+        &url,
+        &format!(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = '{database}' AND application_name = 'awsgate'"
+        ),
+    );
+    assert!(dropped >= 2, "awsgate's connections: {dropped}");
+    // Each connection notices on its next use, fails that use, and is replaced.
+    let served = load(&[&gate], &idp, &bucket, 1, 6).await;
+    assert!(served >= 4, "served {served}: {}", gate.stderr());
+    let ready = reqwest::get(format!("{}/readyz", gate.base)).await.unwrap();
+    assert_eq!(ready.status(), 200, "{}", gate.stderr());
     verify(&url);
 }
