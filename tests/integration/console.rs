@@ -263,9 +263,23 @@ fn csrf_of(page: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_console_command_serves_an_existing_database_without_mcp() {
+    console_command_on(None).await;
+}
+
+#[tokio::test]
+async fn the_console_command_serves_a_postgres_database_too() {
+    let url = crate::storage::fresh_postgres("console");
+    console_command_on(Some(&url)).await;
+}
+
+/// `awsgate console` beside an HTTP server on `db` (a fresh SQLite file when `None`).
+async fn console_command_on(db: Option<&str>) {
     let idp = Idp::new();
     let identity = format!("{}\n[console]\n", idp.identity_section());
-    let gate = start_http_with(&policy(&identity), &[], &[]);
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().display().to_string();
+    let env = [("AWSGATE_STATE_DIR", state_dir.as_str())];
+    let gate = support::start_http_on(db, &policy(&identity), &env, &[]);
     let s3 = support::s3().await;
     let bucket = support::unique("console-cmd");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
@@ -314,6 +328,7 @@ async fn the_console_command_serves_an_existing_database_without_mcp() {
         .arg(gate.policy_path())
         .arg("--db")
         .arg(&gate.db)
+        .env("AWSGATE_STATE_DIR", &state_dir)
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();

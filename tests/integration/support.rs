@@ -399,15 +399,21 @@ pub fn start_http_on(
     }
 }
 
-/// The `data` of every audit event of `kind`, oldest first, read straight from SQLite.
+/// The `data` of every audit event of `kind`, oldest first, read straight from the database
+/// (a SQLite file, or a `postgres://` URL held as a path).
 pub fn events_of_kind(db: &Path, kind: &str) -> Vec<Value> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT data FROM events WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    stmt.query_map([kind], |r| r.get::<_, String>(0))
+    let location: awsgate::store::Location = db.display().to_string().parse().unwrap();
+    awsgate::store::Db::open_existing(location)
         .unwrap()
-        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
+        .read(|conn| {
+            conn.query(
+                "SELECT data FROM events WHERE kind = ?1 ORDER BY seq",
+                &[kind.into()],
+            )
+        })
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(&r.text(0).unwrap()).unwrap())
         .collect()
 }
 
