@@ -148,7 +148,7 @@ impl Conn {
         let (config, tls) = url.config().map_err(SqlError)?;
         let client = config
             .connect(tls)
-            .map_err(|e| SqlError(format!("cannot connect to {url}: {e}")))?;
+            .map_err(|e| SqlError(format!("cannot connect to {url}: {}", with_causes(&e))))?;
         Ok(Self {
             client,
             statements: HashMap::new(),
@@ -162,6 +162,19 @@ impl Conn {
             statements: &mut self.statements,
         }
     }
+}
+
+/// An error with the causes the driver keeps behind it ("error performing TLS handshake:
+/// invalid peer certificate: …").
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut said = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        said.push_str(": ");
+        said.push_str(&c.to_string());
+        cause = c.source();
+    }
+    said
 }
 
 /// One connection to a Postgres database, opened on first use and replaced after the
