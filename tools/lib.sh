@@ -167,8 +167,12 @@ start_postgres() {
     fi
     "${run[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U awsgate -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \
         || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+    # TLS, so every test that uses this server connects with sslmode=verify-full against a
+    # test CA (awsgate's TLS path is what they exercise).
+    postgres_certs "$PG_DIR"
     "${run[@]}" "$bin/postgres" -D "$PG_DIR/data" -k "$PG_DIR" -h 127.0.0.1 -p "$PG_PORT" \
-        -c max_connections=200 >"$PG_DIR/postgres.log" 2>&1 &
+        -c max_connections=200 -c ssl=on -c ssl_cert_file="$PG_DIR/server.crt" \
+        -c ssl_key_file="$PG_DIR/server.key" >"$PG_DIR/postgres.log" 2>&1 &
     PG_PID=$!
     trap stop_all EXIT
     trap 'exit 130' INT TERM
@@ -185,8 +189,23 @@ start_postgres() {
         sleep 0.2
     done
     "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || { echo "postgres did not become ready" >&2; return 1; }
-    export AWSGATE_TEST_POSTGRES="postgres://awsgate@127.0.0.1:$PG_PORT/postgres"
+    export AWSGATE_TEST_POSTGRES="postgres://awsgate@127.0.0.1:$PG_PORT/postgres?sslmode=verify-full&sslrootcert=$PG_DIR/ca.crt"
     log "PostgreSQL on 127.0.0.1:$PG_PORT (pid $PG_PID)"
+}
+
+# A throw-away CA and a server certificate for 127.0.0.1 / localhost, in folder $1.
+postgres_certs() {
+    local dir="$1"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 2 \
+        -subj "/CN=awsgate test CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" \
+        -subj "/CN=localhost" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+        -out "$dir/server.crt" -days 2 -extfile "$dir/server.ext" 2>/dev/null
+    chmod 600 "$dir/server.key"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir/server.key" "$dir/server.crt"
+    return 0
 }
 
 stop_postgres() {

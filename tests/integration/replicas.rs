@@ -59,7 +59,7 @@ fn params(tool: &str, args: Value) -> CallToolRequestParams {
 
 /// One number from the shared database.
 fn pg_count(url: &str, sql: &str) -> i64 {
-    let (url, sql) = (url.to_owned(), sql.to_owned());
+    let (url, sql) = (crate::storage::plain(url), sql.to_owned());
     std::thread::spawn(move || {
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         client.query_one(&sql, &[]).unwrap().get::<_, i64>(0)
@@ -289,7 +289,14 @@ async fn dropped_database_connections_are_replaced() {
     let state = tempfile::tempdir().unwrap();
     let gate = replica(&url, &policy(&idp), state.path());
     assert_eq!(load(&[&gate], &idp, &bucket, 1, 2).await, 2);
-    let database = url.rsplit_once('/').unwrap().1.to_owned();
+    let database = url
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit_once('/')
+        .unwrap()
+        .1
+        .to_owned();
     let dropped = pg_count(
         &url,
         &format!(

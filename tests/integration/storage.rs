@@ -17,23 +17,60 @@ use serde_json::json;
 
 use crate::support::{self, awsgate};
 
-/// A new, empty Postgres database on the test server; its URL.
+/// A new, empty Postgres database on the test server; its URL, with the server's TLS settings
+/// (`tools/test` runs Postgres with TLS and gives `sslmode=verify-full` and its test CA).
 pub fn fresh_postgres(prefix: &str) -> String {
     let base = std::env::var("AWSGATE_TEST_POSTGRES").expect(
         "AWSGATE_TEST_POSTGRES is not set: run the tests with tools/test, which starts PostgreSQL",
     );
     let name = support::unique(prefix).replace('-', "_").to_lowercase();
     let create = format!("CREATE DATABASE {name}");
+    let admin = plain(&base);
     // The blocking driver may not run on a tokio worker.
-    let base_for_thread = base.clone();
     std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&base_for_thread, postgres::NoTls).unwrap();
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
         client.batch_execute(&create).unwrap();
     })
     .join()
     .unwrap();
-    let (root, _) = base.rsplit_once('/').unwrap();
-    format!("{root}/{name}")
+    let (path, query) = base.split_once('?').unwrap_or((&base, ""));
+    let (root, _) = path.rsplit_once('/').unwrap();
+    match query {
+        "" => format!("{root}/{name}"),
+        q => format!("{root}/{name}?{q}"),
+    }
+}
+
+/// `url` without TLS, for the tests' own administrative connections (the driver used here
+/// directly does not know `sslrootcert`).
+pub fn plain(url: &str) -> String {
+    let path = url.split_once('?').map_or(url, |(p, _)| p);
+    format!("{path}?sslmode=disable")
+}
+
+#[test]
+fn postgres_tls_is_verified() {
+    let url = fresh_postgres("tls");
+    assert!(
+        url.contains("sslrootcert="),
+        "tools/test runs Postgres with TLS: {url}"
+    );
+    let verify = |db: &str| {
+        awsgate()
+            .args(["audit", "verify", "--db", db])
+            .output()
+            .unwrap()
+    };
+    assert!(
+        verify(&url).status.success(),
+        "verified against the test CA"
+    );
+    // The system's roots do not know the test CA: no connection.
+    let system_roots = format!("{}?sslmode=require", url.split_once('?').unwrap().0);
+    let refused = verify(&system_roots);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(said.contains("invalid peer certificate"), "{said}");
 }
 
 /// A SQLite file and a Postgres database, each empty: what every test here runs on.
@@ -220,7 +257,7 @@ fn revocations_and_budgets_are_shared_on_both_backends() {
 fn a_database_written_by_a_newer_awsgate_is_refused() {
     let url = fresh_postgres("newer");
     drop(Db::open(url.parse::<Location>().unwrap()).unwrap());
-    let bump = url.clone();
+    let bump = plain(&url);
     std::thread::spawn(move || {
         let mut client = postgres::Client::connect(&bump, postgres::NoTls).unwrap();
         client
