@@ -31,6 +31,9 @@ enum Transport {
     Http,
     /// stdio to `awsgate connect`, which forwards to an awsgate over HTTP.
     Connect,
+    /// Streamable HTTP through a balancer that sends each request to the next of two
+    /// replicas on one Postgres.
+    Replicas,
 }
 
 /// The seeded bucket, the keys each check uses, the tokens and the policy of one run, and the
@@ -138,7 +141,7 @@ reason = "secrets are off limits"
             .collect();
         json!({
             "transport": match transport {
-                Transport::Http => "http",
+                Transport::Http | Transport::Replicas => "http",
                 Transport::Stdio => "stdio",
                 Transport::Connect => "connect",
             },
@@ -284,6 +287,24 @@ async fn drive(sdk: Sdk, transport: Transport) {
             verify(&db);
             checks
         }
+        Transport::Replicas => {
+            let url = crate::storage::fresh_postgres("sdk");
+            let state = tempfile::tempdir().unwrap();
+            let state_dir = state.path().display().to_string();
+            let env = [("AWSGATE_STATE_DIR", state_dir.as_str())];
+            let a = support::start_http_on(Some(&url), &policy, &env, &[]);
+            let b = support::start_http_on(Some(&url), &policy, &env, &[]);
+            let balancer = alternating(vec![a.base.clone(), b.base.clone()]).await;
+            let case = setup.case(
+                transport,
+                &a.dir.path().join("policy.toml"),
+                Path::new(&url),
+                Some(format!("{balancer}/mcp")),
+            );
+            let checks = run_script(sdk, &case);
+            verify(Path::new(&url));
+            checks
+        }
         Transport::Http | Transport::Connect => {
             let gate = support::start_http(&policy, &[]);
             let case = setup.case(
@@ -368,6 +389,54 @@ async fn python_sdk_over_stdio() {
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_over_http() {
     drive(Sdk::Python, Transport::Http).await;
+}
+
+/// The Python SDK speaks protocol 2026-07-28, which needs no server-side session: every
+/// request may land on another replica — a confirmation asked by one is answered through the
+/// other, an approval granted through one is used on the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_through_a_balancer_alternating_between_two_replicas() {
+    drive(Sdk::Python, Transport::Replicas).await;
+}
+
+/// A load balancer on loopback that sends each request to the next of `targets` in turn
+/// (answers streamed back as they come); its base URL.
+async fn alternating(targets: Vec<String>) -> String {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    let next = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::new();
+    let forward = move |request: axum::extract::Request| {
+        let (next, http, targets) = (next.clone(), http.clone(), targets.clone());
+        async move {
+            let target = &targets[next.fetch_add(1, Ordering::Relaxed) % targets.len()];
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 64 << 20).await.unwrap();
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut sent = http
+                .request(parts.method, format!("{target}{path}"))
+                .body(body);
+            for (name, value) in &parts.headers {
+                if name != axum::http::header::HOST {
+                    sent = sent.header(name, value);
+                }
+            }
+            let answer = sent.send().await.unwrap();
+            let mut back = axum::http::Response::builder().status(answer.status());
+            for (name, value) in answer.headers() {
+                back = back.header(name, value);
+            }
+            back.body(axum::body::Body::from_stream(answer.bytes_stream()))
+                .unwrap()
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(forward);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
 }
 
 #[tokio::test(flavor = "multi_thread")]
