@@ -13,7 +13,7 @@ use awsgate::{
     limits::{BudgetStorage, SqlBudgets},
     store::{Db, Location},
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{self, awsgate};
 
@@ -364,8 +364,30 @@ async fn audit_migrate_copies_a_sqlite_log_that_still_verifies_on_postgres() {
     let listed = sessions(&url);
     assert_eq!(listed, sessions(&file_arg));
     assert!(listed.contains("\"calls\":2"), "{listed}");
+    let session: Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    let session = session["session"].as_str().unwrap();
+    let replay = |db: &str| {
+        support::stdout_of(awsgate().args(["replay", session, "--format", "json", "--db", db]))
+    };
+    let replayed = replay(&url);
+    assert_eq!(replayed, replay(&file_arg), "the same transcript");
+    assert!(replayed.contains("s3_list_objects"), "{replayed}");
     let verified = support::stdout_of(awsgate().args(["audit", "verify", "--db", &url]));
     assert!(verified.contains("intact"), "{verified}");
+    // Retention on Postgres: everything but the newest event goes, the rest still verifies.
+    let pruned = support::stdout_of(awsgate().args([
+        "audit",
+        "prune",
+        "--before",
+        "2999-01-01",
+        "--as",
+        "user:root",
+        "--db",
+        &url,
+    ]));
+    assert!(pruned.starts_with("pruned "), "{pruned}");
+    let verified = support::stdout_of(awsgate().args(["audit", "verify", "--db", &url]));
+    assert!(verified.contains("were pruned"), "{verified}");
     let listed = support::stdout_of(awsgate().args(["revoke", "--list", "--db", &url]));
     assert!(listed.contains("subject mallory"), "{listed}");
     // A second copy into a database that holds events is refused.
