@@ -3,11 +3,7 @@
 //! and the history of decided and expired requests. Every look is recorded (`audit.viewed`)
 //! before it is shown; every decision goes through the same path as the CLI and HTTP API.
 
-use std::{
-    convert::Infallible,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use axum::{
     Extension, Form,
@@ -105,7 +101,10 @@ pub async fn events<B: Backend>(
         }
         loop {
             tokio::time::sleep(LIVE_POLL).await;
-            let live = console.sessions.get(&me.id, Instant::now()).is_some()
+            let live = console
+                .sessions
+                .get(&me.id, crate::clock::unix_now())
+                .is_some()
                 && console.gate.still_admitted(&me.identity).is_ok();
             if !live {
                 let bye = Event::default().event("signed-out").data("");

@@ -3,7 +3,7 @@
 //! double-submitted one-time token, since no session exists yet. Sign-ins and sign-outs are
 //! recorded; refused sign-ins are recorded like refused agents.
 
-use std::{net::SocketAddr, sync::Arc, time::Instant};
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Extension, Form,
@@ -49,7 +49,7 @@ pub async fn form<B: Backend>(
     headers: HeaderMap,
 ) -> Response {
     let signed_in = session::cookie(&headers, COOKIE)
-        .and_then(|id| console.sessions.get(id, Instant::now()))
+        .and_then(|id| console.sessions.get(id, crate::clock::unix_now()))
         .is_some();
     if signed_in {
         return Redirect::to("/").into_response();
@@ -175,10 +175,10 @@ pub(super) async fn start_session<B: Backend>(
     identity: crate::identity::Identity,
     method: &str,
 ) -> Result<SignedIn, Response> {
-    let Some(signed) = console.sessions.open(identity, Instant::now()) else {
+    let Some(signed) = console.sessions.open(identity, crate::clock::unix_now()) else {
         return Err((
             StatusCode::SERVICE_UNAVAILABLE,
-            "no randomness for a session",
+            "the console cannot start a session now (see awsgate's log); try again",
         )
             .into_response());
     };

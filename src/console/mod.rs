@@ -16,10 +16,7 @@ mod sessions;
 pub mod transcript;
 pub mod view;
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -117,7 +114,7 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
         .unwrap_or_default();
     let state = Arc::new(Console {
         gate,
-        sessions: Sessions::new(options.session_ttl),
+        sessions: Sessions::new(options.db.as_ref(), options.session_ttl),
         options,
         oidc: oidc::Flows::default(),
         http,
@@ -174,7 +171,7 @@ async fn require_session<B: Backend>(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let now = Instant::now();
+    let now = crate::clock::unix_now();
     let signed =
         session::cookie(request.headers(), COOKIE).and_then(|id| console.sessions.get(id, now));
     let Some(signed) = signed else {

@@ -1,16 +1,18 @@
 //! Console sign-in sessions: a random id in an `HttpOnly`, `SameSite=Strict` cookie, the
-//! signed-in identity and its CSRF token held server-side, with a server-side expiry. Pure
-//! apart from the random ids; the handlers do the I/O.
+//! signed-in identity and its CSRF token held server-side — in the database (only a digest of
+//! the id), so a sign-in survives a restart and every replica on a shared database knows it —
+//! with a server-side expiry. The handlers do the I/O around it.
 
-use std::{
-    collections::HashMap,
-    sync::{Mutex, PoisonError},
-    time::{Duration, Instant},
-};
+use std::{fmt, time::Duration};
 
 use axum::http::{HeaderMap, header};
+use sha2::{Digest as _, Sha256};
 
-use crate::identity::Identity;
+use crate::{
+    identity::{Identity, Principal},
+    sql_params,
+    store::{Db, Location, sql::SqlExt as _},
+};
 
 /// The cookie that carries a console session id.
 pub const COOKIE: &str = "awsgate_console";
@@ -28,26 +30,35 @@ pub struct SignedIn {
     pub csrf: String,
     /// The session id (the cookie's value).
     pub id: String,
-    expires: Instant,
 }
 
-/// The console sessions of one server.
-#[derive(Debug)]
+/// The console sessions, in the audit database.
 pub struct Sessions {
-    open: Mutex<HashMap<String, SignedIn>>,
+    db: Option<Db>,
     ttl: Duration,
 }
 
-/// Sessions open at once, at most; the oldest is dropped beyond it.
-const MAX_SESSIONS: usize = 10_000;
+impl fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("console::Sessions")
+    }
+}
+
+/// What the database keeps of a session id: its digest (a copy of the table signs nobody in).
+fn digest(id: &str) -> String {
+    hex::encode(Sha256::digest(id.as_bytes()))
+}
 
 impl Sessions {
-    /// Sessions that last `ttl` from sign-in.
-    pub fn new(ttl: Duration) -> Self {
-        Self {
-            open: Mutex::new(HashMap::new()),
-            ttl,
-        }
+    /// Sessions in the database at `db` that last `ttl` from sign-in. Without a database (or
+    /// when it cannot be opened) nobody can sign in.
+    pub fn new(db: Option<&Location>, ttl: Duration) -> Self {
+        let db = db.and_then(|location| {
+            Db::open(location)
+                .inspect_err(|e| tracing::error!(error = %e, "console sign-in is unavailable"))
+                .ok()
+        });
+        Self { db, ttl }
     }
 
     /// How long a session lasts.
@@ -55,47 +66,81 @@ impl Sessions {
         self.ttl
     }
 
-    /// Opens a session for `identity`; `None` when no random id could be made.
-    pub fn open(&self, identity: Identity, now: Instant) -> Option<SignedIn> {
+    fn ttl_secs(&self) -> i64 {
+        i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX)
+    }
+
+    /// Opens a session for `identity` at `now` (unix seconds); `None` when no random id could
+    /// be made or the database refused it.
+    pub fn open(&self, identity: Identity, now: i64) -> Option<SignedIn> {
+        let db = self.db.as_ref()?;
         let signed = SignedIn {
             identity,
             csrf: random_token()?,
             id: random_token()?,
-            expires: now + self.ttl,
         };
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        open.retain(|_, s| s.expires > now);
-        if open.len() >= MAX_SESSIONS
-            && let Some(oldest) = open
-                .values()
-                .min_by_key(|s| s.expires)
-                .map(|s| s.id.clone())
-        {
-            open.remove(&oldest);
-        }
-        open.insert(signed.id.clone(), signed.clone());
-        Some(signed)
-    }
-
-    /// The session `id` names, unless it expired.
-    pub fn get(&self, id: &str, now: Instant) -> Option<SignedIn> {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        match open.get(id) {
-            Some(s) if s.expires > now => Some(s.clone()),
-            Some(_) => {
-                open.remove(id);
+        let principal = serde_json::to_string(&signed.identity.principal).ok()?;
+        let stored = db.read(|conn| {
+            conn.execute(
+                "DELETE FROM console_sessions WHERE expires_at <= ?1",
+                sql_params![now],
+            )?;
+            conn.execute(
+                "INSERT INTO console_sessions (id_digest, principal, token_id, csrf, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                sql_params![
+                    digest(&signed.id).as_str(),
+                    principal.as_str(),
+                    signed.identity.token_id.as_deref(),
+                    signed.csrf.as_str(),
+                    now.saturating_add(self.ttl_secs())
+                ],
+            )
+        });
+        match stored {
+            Ok(_) => Some(signed),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot store a console session");
                 None
             }
-            None => None,
         }
+    }
+
+    /// The session `id` names, unless it expired (or the database cannot say).
+    pub fn get(&self, id: &str, now: i64) -> Option<SignedIn> {
+        let row = self.db.as_ref()?.read(|conn| {
+            conn.query_opt(
+                "SELECT principal, token_id, csrf FROM console_sessions
+                 WHERE id_digest = ?1 AND expires_at > ?2",
+                sql_params![digest(id).as_str(), now],
+            )
+        });
+        let row = row
+            .inspect_err(|e| tracing::error!(error = %e, "cannot read console sessions"))
+            .ok()??;
+        let principal: Principal = serde_json::from_str(&row.text(0).ok()?).ok()?;
+        Some(SignedIn {
+            identity: Identity {
+                principal,
+                token_id: row.opt_text(1).ok()?,
+            },
+            csrf: row.text(2).ok()?,
+            id: id.to_owned(),
+        })
     }
 
     /// Ends the session `id`.
     pub fn close(&self, id: &str) {
-        self.open
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(id);
+        let Some(db) = &self.db else { return };
+        let closed = db.read(|conn| {
+            conn.execute(
+                "DELETE FROM console_sessions WHERE id_digest = ?1",
+                sql_params![digest(id).as_str()],
+            )
+        });
+        if let Err(e) = closed {
+            tracing::error!(error = %e, "cannot end a console session");
+        }
     }
 }
 
@@ -154,28 +199,55 @@ mod tests {
     }
 
     #[test]
-    fn sessions_expire_on_the_server() {
-        let sessions = Sessions::new(Duration::from_secs(60));
-        let t0 = Instant::now();
+    fn sessions_expire_on_the_server_and_other_replicas_know_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Location::Sqlite(dir.path().join("audit.db"));
+        let sessions = Sessions::new(Some(&db), Duration::from_secs(60));
+        let t0 = crate::clock::unix_now();
         let s = sessions.open(someone("bob"), t0).unwrap();
         assert_eq!(s.id.len(), 64);
         assert_ne!(s.id, s.csrf);
-        let later = t0 + Duration::from_secs(59);
-        assert_eq!(
-            sessions.get(&s.id, later).unwrap().identity.principal.user,
-            "bob"
-        );
-        assert!(sessions.get(&s.id, t0 + Duration::from_secs(61)).is_none());
+        let later = t0 + 59;
+        // Another replica (or this one after a restart) on the same database.
+        let other = Sessions::new(Some(&db), Duration::from_secs(60));
+        let found = other.get(&s.id, later).unwrap();
+        assert_eq!(found.identity.principal.user, "bob");
+        assert_eq!(found.csrf, s.csrf);
+        assert!(sessions.get(&s.id, t0 + 61).is_none(), "expired");
+        other.close(&s.id);
         assert!(
             sessions.get(&s.id, later).is_none(),
-            "an expired one is gone"
+            "closed on the other replica"
         );
+        // Only a digest of the id is stored.
+        let conn = rusqlite::Connection::open(dir.path().join("audit.db")).unwrap();
+        let stored: String = conn
+            .query_row("SELECT count(*) || '' FROM console_sessions", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(stored, "0");
+        let again = sessions.open(someone("carol"), t0).unwrap();
+        let id_digest: String = conn
+            .query_row("SELECT id_digest FROM console_sessions", [], |r| r.get(0))
+            .unwrap();
+        assert_ne!(id_digest, again.id);
+        assert!(!id_digest.contains(&again.id));
+    }
+
+    #[test]
+    fn without_a_database_nobody_signs_in() {
+        let sessions = Sessions::new(None, Duration::from_secs(60));
+        assert!(sessions.open(someone("bob"), 0).is_none());
+        assert!(sessions.get("anything", 0).is_none());
     }
 
     #[test]
     fn a_closed_session_is_gone() {
-        let sessions = Sessions::new(Duration::from_secs(60));
-        let now = Instant::now();
+        let dir = tempfile::tempdir().unwrap();
+        let db = Location::Sqlite(dir.path().join("audit.db"));
+        let sessions = Sessions::new(Some(&db), Duration::from_secs(60));
+        let now = crate::clock::unix_now();
         let s = sessions.open(someone("bob"), now).unwrap();
         sessions.close(&s.id);
         assert!(sessions.get(&s.id, now).is_none());

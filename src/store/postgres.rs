@@ -282,6 +282,7 @@ impl Drop for Pool {
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, super::schema::POSTGRES_V1),
     (2, super::schema::POSTGRES_V2),
+    (3, super::schema::POSTGRES_V3),
 ];
 
 /// The newest schema version this awsgate knows.

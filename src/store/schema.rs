@@ -79,6 +79,13 @@ CREATE TABLE IF NOT EXISTS confirmations (
     binding  TEXT NOT NULL,
     asked_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS console_sessions (
+    id_digest  TEXT PRIMARY KEY,
+    principal  TEXT NOT NULL,
+    token_id   TEXT,
+    csrf       TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS approval_votes (
     approval_id TEXT NOT NULL REFERENCES approvals (id),
     approver    TEXT NOT NULL,
@@ -87,6 +94,18 @@ CREATE TABLE IF NOT EXISTS approval_votes (
     reason      TEXT,
     at          INTEGER NOT NULL,
     PRIMARY KEY (approval_id, approver)
+);
+";
+
+/// Version 3 of the Postgres schema: console sign-ins move from one server's memory to the
+/// database (a digest of each session id), so any replica serves a signed-in person.
+pub const POSTGRES_V3: &str = "
+CREATE TABLE console_sessions (
+    id_digest  TEXT PRIMARY KEY,
+    principal  TEXT NOT NULL,
+    token_id   TEXT,
+    csrf       TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
 );
 ";
 
