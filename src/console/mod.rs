@@ -115,8 +115,8 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
     let state = Arc::new(Console {
         gate,
         sessions: Sessions::new(options.db.as_ref(), options.session_ttl),
+        oidc: oidc::Flows::new(options.db.as_ref()),
         options,
-        oidc: oidc::Flows::default(),
         http,
     });
     let signed_in = Router::new()

@@ -5,10 +5,9 @@
 //! claims mapping and revocation list), with the client id as its audience.
 
 use std::{
-    collections::HashMap,
     net::SocketAddr,
     sync::{Mutex, PoisonError},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::{
@@ -36,15 +35,13 @@ const FLOW_COOKIE: &str = "awsgate_oidc";
 /// How long a sign-in may take at the identity provider.
 const FLOW_TTL: Duration = Duration::from_secs(600);
 
-/// Sign-ins in progress, at most; the oldest is dropped beyond it.
-const MAX_FLOWS: usize = 10_000;
-
 /// A sign-in in progress.
 #[derive(Debug, Clone)]
 struct Pending {
     nonce: String,
     verifier: String,
-    started: Instant,
+    /// When it started (unix seconds).
+    started: i64,
 }
 
 /// The identity provider's endpoints, from its discovery document.
@@ -54,34 +51,80 @@ struct Endpoints {
     token_endpoint: String,
 }
 
-/// The sign-ins in progress, and the discovered endpoints of the issuer.
-#[derive(Debug, Default)]
+/// The sign-ins in progress — in the database (keyed by a digest of `state`), so the identity
+/// provider's redirect may come back to another replica — and the discovered endpoints of the
+/// issuer (per process).
+#[derive(Debug)]
 pub struct Flows {
-    pending: Mutex<HashMap<String, Pending>>,
+    db: Option<crate::store::Db>,
     discovered: Mutex<Option<(String, Endpoints)>>,
 }
 
+fn ttl_secs() -> i64 {
+    i64::try_from(FLOW_TTL.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn state_digest(state: &str) -> String {
+    hex::encode(Sha256::digest(state.as_bytes()))
+}
+
 impl Flows {
-    fn remember(&self, state: String, flow: Pending) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        pending.retain(|_, p| p.started.elapsed() < FLOW_TTL);
-        if pending.len() >= MAX_FLOWS
-            && let Some(oldest) = pending
-                .iter()
-                .min_by_key(|(_, p)| p.started)
-                .map(|(k, _)| k.clone())
-        {
-            pending.remove(&oldest);
+    /// Flows kept in the database at `db` (none: nobody can sign in through the provider).
+    pub fn new(db: Option<&crate::store::Location>) -> Self {
+        let db = db.and_then(|location| {
+            crate::store::Db::open(location)
+                .inspect_err(|e| tracing::error!(error = %e, "console sign-in is unavailable"))
+                .ok()
+        });
+        Self {
+            db,
+            discovered: Mutex::new(None),
         }
-        pending.insert(state, flow);
     }
 
-    /// Takes the flow `state` names (each is good once), unless it is too old.
-    fn take(&self, state: &str) -> Option<Pending> {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        pending
-            .remove(state)
-            .filter(|p| p.started.elapsed() < FLOW_TTL)
+    /// Keeps `flow` under `state`; false when it could not be kept.
+    fn remember(&self, state: &str, flow: &Pending) -> bool {
+        let Some(db) = &self.db else { return false };
+        let kept = db.read(|conn| {
+            conn.execute(
+                "DELETE FROM console_flows WHERE started_at <= ?1",
+                crate::sql_params![flow.started - ttl_secs()],
+            )?;
+            conn.execute(
+                "INSERT INTO console_flows (state_digest, nonce, verifier, started_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                crate::sql_params![
+                    state_digest(state).as_str(),
+                    flow.nonce.as_str(),
+                    flow.verifier.as_str(),
+                    flow.started
+                ],
+            )
+        });
+        kept.inspect_err(|e| tracing::error!(error = %e, "cannot keep a sign-in in progress"))
+            .is_ok()
+    }
+
+    /// Takes the flow `state` names (each is good once, on whichever replica), unless it is
+    /// too old at `now`.
+    fn take(&self, state: &str, now: i64) -> Option<Pending> {
+        use crate::store::sql::SqlExt as _;
+        let taken = self.db.as_ref()?.read(|conn| {
+            conn.query_opt(
+                "DELETE FROM console_flows WHERE state_digest = ?1
+                 RETURNING nonce, verifier, started_at",
+                crate::sql_params![state_digest(state).as_str()],
+            )
+        });
+        let row = taken
+            .inspect_err(|e| tracing::error!(error = %e, "cannot read sign-ins in progress"))
+            .ok()??;
+        let flow = Pending {
+            nonce: row.text(0).ok()?,
+            verifier: row.text(1).ok()?,
+            started: row.int(2).ok()?,
+        };
+        (now - flow.started < ttl_secs()).then_some(flow)
     }
 
     async fn endpoints(&self, http: &reqwest::Client, issuer: &str) -> Result<Endpoints, String> {
@@ -202,9 +245,15 @@ pub(super) async fn start<B: Backend>(
     let flow = Pending {
         nonce,
         verifier,
-        started: Instant::now(),
+        started: crate::clock::unix_now(),
     };
-    console.oidc.remember(state.clone(), flow);
+    if !console.oidc.remember(&state, &flow) {
+        return login_page(
+            &console,
+            "The console cannot start a sign-in now; try again.".into(),
+            StatusCode::SERVICE_UNAVAILABLE,
+        );
+    }
     let mut response = Redirect::to(&to).into_response();
     let secure = if console.options.secure_cookies {
         "; Secure"
@@ -252,7 +301,7 @@ pub(super) async fn callback<B: Backend>(
     let bound = session::cookie(&headers, FLOW_COOKIE);
     let flow = match (&back.state, bound) {
         (Some(state), Some(cookie)) if session::same_token(state, cookie) => {
-            console.oidc.take(state)
+            console.oidc.take(state, crate::clock::unix_now())
         }
         _ => None,
     };
@@ -372,6 +421,7 @@ fn token_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn the_challenge_is_rfc_7636s() {
@@ -412,16 +462,23 @@ mod tests {
     }
 
     #[test]
-    fn a_flow_is_good_once() {
-        let flows = Flows::default();
+    fn a_flow_is_good_once_on_any_replica_and_not_after_its_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::store::Location::Sqlite(dir.path().join("audit.db"));
+        let (flows, other) = (Flows::new(Some(&db)), Flows::new(Some(&db)));
+        let now = crate::clock::unix_now();
         let flow = Pending {
             nonce: "n".into(),
             verifier: "v".into(),
-            started: Instant::now(),
+            started: now,
         };
-        flows.remember("s".into(), flow);
-        assert!(flows.take("s").is_some());
-        assert!(flows.take("s").is_none());
-        assert!(flows.take("other").is_none());
+        assert!(flows.remember("s", &flow));
+        let taken = other.take("s", now).unwrap();
+        assert_eq!((taken.nonce.as_str(), taken.verifier.as_str()), ("n", "v"));
+        assert!(flows.take("s", now).is_none(), "single use");
+        assert!(flows.take("other", now).is_none());
+        assert!(flows.remember("late", &flow));
+        assert!(flows.take("late", now + ttl_secs()).is_none(), "expired");
+        assert!(!Flows::new(None).remember("s", &flow));
     }
 }

@@ -86,6 +86,12 @@ CREATE TABLE IF NOT EXISTS console_sessions (
     csrf       TEXT NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS console_flows (
+    state_digest TEXT PRIMARY KEY,
+    nonce        TEXT NOT NULL,
+    verifier     TEXT NOT NULL,
+    started_at   INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS approval_votes (
     approval_id TEXT NOT NULL REFERENCES approvals (id),
     approver    TEXT NOT NULL,
@@ -97,9 +103,16 @@ CREATE TABLE IF NOT EXISTS approval_votes (
 );
 ";
 
-/// Version 3 of the Postgres schema: console sign-ins move from one server's memory to the
-/// database (a digest of each session id), so any replica serves a signed-in person.
+/// Version 3 of the Postgres schema: console sign-ins and OpenID Connect sign-ins in progress
+/// move from one server's memory to the database (digests of the session ids and `state`s), so
+/// any replica serves a signed-in person and takes the identity provider's redirect.
 pub const POSTGRES_V3: &str = "
+CREATE TABLE console_flows (
+    state_digest TEXT PRIMARY KEY,
+    nonce        TEXT NOT NULL,
+    verifier     TEXT NOT NULL,
+    started_at   BIGINT NOT NULL
+);
 CREATE TABLE console_sessions (
     id_digest  TEXT PRIMARY KEY,
     principal  TEXT NOT NULL,
