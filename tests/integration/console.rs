@@ -367,6 +367,28 @@ async fn console_command_on(db: Option<&str>) {
     let inbox = send(http.get(format!("{base}/inbox")).header("cookie", &session)).await;
     assert_eq!(inbox.status, 200);
     assert!(inbox.body.contains(&id), "{}", inbox.body);
+
+    // A second console on the same database (another replica) knows the sign-in.
+    let other_log = gate.dir.path().join("console-2.log");
+    let mut other = support::awsgate()
+        .args(["console", "--listen", "127.0.0.1:0", "--policy"])
+        .arg(gate.policy_path())
+        .arg("--db")
+        .arg(&gate.db)
+        .env("AWSGATE_STATE_DIR", &state_dir)
+        .stderr(std::fs::File::create(&other_log).unwrap())
+        .spawn()
+        .unwrap();
+    let other_base = wait_for_console(&other_log);
+    let there = send(
+        http.get(format!("{other_base}/inbox"))
+            .header("cookie", &session),
+    )
+    .await;
+    assert_eq!(there.status, 200, "{}", there.body);
+    assert!(there.body.contains(&id), "{}", there.body);
+    let _ = other.kill();
+    let _ = other.wait();
     let decided = send(
         http.post(format!("{base}/inbox/{id}/decide"))
             .header("cookie", &session)
