@@ -318,8 +318,7 @@ impl Reader {
                         .text(0)
                 })
                 .ok()
-                .and_then(|ts| chrono::DateTime::parse_from_rfc3339(&ts).ok())
-                .map(|t| t.timestamp()),
+                .and_then(|ts| chrono::DateTime::parse_from_rfc3339(&ts).ok()),
         };
         self.db
             .read(|conn| super::state::check(conn, chain_start))

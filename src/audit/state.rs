@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use crate::store::sql::{Sql, SqlError};
 
+/// When the first event left after a prune was recorded.
+pub type Start = chrono::DateTime<chrono::FixedOffset>;
+
 /// What the events say about one approval request.
 #[derive(Debug, Default, Clone, PartialEq)]
 struct Derived {
@@ -38,13 +41,17 @@ struct Row {
 }
 
 /// What `verify` found wrong with the state tables, one line per finding.
-pub fn check(conn: &mut dyn Sql, chain_start: Option<i64>) -> Result<Vec<String>, SqlError> {
+/// `chain_start` is when the first event left after `audit prune` was recorded: rows older
+/// than it lost their events to the prune and are not compared.
+pub fn check(conn: &mut dyn Sql, chain_start: Option<Start>) -> Result<Vec<String>, SqlError> {
     let derived = approvals_from_events(conn)?;
     let rows = approval_rows(conn)?;
     let votes = vote_rows(conn)?;
     let mut found = Vec::new();
     for row in &rows {
-        if chain_start.is_some_and(|start| row.created_at < start) {
+        // `created_at` has whole seconds: a row of the chain start's own second is excused too
+        // (its events may have been pruned a moment before the first remaining one).
+        if chain_start.is_some_and(|start| row.created_at <= start.timestamp()) {
             continue; // its events were pruned
         }
         found.extend(compare_approval(row, derived.get(&row.id), &votes));
@@ -196,7 +203,7 @@ fn compare_approval(
 /// Revocation rows against `revocation.added` / `revocation.undone` events, by row id.
 fn check_revocations(
     conn: &mut dyn Sql,
-    chain_start: Option<i64>,
+    chain_start: Option<Start>,
 ) -> Result<Vec<String>, SqlError> {
     let mut added: HashMap<i64, (String, String)> = HashMap::new();
     let mut undone: HashSet<i64> = HashSet::new();
@@ -239,7 +246,11 @@ fn check_revocations(
     let mut present = HashSet::new();
     for (id, kind, value, revoked_at, is_undone) in &rows {
         present.insert(*id);
-        let pruned = chain_start.is_some_and(|start| unix(revoked_at).is_some_and(|t| t < start));
+        // Both times are recorded to the nanosecond: a revocation made before the first
+        // remaining event had its events pruned.
+        let pruned = chain_start.is_some_and(|start| {
+            chrono::DateTime::parse_from_rfc3339(revoked_at).is_ok_and(|t| t < start)
+        });
         match added.get(id) {
             Some((k, v)) if k == kind && v == value => {}
             Some(_) => found.push(format!(
@@ -265,10 +276,4 @@ fn check_revocations(
     }
     found.sort();
     Ok(found)
-}
-
-fn unix(rfc3339: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .ok()
-        .map(|t| t.timestamp())
 }
