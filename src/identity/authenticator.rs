@@ -55,13 +55,7 @@ impl Authenticator {
         token: &str,
         nonce: &str,
     ) -> Result<Identity, AuthError> {
-        let header = jwt::inspect(settings, token)?;
-        let kid = match settings.keys {
-            KeySource::HmacSecret(_) => None,
-            _ => header.kid.as_deref(),
-        };
-        let key = self.keys.for_source(&settings.keys).key(kid).await?;
-        let (identity, claims) = jwt::verify_with_claims(settings, token, &header, &key)?;
+        let (identity, claims) = self.verified(settings, token).await?;
         if claims.get("nonce").and_then(serde_json::Value::as_str) != Some(nonce) {
             return Err(AuthError::BadClaim {
                 claim: "nonce".into(),
@@ -78,14 +72,24 @@ impl Authenticator {
         settings: &JwtSettings,
         token: &str,
     ) -> Result<Identity, AuthError> {
+        let (identity, _) = self.verified(settings, token).await?;
+        self.revocations.check(&identity)?;
+        Ok(identity)
+    }
+
+    /// The identity and claims `token` proves under `settings` (signature with the provider's
+    /// key, every claim), before the revocation list is asked.
+    async fn verified(
+        &self,
+        settings: &JwtSettings,
+        token: &str,
+    ) -> Result<(Identity, serde_json::Value), AuthError> {
         let header = jwt::inspect(settings, token)?;
         let kid = match settings.keys {
             KeySource::HmacSecret(_) => None,
             _ => header.kid.as_deref(),
         };
         let key = self.keys.for_source(&settings.keys).key(kid).await?;
-        let identity = jwt::verify(settings, token, &header, &key)?;
-        self.revocations.check(&identity)?;
-        Ok(identity)
+        jwt::verify_with_claims(settings, token, &header, &key)
     }
 }
