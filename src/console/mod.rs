@@ -112,10 +112,17 @@ pub fn router<B: Backend>(gate: Arc<Gate<B>>, options: ConsoleOptions) -> Router
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap_or_default();
+    // Sign-ins and sign-ins in progress share one connection to the database.
+    let db = options.db.as_ref().and_then(|location| {
+        crate::store::Db::open(location)
+            .inspect_err(|e| tracing::error!(error = %e, "console sign-in is unavailable"))
+            .ok()
+            .map(Arc::new)
+    });
     let state = Arc::new(Console {
         gate,
-        sessions: Sessions::new(options.db.as_ref(), options.session_ttl),
-        oidc: oidc::Flows::new(options.db.as_ref()),
+        sessions: Sessions::new(db.clone(), options.session_ttl),
+        oidc: oidc::Flows::new(db),
         options,
         http,
     });

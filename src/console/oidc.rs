@@ -56,7 +56,7 @@ struct Endpoints {
 /// issuer (per process).
 #[derive(Debug)]
 pub struct Flows {
-    db: Option<crate::store::Db>,
+    db: Option<std::sync::Arc<crate::store::Db>>,
     discovered: Mutex<Option<(String, Endpoints)>>,
 }
 
@@ -69,13 +69,8 @@ fn state_digest(state: &str) -> String {
 }
 
 impl Flows {
-    /// Flows kept in the database at `db` (none: nobody can sign in through the provider).
-    pub fn new(db: Option<&crate::store::Location>) -> Self {
-        let db = db.and_then(|location| {
-            crate::store::Db::open(location)
-                .inspect_err(|e| tracing::error!(error = %e, "console sign-in is unavailable"))
-                .ok()
-        });
+    /// Flows kept in `db` (none: nobody can sign in through the provider).
+    pub fn new(db: Option<std::sync::Arc<crate::store::Db>>) -> Self {
         Self {
             db,
             discovered: Mutex::new(None),
@@ -464,8 +459,12 @@ mod tests {
     #[test]
     fn a_flow_is_good_once_on_any_replica_and_not_after_its_time() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::store::Location::Sqlite(dir.path().join("audit.db"));
-        let (flows, other) = (Flows::new(Some(&db)), Flows::new(Some(&db)));
+        let open = || {
+            Some(std::sync::Arc::new(
+                crate::store::Db::open(dir.path().join("audit.db")).unwrap(),
+            ))
+        };
+        let (flows, other) = (Flows::new(open()), Flows::new(open()));
         let now = crate::clock::unix_now();
         let flow = Pending {
             nonce: "n".into(),

@@ -3,7 +3,7 @@
 //! the id), so a sign-in survives a restart and every replica on a shared database knows it —
 //! with a server-side expiry. The handlers do the I/O around it.
 
-use std::{fmt, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
 use axum::http::{HeaderMap, header};
 use sha2::{Digest as _, Sha256};
@@ -11,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 use crate::{
     identity::{Identity, Principal},
     sql_params,
-    store::{Db, Location, sql::SqlExt as _},
+    store::{Db, sql::SqlExt as _},
 };
 
 /// The cookie that carries a console session id.
@@ -34,7 +34,7 @@ pub struct SignedIn {
 
 /// The console sessions, in the audit database.
 pub struct Sessions {
-    db: Option<Db>,
+    db: Option<Arc<Db>>,
     ttl: Duration,
 }
 
@@ -50,14 +50,8 @@ fn digest(id: &str) -> String {
 }
 
 impl Sessions {
-    /// Sessions in the database at `db` that last `ttl` from sign-in. Without a database (or
-    /// when it cannot be opened) nobody can sign in.
-    pub fn new(db: Option<&Location>, ttl: Duration) -> Self {
-        let db = db.and_then(|location| {
-            Db::open(location)
-                .inspect_err(|e| tracing::error!(error = %e, "console sign-in is unavailable"))
-                .ok()
-        });
+    /// Sessions in `db` that last `ttl` from sign-in. Without a database nobody can sign in.
+    pub fn new(db: Option<Arc<Db>>, ttl: Duration) -> Self {
         Self { db, ttl }
     }
 
@@ -201,15 +195,16 @@ mod tests {
     #[test]
     fn sessions_expire_on_the_server_and_other_replicas_know_them() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Location::Sqlite(dir.path().join("audit.db"));
-        let sessions = Sessions::new(Some(&db), Duration::from_secs(60));
+        let db = Arc::new(Db::open(dir.path().join("audit.db")).unwrap());
+        let sessions = Sessions::new(Some(db.clone()), Duration::from_secs(60));
         let t0 = crate::clock::unix_now();
         let s = sessions.open(someone("bob"), t0).unwrap();
         assert_eq!(s.id.len(), 64);
         assert_ne!(s.id, s.csrf);
         let later = t0 + 59;
         // Another replica (or this one after a restart) on the same database.
-        let other = Sessions::new(Some(&db), Duration::from_secs(60));
+        let other_db = Db::open(dir.path().join("audit.db")).unwrap();
+        let other = Sessions::new(Some(Arc::new(other_db)), Duration::from_secs(60));
         let found = other.get(&s.id, later).unwrap();
         assert_eq!(found.identity.principal.user, "bob");
         assert_eq!(found.csrf, s.csrf);
@@ -245,8 +240,8 @@ mod tests {
     #[test]
     fn a_closed_session_is_gone() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Location::Sqlite(dir.path().join("audit.db"));
-        let sessions = Sessions::new(Some(&db), Duration::from_secs(60));
+        let db = Arc::new(Db::open(dir.path().join("audit.db")).unwrap());
+        let sessions = Sessions::new(Some(db.clone()), Duration::from_secs(60));
         let now = crate::clock::unix_now();
         let s = sessions.open(someone("bob"), now).unwrap();
         sessions.close(&s.id);
