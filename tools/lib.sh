@@ -84,6 +84,25 @@ ensure_cargo_deny() {
     env -u CARGO_TARGET_DIR cargo install --locked --quiet cargo-deny --version "$CARGO_DENY_VERSION"
 }
 
+# Waits up to 20 s until the command after the first three arguments succeeds; fails, showing
+# the log, when the process `pid` exits first, or when time runs out.
+wait_ready() {
+    local name="$1" pid="$2" log="$3" i
+    shift 3
+    for i in $(seq 1 100); do
+        "$@" && return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            cat "$log" >&2
+            echo "$name exited before it was ready" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    "$@" && return 0
+    echo "$name did not become ready" >&2
+    return 1
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -98,22 +117,8 @@ start_moto() {
     MOTO_PID=$!
     trap stop_all EXIT
     trap 'exit 130' INT TERM
-    local i
-    for i in $(seq 1 100); do
-        if curl -fs -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
-            break
-        fi
-        if ! kill -0 "$MOTO_PID" 2>/dev/null; then
-            cat "$MOTO_LOG" >&2
-            echo "moto_server exited before it was ready" >&2
-            return 1
-        fi
-        sleep 0.2
-    done
-    if ! curl -fs -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then
-        echo "moto_server did not become ready on port $MOTO_PORT" >&2
-        return 1
-    fi
+    wait_ready "moto_server (port $MOTO_PORT)" "$MOTO_PID" "$MOTO_LOG" \
+        curl -fs -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"
     export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
     export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
     export AWS_ACCESS_KEY_ID=AKIAAWSGATEDEMOKEY01
@@ -176,19 +181,8 @@ start_postgres() {
     PG_PID=$!
     trap stop_all EXIT
     trap 'exit 130' INT TERM
-    local i
-    for i in $(seq 1 100); do
-        if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
-            break
-        fi
-        if ! kill -0 "$PG_PID" 2>/dev/null; then
-            cat "$PG_DIR/postgres.log" >&2
-            echo "postgres exited before it was ready" >&2
-            return 1
-        fi
-        sleep 0.2
-    done
-    "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || { echo "postgres did not become ready" >&2; return 1; }
+    wait_ready "postgres (port $PG_PORT)" "$PG_PID" "$PG_DIR/postgres.log" \
+        "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"
     export AWSGATE_TEST_POSTGRES="postgres://awsgate@127.0.0.1:$PG_PORT/postgres?sslmode=verify-full&sslrootcert=$PG_DIR/ca.crt"
     log "PostgreSQL on 127.0.0.1:$PG_PORT (pid $PG_PID)"
 }
