@@ -7,8 +7,9 @@ use std::time::Duration;
 use super::{
     AuthError, Identity,
     jwks::KeyCaches,
-    jwt::{self, JwtSettings, KeySource},
+    jwt::{self, JwtSettings, Key, KeySource},
     revocation::RevocationList,
+    verified::{Fingerprint, VerifiedTokens},
 };
 
 /// How often an unknown key id may send awsgate back to the identity provider, unless
@@ -20,6 +21,7 @@ pub const DEFAULT_MIN_REFRESH: Duration = Duration::from_secs(30);
 pub struct Authenticator {
     keys: KeyCaches,
     revocations: RevocationList,
+    verified: VerifiedTokens,
 }
 
 impl Authenticator {
@@ -31,6 +33,7 @@ impl Authenticator {
         Ok(Self {
             keys: KeyCaches::new(min_refresh)?,
             revocations: RevocationList::open(db).map_err(|e| e.to_string())?,
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -67,12 +70,27 @@ impl Authenticator {
     }
 
     /// The identity `token` proves under `settings`, if it proves one and it is not revoked.
+    /// The signature and claims of a token seen recently are not checked again while the key
+    /// that verified it is still the provider's and its time claims still pass
+    /// ([`VerifiedTokens`]); the revocation list is asked every time.
     pub async fn authenticate(
         &self,
         settings: &JwtSettings,
         token: &str,
     ) -> Result<Identity, AuthError> {
-        let (identity, _) = self.verified(settings, token).await?;
+        let header = jwt::inspect(settings, token)?;
+        let key = self.key(settings, &header).await?;
+        let fingerprint = Fingerprint::of(token, &key);
+        let now = crate::clock::unix_now();
+        let identity = match self.verified.get(settings, fingerprint, now) {
+            Some(identity) => identity,
+            None => {
+                let (identity, claims) = jwt::verify_with_claims(settings, token, &header, &key)?;
+                self.verified
+                    .put(settings, fingerprint, &identity, &claims, now);
+                identity
+            }
+        };
         self.revocations.check(&identity)?;
         Ok(identity)
     }
@@ -85,11 +103,96 @@ impl Authenticator {
         token: &str,
     ) -> Result<(Identity, serde_json::Value), AuthError> {
         let header = jwt::inspect(settings, token)?;
+        let key = self.key(settings, &header).await?;
+        jwt::verify_with_claims(settings, token, &header, &key)
+    }
+
+    /// The provider's key for a token with `header`.
+    async fn key(&self, settings: &JwtSettings, header: &jwt::Header) -> Result<Key, AuthError> {
         let kid = match settings.keys {
             KeySource::HmacSecret(_) => None,
             _ => header.kid.as_deref(),
         };
-        let key = self.keys.for_source(&settings.keys).key(kid).await?;
-        jwt::verify_with_claims(settings, token, &header, &key)
+        self.keys.for_source(&settings.keys).key(kid).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::{
+        identity::{
+            devtoken::{self, KeyKind},
+            jwt::DEFAULT_ALGORITHMS,
+            revocation::{self, Target},
+        },
+        store::Db,
+    };
+
+    fn settings(jwks: &std::path::Path) -> JwtSettings {
+        JwtSettings {
+            issuer: "https://idp.test".into(),
+            audience: "awsgate".into(),
+            keys: KeySource::File(jwks.to_path_buf()),
+            algorithms: DEFAULT_ALGORITHMS.to_vec(),
+            subject_claim: "sub".into(),
+            groups_claim: Some("groups".into()),
+            client_claim: None,
+            leeway: Duration::from_secs(5),
+            max_lifetime: None,
+        }
+    }
+
+    fn token(key: &devtoken::SigningKey, sub: &str) -> String {
+        let now = devtoken::now();
+        key.sign(
+            &json!({"iss": "https://idp.test", "aud": "awsgate", "sub": sub,
+            "iat": now, "exp": now + 600}),
+        )
+        .unwrap()
+    }
+
+    /// A token verified once is not verified again, but what makes it fail still does: a
+    /// changed signature, a revocation, another audience.
+    #[tokio::test]
+    async fn remembered_tokens_still_meet_revocations_and_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = devtoken::keygen(KeyKind::Ed25519).unwrap();
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&jwks, serde_json::to_string(&key.jwks()).unwrap()).unwrap();
+        let db = dir.path().join("audit.db");
+        let auth = Authenticator::new(db.as_path(), DEFAULT_MIN_REFRESH).unwrap();
+        let settings = settings(&jwks);
+        let alice = token(&key, "alice");
+
+        for _ in 0..3 {
+            let identity = auth.authenticate(&settings, &alice).await.unwrap();
+            assert_eq!(identity.principal.user, "alice");
+        }
+        assert_eq!(auth.verified.len(), 1, "verified once, remembered");
+
+        // A character well inside the signature (the last one holds unused bits).
+        let mut forged = alice.clone();
+        let at = forged.len() - 10;
+        let swap = if &forged[at..=at] == "A" { "B" } else { "A" };
+        forged.replace_range(at..=at, swap);
+        let refused = auth.authenticate(&settings, &forged).await.unwrap_err();
+        assert!(matches!(refused, AuthError::BadSignature), "{refused:?}");
+
+        let mut elsewhere = settings.clone();
+        elsewhere.audience = "another-service".into();
+        assert!(matches!(
+            auth.authenticate(&elsewhere, &alice).await.unwrap_err(),
+            AuthError::WrongAudience
+        ));
+
+        let store = Db::open(db.as_path()).unwrap();
+        revocation::revoke(&store, Target::Subject, "alice", None, "test").unwrap();
+        let revoked = auth.authenticate(&settings, &alice).await.unwrap_err();
+        assert!(matches!(revoked, AuthError::Revoked { .. }), "{revoked:?}");
     }
 }

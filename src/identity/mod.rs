@@ -12,6 +12,7 @@ pub mod jwks;
 pub mod jwt;
 pub mod revocation;
 mod source;
+mod verified;
 
 pub use authenticator::{Authenticator, DEFAULT_MIN_REFRESH};
 pub use source::TokenSource;
