@@ -10,40 +10,44 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// JSON with object keys sorted at every depth, so the same value always has the same bytes
 /// whatever map ordering serde_json was built with.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(value, &mut out);
-    out
+    // serde_json writes only valid UTF-8 (strings are escaped, never split).
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Keys and strings are written by serde_json itself (the same escaping as `to_string`), into
+/// one buffer, without a string per key or scalar.
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            // Already in order unless serde_json keeps insertion order (`preserve_order`).
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (key, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(key) {
-                    write_canonical(v, out);
-                }
+                let _ = serde_json::to_writer(&mut *out, key);
+                out.push(b':');
+                write_canonical(v, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
+        }
     }
 }
 
@@ -118,6 +122,36 @@ mod tests {
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"c":null,"z":[{"x":2,"y":1}]},"b":1}"#
+        );
+    }
+
+    /// The chain of every existing log depends on these bytes staying exactly what
+    /// `serde_json::to_string` writes for keys and scalars.
+    #[test]
+    fn canonical_json_escapes_and_formats_like_serde_json() {
+        let v = json!({
+            "quote\"back\\slash": "tab\tnew\nline \u{1} é \u{1F600} </script>",
+            "n": [0, -1, 1.5, 1e300, 18446744073709551615_u64, -9223372036854775808_i64],
+            "b": [true, false, null],
+            "": {},
+            "e": []
+        });
+        let mut expected = String::from("{");
+        let mut keys: Vec<_> = v.as_object().unwrap().keys().collect();
+        keys.sort();
+        for (i, key) in keys.iter().enumerate() {
+            if i > 0 {
+                expected.push(',');
+            }
+            expected.push_str(&serde_json::to_string(key).unwrap());
+            expected.push(':');
+            expected.push_str(&serde_json::to_string(&v[key.as_str()]).unwrap());
+        }
+        expected.push('}');
+        assert_eq!(canonical_json(&v), expected);
+        assert_eq!(
+            canonical_json(&json!({"a": "x\u{7f}y"})),
+            "{\"a\":\"x\u{7f}y\"}"
         );
     }
 

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 
 use crate::store::{
     Db, Location, StoreError,
-    sql::{Sql, SqlError, SqlExt as _},
+    sql::{Dialect, Param, Sql, SqlError, SqlExt as _},
 };
 
 use super::{
@@ -103,8 +103,41 @@ pub struct Event {
 }
 
 struct Job {
-    event: Event,
+    event: Prepared,
     reply: oneshot::Sender<Result<i64, StoreError>>,
+}
+
+/// An event made ready on the caller's thread before it joins the queue: its canonical JSON
+/// and, when it is kept deflated, the deflated form. Only what depends on the events before
+/// it (sequence number, time, hash) is left to the one writer thread.
+struct Prepared {
+    kind: EventKind,
+    session: Option<SessionId>,
+    call_id: Option<CallId>,
+    data: String,
+    deflated: Option<Vec<u8>>,
+}
+
+impl Prepared {
+    fn new(event: Event, dialect: Dialect) -> Self {
+        let data = chain::canonical_json(&event.data);
+        let deflated = stored::deflated(event.kind.as_str(), &data, dialect);
+        Self {
+            kind: event.kind,
+            session: event.session,
+            call_id: event.call_id,
+            data,
+            deflated,
+        }
+    }
+
+    /// The `data` column's value.
+    fn stored(&self) -> Param<'_> {
+        match &self.deflated {
+            Some(blob) => Param::Blob(blob),
+            None => Param::Text(&self.data),
+        }
+    }
 }
 
 enum Message {
@@ -156,6 +189,8 @@ impl WriterStats {
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     sender: mpsc::SyncSender<Message>,
+    /// How the database keeps event data (deflated on SQLite, text on Postgres).
+    dialect: Dialect,
     capacity: usize,
     stats: std::sync::Arc<WriterStats>,
     /// Events refused because the queue stayed full, not yet recorded as `audit.overloaded`.
@@ -202,6 +237,7 @@ impl AuditLog {
             detail,
         };
         let conn = Db::open(location)?;
+        let dialect = conn.dialect();
         let start = conn.read(head).map_err(|e| open_error(e.0))?;
         let (sender, receiver) = mpsc::sync_channel(capacity.max(1));
         let checkpointer = checkpoints.map(Checkpointer::new);
@@ -213,6 +249,7 @@ impl AuditLog {
             .map_err(|e| open_error(e.to_string()))?;
         Ok(Self {
             sender,
+            dialect,
             capacity: capacity.max(1),
             stats,
             overflowed: std::sync::Arc::default(),
@@ -227,6 +264,7 @@ impl AuditLog {
     /// Appends an event and waits until it is committed; returns its sequence number.
     pub async fn append(&self, event: Event) -> Result<i64, StoreError> {
         let (reply, done) = oneshot::channel();
+        let event = Prepared::new(event, self.dialect);
         self.enqueue(Message::Append(Job { event, reply })).await?;
         self.report_overflow();
         done.await.map_err(|_| StoreError::WriterGone)?
@@ -275,6 +313,7 @@ impl AuditLog {
             call_id: None,
             data: serde_json::json!({"refused": refused, "capacity": self.capacity}),
         };
+        let event = Prepared::new(event, self.dialect);
         let sent = self.sender.try_send(Message::Append(Job { event, reply }));
         if sent.is_ok() {
             self.stats.queue(1);
@@ -380,13 +419,11 @@ fn run(
 /// chain must run through its events too.
 fn commit(sql: &mut dyn Sql, batch: &[Job]) -> Result<(Vec<i64>, (i64, String)), SqlError> {
     let (mut seq, mut prev) = head(sql)?;
-    let dialect = sql.dialect();
     let mut seqs = Vec::with_capacity(batch.len());
     for job in batch {
         seq += 1;
         let ts = crate::clock::now_rfc3339();
         let e = &job.event;
-        let data = chain::canonical_json(&e.data);
         let session = e.session.as_ref().map(SessionId::as_str);
         let call_id = e.call_id.as_ref().map(CallId::as_str);
         let hash = chain::link(
@@ -397,10 +434,9 @@ fn commit(sql: &mut dyn Sql, batch: &[Job]) -> Result<(Vec<i64>, (i64, String)),
                 kind: e.kind.as_str(),
                 session,
                 call_id,
-                data: &data,
+                data: &e.data,
             },
         );
-        let stored = stored::encode(e.kind.as_str(), data, dialect);
         sql.execute(
             schema::INSERT,
             &[
@@ -409,7 +445,7 @@ fn commit(sql: &mut dyn Sql, batch: &[Job]) -> Result<(Vec<i64>, (i64, String)),
                 e.kind.as_str().into(),
                 session.into(),
                 call_id.into(),
-                stored.param(),
+                e.stored(),
                 prev.as_str().into(),
                 hash.as_str().into(),
             ],
