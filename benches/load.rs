@@ -42,6 +42,9 @@ struct Options {
     calls: Option<usize>,
     soak: usize,
     only: Option<String>,
+    /// Another awsgate binary (built with `bench-backend`) measured beside this build at each
+    /// level of the throughput table: a before/after in one run.
+    baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +70,7 @@ fn options() -> Options {
         calls: None,
         soak: 100_000,
         only: None,
+        baseline: None,
     };
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -88,6 +92,7 @@ fn options() -> Options {
             "--calls" => o.calls = value.parse().ok(),
             "--soak" => o.soak = value.parse().unwrap_or(100_000),
             "--only" => o.only = Some(value.to_owned()),
+            "--baseline" => o.baseline = Some(PathBuf::from(value)),
             // A criterion-style filter (`tools/bench load`) names the whole benchmark.
             _ => {}
         }
@@ -147,7 +152,12 @@ impl Server {
 
     /// A server on the database `db` (a file, or a `postgres://` URL as a path).
     fn http_on(setup: &Setup, backend: Backend, db: PathBuf) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_awsgate"));
+        Self::http_with(Path::new(env!("CARGO_BIN_EXE_awsgate")), setup, backend, db)
+    }
+
+    /// [`Server::http_on`] with another awsgate binary.
+    fn http_with(bin: &Path, setup: &Setup, backend: Backend, db: PathBuf) -> Self {
+        let mut cmd = Command::new(bin);
         cmd.args(["serve", "--transport", "http", "--listen", "127.0.0.1:0"])
             .args([
                 "--max-connections",
@@ -444,48 +454,69 @@ async fn throughput(o: &Options, setup: &Setup) {
         "\n## Governed calls over HTTP keep-alive (s3_list_objects, durable audit log, {PRINCIPALS} principals)\n"
     );
     println!(
-        "| backend | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS | server CPU per call | cores used: server / load generator |"
+        "| backend | build | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS | server CPU per call | cores used: server / load generator |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    // With a baseline, each level runs it first and this build right after.
+    let this = PathBuf::from(env!("CARGO_BIN_EXE_awsgate"));
+    let builds: Vec<(&str, PathBuf)> = o
+        .baseline
+        .iter()
+        .map(|b| ("baseline", b.clone()))
+        .chain([("this", this)])
+        .collect();
     for &backend in &o.backends {
         if backend == Backend::Moto {
             if std::env::var("AWS_ENDPOINT_URL").is_err() {
                 println!(
-                    "| moto | – | skipped: AWS_ENDPOINT_URL is not set (tools/bench starts moto) |||||"
+                    "| moto | – | – | skipped: AWS_ENDPOINT_URL is not set (tools/bench starts moto) |||||"
                 );
                 continue;
             }
             seed_moto().await;
         }
         for &n in &o.sessions {
-            let server = Server::http(setup, backend, &format!("{backend:?}-{n}"));
-            let l = level(
-                &server.url,
-                server.child.id(),
-                &setup.tokens,
-                n,
-                o.seconds,
-                o.calls,
-            )
-            .await;
-            let (_, peak_kib) = server.rss_kib();
-            let db = server.stop();
-            let (completed, verified) = audited(&db);
-            // Each session's warm-up call is in the log too.
-            let expected = l.calls + n;
-            println!(
-                "| {} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} | {:.1} MiB | {:.0} µs | {:.2} / {:.2} |",
-                backend.label(),
-                l.per_second,
-                ms(l.p50),
-                ms(l.p99),
-                l.calls,
-                if verified { "ok" } else { "FAILED" },
-                peak_kib as f64 / 1024.0,
-                l.server_cpu_per_call.as_secs_f64() * 1e6,
-                l.server_cores,
-                l.generator_cores
-            );
+            let mut rates = Vec::new();
+            for (build, bin) in &builds {
+                let db = setup.dir.path().join(format!("{backend:?}-{n}-{build}.db"));
+                let server = Server::http_with(bin, setup, backend, db);
+                let l = level(
+                    &server.url,
+                    server.child.id(),
+                    &setup.tokens,
+                    n,
+                    o.seconds,
+                    o.calls,
+                )
+                .await;
+                let (_, peak_kib) = server.rss_kib();
+                let db = server.stop();
+                let (completed, verified) = audited(&db);
+                // Each session's warm-up call is in the log too.
+                let expected = l.calls + n;
+                println!(
+                    "| {} | {build} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} | {:.1} MiB | {:.0} µs | {:.2} / {:.2} |",
+                    backend.label(),
+                    l.per_second,
+                    ms(l.p50),
+                    ms(l.p99),
+                    l.calls,
+                    if verified { "ok" } else { "FAILED" },
+                    peak_kib as f64 / 1024.0,
+                    l.server_cpu_per_call.as_secs_f64() * 1e6,
+                    l.server_cores,
+                    l.generator_cores
+                );
+                rates.push((l.per_second, l.server_cpu_per_call));
+            }
+            if let [(before, before_cpu), (after, after_cpu)] = rates[..] {
+                println!(
+                    "| {} | this ÷ baseline | {n} | {:.2}× | | | | | | | {:.2}× | |",
+                    backend.label(),
+                    after / before,
+                    after_cpu.as_secs_f64() / before_cpu.as_secs_f64().max(1e-9)
+                );
+            }
         }
     }
 }
