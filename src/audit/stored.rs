@@ -8,7 +8,7 @@ use std::{cell::RefCell, io::Read as _};
 
 use flate2::{Compress, Compression, FlushCompress, Status, read::DeflateDecoder};
 
-use crate::store::sql::{Dialect, Param, Value};
+use crate::store::sql::{Dialect, Value};
 
 /// An event's `data` column as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,16 +17,6 @@ pub enum Stored {
     Text(String),
     /// The canonical JSON, deflated.
     Blob(Vec<u8>),
-}
-
-impl Stored {
-    /// The statement parameter.
-    pub fn param(&self) -> Param<'_> {
-        match self {
-            Stored::Text(t) => Param::Text(t),
-            Stored::Blob(b) => Param::Blob(b),
-        }
-    }
 }
 
 /// Events smaller than this stay text: compressing them saves little and costs time.
