@@ -78,8 +78,7 @@ impl Authenticator {
         settings: &JwtSettings,
         token: &str,
     ) -> Result<Identity, AuthError> {
-        let header = jwt::inspect(settings, token)?;
-        let key = self.key(settings, &header).await?;
+        let (header, key) = self.header_and_key(settings, token).await?;
         let fingerprint = Fingerprint::of(token, &key);
         let now = crate::clock::unix_now();
         let identity = match self.verified.get(settings, fingerprint, now) {
@@ -102,50 +101,38 @@ impl Authenticator {
         settings: &JwtSettings,
         token: &str,
     ) -> Result<(Identity, serde_json::Value), AuthError> {
-        let header = jwt::inspect(settings, token)?;
-        let key = self.key(settings, &header).await?;
+        let (header, key) = self.header_and_key(settings, token).await?;
         jwt::verify_with_claims(settings, token, &header, &key)
     }
 
-    /// The provider's key for a token with `header`.
-    async fn key(&self, settings: &JwtSettings, header: &jwt::Header) -> Result<Key, AuthError> {
+    /// `token`'s header, inspected, and the provider's key it names.
+    async fn header_and_key(
+        &self,
+        settings: &JwtSettings,
+        token: &str,
+    ) -> Result<(jwt::Header, Key), AuthError> {
+        let header = jwt::inspect(settings, token)?;
         let kid = match settings.keys {
             KeySource::HmacSecret(_) => None,
             _ => header.kid.as_deref(),
         };
-        self.keys.for_source(&settings.keys).key(kid).await
+        let key = self.keys.for_source(&settings.keys).key(kid).await?;
+        Ok((header, key))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use serde_json::json;
 
     use super::*;
     use crate::{
         identity::{
             devtoken::{self, KeyKind},
-            jwt::DEFAULT_ALGORITHMS,
             revocation::{self, Target},
         },
         store::Db,
     };
-
-    fn settings(jwks: &std::path::Path) -> JwtSettings {
-        JwtSettings {
-            issuer: "https://idp.test".into(),
-            audience: "awsgate".into(),
-            keys: KeySource::File(jwks.to_path_buf()),
-            algorithms: DEFAULT_ALGORITHMS.to_vec(),
-            subject_claim: "sub".into(),
-            groups_claim: Some("groups".into()),
-            client_claim: None,
-            leeway: Duration::from_secs(5),
-            max_lifetime: None,
-        }
-    }
 
     fn token(key: &devtoken::SigningKey, sub: &str) -> String {
         let now = devtoken::now();
@@ -166,7 +153,7 @@ mod tests {
         std::fs::write(&jwks, serde_json::to_string(&key.jwks()).unwrap()).unwrap();
         let db = dir.path().join("audit.db");
         let auth = Authenticator::new(db.as_path(), DEFAULT_MIN_REFRESH).unwrap();
-        let settings = settings(&jwks);
+        let settings = jwt::test_settings(KeySource::File(jwks.clone()));
         let alice = token(&key, "alice");
 
         for _ in 0..3 {

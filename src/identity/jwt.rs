@@ -314,6 +314,23 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Settings for tests: issuer `https://idp.test`, audience `awsgate`, the default algorithms,
+/// `sub`, `groups` and `azp` claims, 5 s of leeway, no lifetime limit, keys from `keys`.
+#[cfg(test)]
+pub(crate) fn test_settings(keys: KeySource) -> JwtSettings {
+    JwtSettings {
+        issuer: "https://idp.test".into(),
+        audience: "awsgate".into(),
+        keys,
+        algorithms: DEFAULT_ALGORITHMS.to_vec(),
+        subject_claim: "sub".into(),
+        groups_claim: Some("groups".into()),
+        client_claim: Some("azp".into()),
+        leeway: Duration::from_secs(5),
+        max_lifetime: None,
+    }
+}
+
 #[cfg(test)]
 #[path = "jwt_tests.rs"]
 mod tests;

@@ -11,17 +11,7 @@ use super::*;
 use crate::identity::devtoken::{self, KeyKind, SigningKey};
 
 fn settings() -> JwtSettings {
-    JwtSettings {
-        issuer: "https://idp.test".into(),
-        audience: "awsgate".into(),
-        keys: KeySource::File("unused".into()),
-        algorithms: DEFAULT_ALGORITHMS.to_vec(),
-        subject_claim: "sub".into(),
-        groups_claim: Some("groups".into()),
-        client_claim: Some("azp".into()),
-        leeway: Duration::from_secs(5),
-        max_lifetime: None,
-    }
+    test_settings(KeySource::File("unused".into()))
 }
 
 fn claims() -> Value {

@@ -147,20 +147,13 @@ mod tests {
     use super::*;
     use crate::identity::{
         Principal,
-        jwt::{DEFAULT_ALGORITHMS, KeySource},
+        jwt::{KeySource, test_settings},
     };
 
     fn settings() -> JwtSettings {
         JwtSettings {
-            issuer: "https://idp.example.com".into(),
-            audience: "awsgate".into(),
-            keys: KeySource::File("jwks.json".into()),
-            algorithms: DEFAULT_ALGORITHMS.to_vec(),
-            subject_claim: "sub".into(),
-            groups_claim: Some("groups".into()),
-            client_claim: None,
             leeway: Duration::from_secs(30),
-            max_lifetime: None,
+            ..test_settings(KeySource::File("jwks.json".into()))
         }
     }
 
