@@ -29,10 +29,12 @@ pub struct Fingerprint([u8; 32]);
 impl Fingerprint {
     /// The digest of `token` and of the key material, family and algorithm of `key`.
     pub fn of(token: &str, key: &Key) -> Self {
+        use std::io::Write as _;
         let mut h = Sha256::new();
         h.update(u64::try_from(token.len()).unwrap_or(u64::MAX).to_le_bytes());
         h.update(token.as_bytes());
-        h.update(format!("{:?}/{:?}", key.decoding.family(), key.alg).as_bytes());
+        // Family and algorithm as their names, written into the digest without a string.
+        let _ = write!(h, "{:?}/{:?}", key.decoding.family(), key.alg);
         match key.decoding.kind() {
             DecodingKeyKind::SecretOrDer(bytes) => {
                 h.update([0]);
