@@ -4,11 +4,15 @@
 //! `approvals/sql.rs`, `identity/revocation.rs`, `limits/budget.rs`).
 
 /// Connection settings: WAL so readers never block the writer; `synchronous = FULL` so a
-/// committed event survives a crash or power loss (the write-ahead guarantee depends on it).
+/// committed event survives a crash or power loss (the write-ahead guarantee depends on it);
+/// a page cache of 512 KiB per connection instead of SQLite's 2 MiB: appends touch only the
+/// right edge of each table and the operating system caches the file anyway, while a stdio
+/// server's resident memory grew by the full 2 MiB within 1,000 calls.
 pub const PRAGMAS: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 5000;
+PRAGMA cache_size = -512;
 ";
 
 /// Schema version stored in `PRAGMA user_version`. 2: a large `call.completed` event's

@@ -2,35 +2,49 @@
 //! item count is written once, as a schema attribute on the argument type, and the same
 //! schema the agent reads is the one its arguments are checked against.
 
+use std::sync::{Arc, OnceLock};
+
 use serde_json::{Map, Value};
 
-/// A tool's input schema, compiled.
+/// A tool's input schema, compiled when a call first needs it: of a catalogue of 60+ tools a
+/// server keeps compiled only the ones its agents call.
 #[derive(Debug)]
 pub(super) struct Limits {
-    schema: Map<String, Value>,
-    validator: Option<jsonschema::Validator>,
+    /// The same schema the catalogue lists (shared, not copied).
+    schema: Arc<Map<String, Value>>,
+    /// `None` inside when the schema does not compile.
+    validator: OnceLock<Option<jsonschema::Validator>>,
 }
 
 /// The longest error text repeated to the agent, in characters.
 const MAX_MESSAGE_CHARS: usize = 300;
 
 impl Limits {
-    /// Compiles `schema`. A schema that does not compile (a bug in a tool's type, caught by
-    /// the catalogue's tests) refuses every call rather than letting arguments through.
-    pub(super) fn of(schema: &Map<String, Value>) -> Self {
-        let validator = jsonschema::validator_for(&Value::Object(schema.clone()));
-        if let Err(e) = &validator {
-            tracing::error!(error = %e, "a tool's input schema does not compile; its calls are refused");
-        }
+    /// The limits `schema` sets; compiled on the first [`Limits::check`].
+    pub(super) fn of(schema: Arc<Map<String, Value>>) -> Self {
         Self {
-            schema: schema.clone(),
-            validator: validator.ok(),
+            schema,
+            validator: OnceLock::new(),
         }
+    }
+
+    /// The compiled schema. One that does not compile (a bug in a tool's type, caught by the
+    /// catalogue's tests) refuses every call rather than letting arguments through.
+    pub(super) fn validator(&self) -> Option<&jsonschema::Validator> {
+        self.validator
+            .get_or_init(|| {
+                let compiled = jsonschema::validator_for(&Value::Object((*self.schema).clone()));
+                if let Err(e) = &compiled {
+                    tracing::error!(error = %e, "a tool's input schema does not compile; its calls are refused");
+                }
+                compiled.ok()
+            })
+            .as_ref()
     }
 
     /// `Err` with what is wrong, in the agent's terms, when `args` break a limit.
     pub(super) fn check(&self, args: &Value) -> Result<(), String> {
-        let Some(validator) = &self.validator else {
+        let Some(validator) = self.validator() else {
             return Err("this tool cannot check its arguments; it is unavailable".into());
         };
         match validator.iter_errors(args).next() {
@@ -118,7 +132,21 @@ mod tests {
         let Value::Object(schema) = schema else {
             unreachable!()
         };
-        Limits::of(&schema)
+        Limits::of(Arc::new(schema))
+    }
+
+    #[test]
+    fn a_schema_that_does_not_compile_refuses_every_call() {
+        let Value::Object(schema) = json!({"type": "object", "properties": {"n": {"type": 7}}})
+        else {
+            unreachable!()
+        };
+        let l = Limits::of(Arc::new(schema));
+        assert!(l.validator().is_none());
+        assert_eq!(
+            l.check(&json!({})),
+            Err("this tool cannot check its arguments; it is unavailable".into())
+        );
     }
 
     #[test]

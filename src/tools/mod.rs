@@ -187,14 +187,26 @@ fn spec<T: Tool>(id: ToolId) -> ToolSpec {
         read_only: T::ACCESS == Access::Read,
         destructive: T::ACCESS == Access::Destructive,
         idempotent: T::IDEMPOTENT,
-        limits: Arc::new(check::Limits::of(&input_schema)),
+        limits: Arc::new(check::Limits::of(input_schema.clone())),
         input_schema,
         output_schema: Arc::new(held::with_held(&schema_for_output::<T::Output>())),
     }
 }
 
-static CATALOGUE: LazyLock<Vec<ToolSpec>> =
-    LazyLock::new(|| ToolId::ALL.iter().map(|t| registry::spec_of(*t)).collect());
+/// Built on a thread of its own: rmcp's schema helpers keep a per-thread copy of every schema
+/// they generate (two or three per tool), which then go with that thread instead of staying on
+/// a server worker for the life of the process.
+static CATALOGUE: LazyLock<Vec<ToolSpec>> = LazyLock::new(|| {
+    let build = || ToolId::ALL.iter().map(|t| registry::spec_of(*t)).collect();
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("catalogue".into())
+            .spawn_scoped(s, build)
+            .ok()
+            .and_then(|thread| thread.join().ok())
+    })
+    .unwrap_or_else(build)
+});
 
 /// The whole catalogue, in order.
 pub fn all() -> &'static [ToolSpec] {

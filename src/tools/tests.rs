@@ -95,6 +95,14 @@ fn the_catalogue_has_the_tools_an_agent_needs() {
 }
 
 #[test]
+fn every_input_schema_compiles() {
+    // Compiled only when a call first needs it, so a broken one would surface only then.
+    for spec in all() {
+        assert!(spec.limits.validator().is_some(), "{}", spec.id);
+    }
+}
+
+#[test]
 fn every_input_schema_is_an_object_with_described_properties() {
     for spec in all() {
         assert_eq!(
