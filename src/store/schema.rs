@@ -7,7 +7,7 @@
 /// committed event survives a crash or power loss (the write-ahead guarantee depends on it);
 /// a page cache of 512 KiB per connection instead of SQLite's 2 MiB: appends touch only the
 /// right edge of each table and the operating system caches the file anyway, while a stdio
-/// server's resident memory grew by the full 2 MiB within 1,000 calls.
+/// server's resident memory grew by 2.7 MiB over its first 1,000 calls (0.9 MiB with this).
 pub const PRAGMAS: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
