@@ -7,7 +7,9 @@
 //!
 //! Arguments after `--`: `--backend instant|moto|both`, `--sessions 1,16,64,256`,
 //! `--seconds 5` (or `--calls N` per session), `--soak 100000`,
-//! `--only throughput|keepalive|memory|replicas`. `replicas` (run when `AWSGATE_BENCH_POSTGRES`
+//! `--only throughput|keepalive|memory|replicas`, `--protocol 2025-11-25|2026-07-28` (the
+//! throughput table's: sessions opened with `initialize`, or stateless requests that carry
+//! their protocol version and capabilities in `_meta`). `replicas` (run when `AWSGATE_BENCH_POSTGRES`
 //! names a Postgres server, as `tools/bench load` sets it) compares one server on SQLite with
 //! one and two replicas on one Postgres, sessions split across the replicas.
 
@@ -45,6 +47,26 @@ struct Options {
     /// Another awsgate binary (built with `bench-backend`) measured beside this build at each
     /// level of the throughput table: a before/after in one run.
     baseline: Option<PathBuf>,
+    /// The protocol the throughput table's clients speak.
+    protocol: Protocol,
+}
+
+/// How a load-generating client speaks MCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// 2025-11-25: `initialize`, then every request on its `Mcp-Session-Id`.
+    Sessions,
+    /// 2026-07-28: no session; each request names its version and capabilities in `_meta`.
+    Stateless,
+}
+
+impl Protocol {
+    fn version(self) -> &'static str {
+        match self {
+            Protocol::Sessions => "2025-11-25",
+            Protocol::Stateless => "2026-07-28",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +93,7 @@ fn options() -> Options {
         soak: 100_000,
         only: None,
         baseline: None,
+        protocol: Protocol::Sessions,
     };
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -93,6 +116,12 @@ fn options() -> Options {
             "--soak" => o.soak = value.parse().unwrap_or(100_000),
             "--only" => o.only = Some(value.to_owned()),
             "--baseline" => o.baseline = Some(PathBuf::from(value)),
+            "--protocol" => {
+                o.protocol = match value {
+                    "2026-07-28" => Protocol::Stateless,
+                    _ => Protocol::Sessions,
+                }
+            }
             // A criterion-style filter (`tools/bench load`) names the whole benchmark.
             _ => {}
         }
@@ -233,18 +262,29 @@ fn rss_of(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// One MCP session over HTTP.
+/// One MCP session over HTTP (for 2026-07-28, one client's stream of stateless requests).
 struct Session {
     http: reqwest::Client,
     url: String,
     token: String,
     id: String,
+    protocol: Protocol,
 }
 
 impl Session {
     /// `initialize` and `notifications/initialized` on a client of its own (one connection,
     /// kept alive) or on a shared one.
     async fn open(url: &str, token: &str, http: Option<reqwest::Client>) -> Self {
+        Self::open_as(Protocol::Sessions, url, token, http).await
+    }
+
+    /// [`Session::open`] speaking `protocol`; a stateless client has nothing to open.
+    async fn open_as(
+        protocol: Protocol,
+        url: &str,
+        token: &str,
+        http: Option<reqwest::Client>,
+    ) -> Self {
         let http = http.unwrap_or_else(|| {
             reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
@@ -256,7 +296,11 @@ impl Session {
             url: url.to_owned(),
             token: token.to_owned(),
             id: String::new(),
+            protocol,
         };
+        if protocol == Protocol::Stateless {
+            return s;
+        }
         let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {},
             "clientInfo": {"name": "load", "version": "1"}}});
@@ -281,18 +325,34 @@ impl Session {
             .header("accept", "application/json, text/event-stream")
             .header("content-type", "application/json")
             .header("authorization", format!("Bearer {}", self.token))
-            .header("mcp-protocol-version", "2025-11-25")
+            .header("mcp-protocol-version", self.protocol.version())
             .body(body.to_string());
         if !self.id.is_empty() {
             request = request.header("mcp-session-id", &self.id);
+        }
+        if self.protocol == Protocol::Stateless {
+            // 2026-07-28 (SEP-2243): the method and tool name repeated as headers.
+            if let Some(method) = body["method"].as_str() {
+                request = request.header("mcp-method", method);
+            }
+            if let Some(name) = body["params"]["name"].as_str() {
+                request = request.header("mcp-name", name);
+            }
         }
         async move { request.send().await.unwrap() }
     }
 
     /// One governed call; panics unless it succeeded, so a failing run cannot look fast.
     async fn call(&self, http: &reqwest::Client, id: u64) -> Duration {
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+        let mut body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": {"name": "s3_list_objects", "arguments": {"bucket": BUCKET}}});
+        if self.protocol == Protocol::Stateless {
+            body["params"]["_meta"] = json!({
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+                "io.modelcontextprotocol/clientInfo": {"name": "load", "version": "1"},
+            });
+        }
         let started = Instant::now();
         let text = self.post(http, body).await.text().await.unwrap();
         let took = started.elapsed();
@@ -333,18 +393,20 @@ struct Level {
 async fn level(
     url: &str,
     server_pid: u32,
+    protocol: Protocol,
     tokens: &[String],
     n: usize,
     seconds: u64,
     calls: Option<usize>,
 ) -> Level {
-    level_on(&[(url, server_pid)], tokens, n, seconds, calls).await
+    level_on(&[(url, server_pid)], protocol, tokens, n, seconds, calls).await
 }
 
 /// [`level`] with sessions split across several servers (session `i` on server `i % len`);
 /// server CPU is summed over them.
 async fn level_on(
     servers: &[(&str, u32)],
+    protocol: Protocol,
     tokens: &[String],
     n: usize,
     seconds: u64,
@@ -354,7 +416,7 @@ async fn level_on(
     for i in 0..n {
         let (url, _) = servers[i % servers.len()];
         sessions.push(Arc::new(
-            Session::open(url, &tokens[i % tokens.len()], None).await,
+            Session::open_as(protocol, url, &tokens[i % tokens.len()], None).await,
         ));
     }
     // One warm-up call per session, then everybody starts together.
@@ -451,7 +513,8 @@ async fn seed_moto() {
 
 async fn throughput(o: &Options, setup: &Setup) {
     println!(
-        "\n## Governed calls over HTTP keep-alive (s3_list_objects, durable audit log, {PRINCIPALS} principals)\n"
+        "\n## Governed calls over HTTP keep-alive (s3_list_objects, durable audit log, {PRINCIPALS} principals, protocol {})\n",
+        o.protocol.version()
     );
     println!(
         "| backend | build | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS | server CPU per call | cores used: server / load generator |"
@@ -483,6 +546,7 @@ async fn throughput(o: &Options, setup: &Setup) {
                 let l = level(
                     &server.url,
                     server.child.id(),
+                    o.protocol,
                     &setup.tokens,
                     n,
                     o.seconds,
@@ -722,7 +786,15 @@ async fn replicas(o: &Options, setup: &Setup) {
                 .iter()
                 .map(|s| (s.url.as_str(), s.child.id()))
                 .collect();
-            let l = level_on(&targets, &setup.tokens, n, o.seconds, o.calls).await;
+            let l = level_on(
+                &targets,
+                Protocol::Sessions,
+                &setup.tokens,
+                n,
+                o.seconds,
+                o.calls,
+            )
+            .await;
             for s in servers {
                 s.stop();
             }

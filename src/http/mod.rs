@@ -110,8 +110,12 @@ pub fn router<B: Backend>(
         },
         Arc::new(LocalSessionManager::default()),
         // Host and Origin are checked for every route by `guard` below, with the same lists.
+        // A stateless (2026-07-28) request whose only message is its answer gets it as plain
+        // JSON rather than a one-event SSE stream; anything sent before the answer still
+        // streams. Sessions (2025-11-25) are unaffected.
         StreamableHttpServerConfig::default()
             .disable_allowed_hosts()
+            .with_json_response(true)
             .with_cancellation_token(stop),
     );
     let state = Arc::new(AppState {
