@@ -153,10 +153,16 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| open_error(&at, e))?;
     }
-    let conn = Connection::open(path).map_err(|e| open_error(&at, e))?;
+    let mut conn = Connection::open(path).map_err(|e| open_error(&at, e))?;
     conn.execute_batch(schema::PRAGMAS)
         .map_err(|e| open_error(&at, e))?;
-    let version: i64 = conn
+    // The write lock first (waiting for it as long as `busy_timeout` allows), then the reads:
+    // a transaction that read first and writes second fails at once with "database is
+    // locked" when another process opening the same file wrote in between.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| open_error(&at, e))?;
+    let version: i64 = tx
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| open_error(&at, e))?;
     if version > schema::SCHEMA_VERSION {
@@ -165,10 +171,11 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             format!("it was written by a newer awsgate (schema {version}); upgrade awsgate"),
         ));
     }
-    conn.execute_batch(schema::CREATE)
+    tx.execute_batch(schema::CREATE)
         .map_err(|e| open_error(&at, e))?;
-    conn.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
+    tx.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
         .map_err(|e| open_error(&at, e))?;
+    tx.commit().map_err(|e| open_error(&at, e))?;
     Ok(conn)
 }
 
