@@ -348,7 +348,7 @@ impl Session {
             "params": {"name": "s3_list_objects", "arguments": {"bucket": BUCKET}}});
         if self.protocol == Protocol::Stateless {
             body["params"]["_meta"] = json!({
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/protocolVersion": self.protocol.version(),
                 "io.modelcontextprotocol/clientCapabilities": {},
                 "io.modelcontextprotocol/clientInfo": {"name": "load", "version": "1"},
             });
