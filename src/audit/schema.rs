@@ -18,7 +18,8 @@ WHERE d.kind = 'call.decided'
 ORDER BY d.seq";
 
 /// One session's calls, through the session index (a separate statement: `?1 IS NULL OR …`
-/// would keep SQLite from using the index).
+/// would keep SQLite from using the index; the `kind` test must stay `= 'call.decided'`, the
+/// index's own condition, or neither database uses that partial index).
 pub const CALLS_OF_SESSION: &str = "
 SELECT d.ts, d.data, c.data
 FROM events d
@@ -65,3 +66,44 @@ WHERE x.seq IN (SELECT min(seq) FROM events
                  WHERE kind IN ('session.started', 'call.decided') AND session IS NOT NULL
                  GROUP BY session)
 ORDER BY x.seq";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite plans for `sql`, one step per line.
+    fn plan(sql: &str, params: impl rusqlite::Params) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open(&dir.path().join("audit.db")).unwrap();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps = stmt
+            .query_map(params, |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    #[test]
+    fn one_sessions_calls_are_found_through_the_session_index() {
+        let plan = plan(CALLS_OF_SESSION, ["ses_1"]);
+        assert!(
+            plan.contains("USING INDEX events_of_session (session=?)"),
+            "{plan}"
+        );
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    #[test]
+    fn the_session_list_counts_calls_through_the_session_index() {
+        let plan = plan(SESSIONS, []);
+        let counted = plan
+            .matches("USING INDEX events_of_session (session=?)")
+            .count()
+            + plan
+                .matches("USING COVERING INDEX events_of_session (session=?)")
+                .count();
+        assert_eq!(counted, 3, "{plan}");
+        assert!(!plan.contains("SCAN x"), "{plan}");
+    }
+}

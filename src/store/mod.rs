@@ -9,6 +9,10 @@ pub mod postgres;
 pub mod schema;
 pub mod sql;
 
+#[cfg(test)]
+#[path = "open_tests.rs"]
+mod open_tests;
+
 use std::{
     fmt,
     path::{Path, PathBuf},
@@ -176,6 +180,9 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     tx.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
         .map_err(|e| open_error(&at, e))?;
     tx.commit().map_err(|e| open_error(&at, e))?;
+    if (1..schema::SCHEMA_VERSION).contains(&version) {
+        tracing::info!(path = %at, from = version, to = schema::SCHEMA_VERSION, "database schema upgraded");
+    }
     Ok(conn)
 }
 

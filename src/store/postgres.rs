@@ -283,6 +283,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, super::schema::POSTGRES_V1),
     (2, super::schema::POSTGRES_V2),
     (3, super::schema::POSTGRES_V3),
+    (4, super::schema::POSTGRES_V4),
 ];
 
 /// The newest schema version this awsgate knows.
