@@ -342,7 +342,10 @@ async fn serve_stdio<B: Backend>(
         token: Arc::new(token),
     };
     let running = Server::new(gate, credentials, peers)
-        .serve(rmcp::transport::stdio())
+        .serve((
+            crate::mcp::frame_cap::FrameCap::new(tokio::io::stdin()),
+            tokio::io::stdout(),
+        ))
         .await
         .context("MCP handshake on stdio failed")?;
     let cancel = running.cancellation_token();

@@ -4,6 +4,7 @@
 //! puts that [`Reply`] into MCP's shapes ([`tool_result`]).
 
 mod confirmations;
+pub mod frame_cap;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -11,10 +12,10 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
         CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-        ElicitRequest, ElicitRequestParams, ElicitationSchema, Extensions, Implementation,
-        InputRequest, InputRequests, InputRequiredResult, ListToolsResult, PaginatedRequestParams,
-        ProgressNotificationParam, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
-        ToolAnnotations,
+        CustomRequest, CustomResult, ElicitRequest, ElicitRequestParams, ElicitationSchema,
+        Extensions, Implementation, InputRequest, InputRequests, InputRequiredResult,
+        ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion,
+        ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
     },
     service::{ElicitationError, NotificationContext, Peer, RequestContext},
 };
@@ -378,6 +379,38 @@ impl<B: Backend> ServerHandler for Server<B> {
         )
         .with_server_info(Implementation::new("awsgate", env!("CARGO_PKG_VERSION")))
         .with_instructions(INSTRUCTIONS)
+    }
+
+    /// The stand-in for a stdio message dropped as too large ([`frame_cap`]) is answered with
+    /// an error for its id; any other unknown method, as rmcp does.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        if request.method != frame_cap::TOO_LARGE_METHOD {
+            return Err(ErrorData::new(
+                rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+                request.method,
+                None,
+            ));
+        }
+        let size = |key: &str| {
+            request
+                .params
+                .as_ref()
+                .and_then(|p| p.get(key))
+                .and_then(Value::as_u64)
+                .unwrap_or_default()
+        };
+        Err(ErrorData::invalid_request(
+            format!(
+                "message too large: {} bytes; awsgate reads at most {} bytes per message over stdio, and this one was dropped unread",
+                size("bytes"),
+                size("limit")
+            ),
+            None,
+        ))
     }
 
     async fn on_initialized(&self, ctx: NotificationContext<RoleServer>) {
