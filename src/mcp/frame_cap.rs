@@ -72,17 +72,14 @@ impl Framer {
             *seen += body.len();
             self.keep_tail(body);
         } else if self.line.len() + body.len() > self.limit {
+            // The line's first `limit` bytes, searched for its id, then let go.
             let seen = self.line.len() + body.len();
-            let before = self.line.len();
-            let room = self.limit.saturating_sub(before);
-            self.line
-                .extend_from_slice(body.get(..room).unwrap_or(body));
-            let id = top_level_id(&self.line);
-            let mut line = std::mem::take(&mut self.line);
-            line.truncate(before);
-            self.keep_tail(&line);
+            let mut start = std::mem::take(&mut self.line);
+            self.keep_tail(&start);
             self.keep_tail(body);
-            self.dropping = Some((id, seen));
+            let room = self.limit.saturating_sub(start.len());
+            start.extend_from_slice(body.get(..room).unwrap_or(body));
+            self.dropping = Some((top_level_id(&start), seen));
         } else {
             self.line.extend_from_slice(body);
         }
