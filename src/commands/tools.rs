@@ -30,6 +30,7 @@ pub(super) fn run(args: &ToolsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn as_json() -> serde_json::Value {
+    tools::prepare(tools::all());
     tools::all()
         .iter()
         .map(|s| {
@@ -43,8 +44,8 @@ fn as_json() -> serde_json::Value {
                 "read_only": s.read_only,
                 "destructive": s.destructive,
                 "idempotent": s.idempotent,
-                "input_schema": *s.input_schema,
-                "output_schema": *s.output_schema,
+                "input_schema": **s.input_schema(),
+                "output_schema": **s.output_schema(),
             })
         })
         .collect()

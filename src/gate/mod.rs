@@ -213,13 +213,15 @@ impl<B: Backend> Gate<B> {
         self.recorder.scrubber()
     }
 
-    /// The tools `principal` may see in `tools/list`, in catalogue order.
+    /// The tools `principal` may see in `tools/list`, in catalogue order, their schemas built.
     pub fn visible_tools(&self, principal: &Principal) -> Vec<&'static ToolSpec> {
         let policy = self.policy();
-        crate::tools::all()
+        let visible: Vec<&'static ToolSpec> = crate::tools::all()
             .iter()
             .filter(|spec| policy::is_visible(principal, spec.id, &policy))
-            .collect()
+            .collect();
+        crate::tools::prepare(visible.iter().copied());
+        visible
     }
 
     /// Puts `new` in force for the next call, after recording the switch in the audit log. If

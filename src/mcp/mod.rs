@@ -34,16 +34,20 @@ pub use confirmations::Confirmations;
 
 /// The MCP tool definition of a catalogue entry.
 pub fn mcp_tool(spec: &ToolSpec) -> Tool {
-    Tool::new(spec.id.name(), spec.description, spec.input_schema.clone())
-        .with_title(spec.title)
-        .with_raw_output_schema(spec.output_schema.clone())
-        .with_annotations(
-            ToolAnnotations::with_title(spec.title)
-                .read_only(spec.read_only)
-                .destructive(spec.destructive)
-                .idempotent(spec.idempotent)
-                .open_world(true),
-        )
+    Tool::new(
+        spec.id.name(),
+        spec.description,
+        spec.input_schema().clone(),
+    )
+    .with_title(spec.title)
+    .with_raw_output_schema(spec.output_schema().clone())
+    .with_annotations(
+        ToolAnnotations::with_title(spec.title)
+            .read_only(spec.read_only)
+            .destructive(spec.destructive)
+            .idempotent(spec.idempotent)
+            .open_world(true),
+    )
 }
 
 /// A tool definition whose `account` and `region` arguments name what the policy in force
@@ -553,7 +557,7 @@ mod tests {
                 _ => Err("has an output schema but did not return structured content".into()),
             };
         };
-        let schema = Value::Object((*spec.output_schema).clone());
+        let schema = Value::Object((**spec.output_schema()).clone());
         let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
         validator.validate(content).map_err(|e| e.to_string())
     }

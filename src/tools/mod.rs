@@ -18,7 +18,12 @@ pub mod s3;
 pub mod sts;
 pub mod validate;
 
-use std::{fmt, future::Future, str::FromStr, sync::Arc, sync::LazyLock};
+use std::{
+    fmt,
+    future::Future,
+    str::FromStr,
+    sync::{Arc, LazyLock, OnceLock},
+};
 
 use rmcp::handler::server::common::{schema_for_output, schema_for_type};
 use schemars::JsonSchema;
@@ -131,10 +136,20 @@ pub struct ToolSpec {
     pub destructive: bool,
     /// Repeating the call with the same arguments has no further effect.
     pub idempotent: bool,
-    /// JSON Schema of the arguments.
-    pub input_schema: Arc<Map<String, Value>>,
-    /// JSON Schema of the structured result (the AWS answer, or a held call).
-    pub output_schema: Arc<Map<String, Value>>,
+    /// The schemas, built the first time this tool is listed or called: a server whose
+    /// policy shows an agent a few tools never builds the others'.
+    schemas: OnceLock<Schemas>,
+    /// How to build them.
+    build: fn() -> Schemas,
+}
+
+/// A tool's JSON Schemas, generated from its Rust types.
+#[derive(Debug, Clone)]
+struct Schemas {
+    /// Of the arguments.
+    input: Arc<Map<String, Value>>,
+    /// Of the structured result (the AWS answer, or a held call).
+    output: Arc<Map<String, Value>>,
     /// The input schema, compiled: the arguments' limits are enforced from it.
     limits: Arc<check::Limits>,
 }
@@ -143,6 +158,57 @@ impl ToolSpec {
     /// The IAM actions, as recorded and shown: `s3:GetObject, s3:PutObject`.
     pub fn iam_action(&self) -> String {
         self.iam_actions.join(", ")
+    }
+
+    /// JSON Schema of the arguments.
+    pub fn input_schema(&self) -> &Arc<Map<String, Value>> {
+        &self.schemas().input
+    }
+
+    /// JSON Schema of the structured result (the AWS answer, or a held call).
+    pub fn output_schema(&self) -> &Arc<Map<String, Value>> {
+        &self.schemas().output
+    }
+
+    fn limits(&self) -> &check::Limits {
+        &self.schemas().limits
+    }
+
+    fn schemas(&self) -> &Schemas {
+        if let Some(built) = self.schemas.get() {
+            return built;
+        }
+        prepare([self]);
+        self.schemas.get_or_init(self.build)
+    }
+}
+
+/// Builds the schemas of those of `specs` that have none yet, together on a short-lived
+/// thread of their own: rmcp's schema helpers keep a per-thread copy of every schema they
+/// generate (two or three per tool), which then go with that thread instead of staying on a
+/// server worker for the life of the process.
+pub fn prepare<'a>(specs: impl IntoIterator<Item = &'a ToolSpec>) {
+    let missing: Vec<&ToolSpec> = specs
+        .into_iter()
+        .filter(|s| s.schemas.get().is_none())
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let build = || {
+        for spec in &missing {
+            spec.schemas.get_or_init(spec.build);
+        }
+    };
+    let built = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("catalogue".into())
+            .spawn_scoped(s, &build)
+            .ok()
+            .and_then(|thread| thread.join().ok())
+    });
+    if built.is_none() {
+        build();
     }
 }
 
@@ -176,7 +242,6 @@ fn with_target(schema: Arc<Map<String, Value>>) -> Arc<Map<String, Value>> {
 }
 
 fn spec<T: Tool>(id: ToolId) -> ToolSpec {
-    let input_schema = with_target(schema_for_type::<T::Args>());
     ToolSpec {
         id,
         title: T::TITLE,
@@ -187,26 +252,23 @@ fn spec<T: Tool>(id: ToolId) -> ToolSpec {
         read_only: T::ACCESS == Access::Read,
         destructive: T::ACCESS == Access::Destructive,
         idempotent: T::IDEMPOTENT,
-        limits: Arc::new(check::Limits::of(input_schema.clone())),
-        input_schema,
-        output_schema: Arc::new(held::with_held(&schema_for_output::<T::Output>())),
+        schemas: OnceLock::new(),
+        build: schemas::<T>,
     }
 }
 
-/// Built on a thread of its own: rmcp's schema helpers keep a per-thread copy of every schema
-/// they generate (two or three per tool), which then go with that thread instead of staying on
-/// a server worker for the life of the process.
-static CATALOGUE: LazyLock<Vec<ToolSpec>> = LazyLock::new(|| {
-    let build = || ToolId::ALL.iter().map(|t| registry::spec_of(*t)).collect();
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("catalogue".into())
-            .spawn_scoped(s, build)
-            .ok()
-            .and_then(|thread| thread.join().ok())
-    })
-    .unwrap_or_else(build)
-});
+fn schemas<T: Tool>() -> Schemas {
+    let input = with_target(schema_for_type::<T::Args>());
+    Schemas {
+        limits: Arc::new(check::Limits::of(input.clone())),
+        input,
+        output: Arc::new(held::with_held(&schema_for_output::<T::Output>())),
+    }
+}
+
+/// Every tool's entry; their schemas are built apart, when needed (see [`prepare`]).
+static CATALOGUE: LazyLock<Vec<ToolSpec>> =
+    LazyLock::new(|| ToolId::ALL.iter().map(|t| registry::spec_of(*t)).collect());
 
 /// The whole catalogue, in order.
 pub fn all() -> &'static [ToolSpec] {
@@ -257,7 +319,7 @@ pub fn did_you_mean(name: &str) -> Option<&'static str> {
 /// schema), then what only the tool can check.
 fn parse_as<T: Tool>(id: ToolId, args: &Value) -> Result<T::Args, String> {
     let parsed = T::Args::deserialize(args).map_err(|e| e.to_string())?;
-    id.spec().limits.check(args)?;
+    id.spec().limits().check(args)?;
     T::validate(&parsed)?;
     Ok(parsed)
 }

@@ -95,10 +95,35 @@ fn the_catalogue_has_the_tools_an_agent_needs() {
 }
 
 #[test]
+fn schemas_are_built_only_for_the_tools_asked_for() {
+    // Entries of their own, not the shared catalogue other tests fill.
+    let listed = registry::spec_of(ToolId::S3ListObjects);
+    let other = registry::spec_of(ToolId::Ec2StopInstances);
+    let called = registry::spec_of(ToolId::IamGetRole);
+    assert!(listed.schemas.get().is_none() && other.schemas.get().is_none());
+    prepare([&listed]);
+    assert!(listed.schemas.get().is_some());
+    assert!(other.schemas.get().is_none(), "only what was asked for");
+    assert_eq!(
+        listed.input_schema(),
+        ToolId::S3ListObjects.spec().input_schema()
+    );
+    assert_eq!(
+        listed.output_schema(),
+        ToolId::S3ListObjects.spec().output_schema()
+    );
+    // A call of a tool never listed builds its schemas then, and checks its arguments.
+    assert!(called.schemas.get().is_none());
+    assert!(called.limits().check(&json!({"role_name": "x"})).is_ok());
+    assert!(called.schemas.get().is_some());
+    assert!(called.limits().check(&json!({"role_name": ""})).is_err());
+}
+
+#[test]
 fn every_input_schema_compiles() {
     // Compiled only when a call first needs it, so a broken one would surface only then.
     for spec in all() {
-        assert!(spec.limits.validator().is_some(), "{}", spec.id);
+        assert!(spec.limits().validator().is_some(), "{}", spec.id);
     }
 }
 
@@ -106,12 +131,12 @@ fn every_input_schema_compiles() {
 fn every_input_schema_is_an_object_with_described_properties() {
     for spec in all() {
         assert_eq!(
-            spec.input_schema.get("type"),
+            spec.input_schema().get("type"),
             Some(&json!("object")),
             "{}",
             spec.id
         );
-        if let Some(Value::Object(props)) = spec.input_schema.get("properties") {
+        if let Some(Value::Object(props)) = spec.input_schema().get("properties") {
             for (name, prop) in props {
                 assert!(
                     prop.get("description").is_some(),
@@ -714,7 +739,7 @@ mod hostile {
         let many = Value::Array(vec![Value::from("i-0123456789abcdef0"); 100_000]);
         let mut accepted = Vec::new();
         for spec in super::all() {
-            let Some(Value::Object(props)) = spec.input_schema.get("properties") else {
+            let Some(Value::Object(props)) = spec.input_schema().get("properties") else {
                 continue;
             };
             for name in props.keys() {
