@@ -199,6 +199,27 @@ fn credit_cards_are_luhn_checked() {
 }
 
 #[test]
+fn numbers_touching_non_ascii_text_are_found() {
+    // Boundaries are ASCII ones: a letter or digit of another script beside the number is
+    // not part of it (a Unicode `\b` saw no boundary there and missed these).
+    assert_eq!(
+        found("credit_card", "é4111111111111111"),
+        ["4111111111111111"]
+    );
+    assert_eq!(
+        found("credit_card", "карта4111 1111 1111 1111٣"),
+        ["4111 1111 1111 1111"]
+    );
+    assert_eq!(found("ipv4", "адрес10.0.0.1é"), ["10.0.0.1"]);
+    // Digits of other scripts are not card or address digits.
+    assert!(found("credit_card", "٤١١١١١١١١١١١١١١١").is_empty());
+    assert!(found("ipv4", "١٠.٠.٠.١").is_empty());
+    // Still not inside a longer ASCII word or number.
+    assert!(found("credit_card", "x4111111111111111").is_empty());
+    assert!(found("ipv4", "v10.0.0.1").is_empty());
+}
+
+#[test]
 fn luhn_checks() {
     assert!(!luhn("79927398713"), "11 digits are too few for a card");
     assert!(luhn("4012888888881881"));
