@@ -31,7 +31,7 @@ impl Authenticator {
         min_refresh: Duration,
     ) -> Result<Self, String> {
         Ok(Self {
-            keys: KeyCaches::new(min_refresh)?,
+            keys: KeyCaches::new(min_refresh),
             revocations: RevocationList::open(db).map_err(|e| e.to_string())?,
             verified: VerifiedTokens::default(),
         })

@@ -6,7 +6,7 @@
 use std::{
     collections::HashMap,
     path::Path,
-    sync::{Arc, PoisonError, RwLock},
+    sync::{Arc, OnceLock, PoisonError, RwLock},
     time::{Duration, Instant},
 };
 
@@ -44,12 +44,12 @@ pub struct KeyCache {
     /// Held while fetching; holds when the last on-demand fetch started.
     refresh: tokio::sync::Mutex<Option<Instant>>,
     min_refresh: Duration,
-    http: reqwest::Client,
+    http: Arc<LazyClient>,
 }
 
 impl KeyCache {
     /// A cache of `source`'s keys, fetching at most once per `min_refresh` on demand.
-    pub fn new(source: KeySource, http: reqwest::Client, min_refresh: Duration) -> Self {
+    fn new(source: KeySource, http: Arc<LazyClient>, min_refresh: Duration) -> Self {
         Self {
             source,
             cached: RwLock::new(Cached::default()),
@@ -158,6 +158,7 @@ impl KeyCache {
             |e: &dyn std::fmt::Display| AuthError::KeysUnavailable(format!("{url}: {e}"));
         let response = self
             .http
+            .client()?
             .get(url)
             .timeout(FETCH_TIMEOUT)
             .send()
@@ -341,28 +342,44 @@ fn signing_algorithm(a: KeyAlgorithm) -> Option<Algorithm> {
     })
 }
 
+/// The HTTP client for key URLs, set up the first time a source needs one: a server whose keys
+/// come from a file or a secret, or that runs in local mode, never loads the system's CA
+/// certificates (~0.5 MiB of a stdio server's memory).
+#[derive(Debug, Default)]
+struct LazyClient(OnceLock<Result<reqwest::Client, String>>);
+
+impl LazyClient {
+    fn client(&self) -> Result<&reqwest::Client, AuthError> {
+        self.0
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .user_agent(concat!("awsgate/", env!("CARGO_PKG_VERSION")))
+                    .redirect(same_origin_redirects())
+                    .build()
+                    .map_err(|e| format!("cannot set up an HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| AuthError::KeysUnavailable(e.clone()))
+    }
+}
+
 /// Caches per key source, shared by every session of a server. A policy reload that names
 /// another source gets a fresh cache; one that keeps the source keeps its keys.
 #[derive(Debug)]
 pub struct KeyCaches {
     caches: std::sync::Mutex<HashMap<KeySource, Arc<KeyCache>>>,
-    http: reqwest::Client,
+    http: Arc<LazyClient>,
     min_refresh: Duration,
 }
 
 impl KeyCaches {
     /// Caches that refresh on demand at most once per `min_refresh`.
-    pub fn new(min_refresh: Duration) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("awsgate/", env!("CARGO_PKG_VERSION")))
-            .redirect(same_origin_redirects())
-            .build()
-            .map_err(|e| format!("cannot set up an HTTP client: {e}"))?;
-        Ok(Self {
+    pub fn new(min_refresh: Duration) -> Self {
+        Self {
             caches: std::sync::Mutex::new(HashMap::new()),
-            http,
+            http: Arc::default(),
             min_refresh,
-        })
+        }
     }
 
     /// The cache for `source`, created on first use.
@@ -450,7 +467,7 @@ mod tests {
                 .route("/big", get(big)),
         )
         .await;
-        let caches = KeyCaches::new(Duration::ZERO).unwrap();
+        let caches = KeyCaches::new(Duration::ZERO);
         let load = |path: &str| {
             let cache = caches.for_source(&KeySource::Url(format!("{base}{path}")));
             async move { cache.load().await }
@@ -498,7 +515,7 @@ mod tests {
         let url = format!("http://{}/jwks", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-        let caches = KeyCaches::new(Duration::ZERO).unwrap();
+        let caches = KeyCaches::new(Duration::ZERO);
         let cache = caches.for_source(&KeySource::Url(url));
         assert_eq!(cache.load().await.unwrap(), 1);
         down.store(true, Ordering::SeqCst);
