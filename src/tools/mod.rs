@@ -203,7 +203,7 @@ pub fn prepare<'a>(specs: impl IntoIterator<Item = &'a ToolSpec>) {
     let built = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("catalogue".into())
-            .spawn_scoped(s, &build)
+            .spawn_scoped(s, build)
             .ok()
             .and_then(|thread| thread.join().ok())
     });
