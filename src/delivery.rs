@@ -1,9 +1,25 @@
 //! Webhook delivery: a JSON POST retried with backoff, logged when it finally fails. Used for
 //! approval notifications and audit checkpoints; never on a call's path.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use serde_json::Value;
+
+/// The client webhooks are posted with, set up at the first delivery: a server with no
+/// webhooks never loads the system's CA certificates (a fifth of the instructions a short stdio
+/// session ran, by callgrind, and their pages stayed resident). Clones share one client.
+#[derive(Clone, Debug, Default)]
+pub struct Client(Arc<OnceLock<reqwest::Client>>);
+
+impl Client {
+    /// The client, set up now if this is its first use.
+    pub fn get(&self) -> &reqwest::Client {
+        self.0.get_or_init(reqwest::Client::new)
+    }
+}
 
 /// Attempts per delivery, and the wait before the first retry (doubling after each).
 const ATTEMPTS: u32 = 4;
@@ -62,9 +78,9 @@ async fn post_with(http: &reqwest::Client, url: &str, body: &Value, first: Durat
 }
 
 /// Posts `body` to every URL in the background.
-pub fn deliver(http: &reqwest::Client, urls: &[String], body: Value) {
+pub fn deliver(http: &Client, urls: &[String], body: Value) {
     for url in urls {
-        let (http, url, body) = (http.clone(), url.clone(), body.clone());
+        let (http, url, body) = (http.get().clone(), url.clone(), body.clone());
         tokio::spawn(async move {
             post(&http, &url, &body).await;
         });

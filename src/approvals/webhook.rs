@@ -81,7 +81,7 @@ fn message(event: Event, request: &Request) -> String {
 }
 
 /// Posts `body` to every URL in the background, retried with backoff.
-pub fn deliver(http: &reqwest::Client, urls: &[String], body: Value) {
+pub fn deliver(http: &crate::delivery::Client, urls: &[String], body: Value) {
     crate::delivery::deliver(http, urls, body);
 }
 

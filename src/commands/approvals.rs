@@ -75,7 +75,7 @@ pub(super) fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
                 // The request's arguments were masked when it was made; the verdict adds only
                 // the approver's words, scrubbed like every event.
                 let recorder = ScrubbingLog::new(AuditLog::open(&db)?, Scrubber::default());
-                let http = reqwest::Client::new();
+                let http = crate::delivery::Client::default();
                 let sinks = VerdictSinks {
                     store: &store,
                     recorder: &recorder,

@@ -28,7 +28,7 @@ pub struct Approvals {
     /// The requests.
     pub store: approvals::Store,
     /// The webhook client.
-    pub http: reqwest::Client,
+    pub http: crate::delivery::Client,
 }
 
 /// What a call held for approval asks for.
@@ -327,7 +327,7 @@ pub struct VerdictSinks<'a> {
     /// The audit log, scrubbing what it is given.
     pub recorder: &'a ScrubbingLog,
     /// The webhook client.
-    pub http: &'a reqwest::Client,
+    pub http: &'a crate::delivery::Client,
     /// The webhooks of the policy in force.
     pub webhooks: &'a [String],
 }

@@ -161,7 +161,7 @@ impl<B: Backend> Gate<B> {
     pub fn with_approvals(mut self, store: approvals::Store) -> Self {
         self.approvals = Some(Approvals {
             store,
-            http: reqwest::Client::new(),
+            http: crate::delivery::Client::default(),
         });
         self
     }
@@ -179,10 +179,11 @@ impl<B: Backend> Gate<B> {
     }
 
     /// The client webhooks are posted with.
-    pub fn webhook_client(&self) -> reqwest::Client {
+    pub fn webhook_client(&self) -> crate::delivery::Client {
         self.approvals
             .as_ref()
-            .map_or_else(reqwest::Client::new, |a| a.http.clone())
+            .map(|a| a.http.clone())
+            .unwrap_or_default()
     }
 
     /// The policy in force now. Each call takes one snapshot and uses it throughout.
