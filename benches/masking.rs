@@ -81,7 +81,7 @@ fn json_doc() -> Value {
 fn naive(set: &DetectorSet, text: &str) -> usize {
     set.all()
         .iter()
-        .map(|d| regex::Regex::new(d.pattern()).unwrap())
+        .map(|d| regex::Regex::new(&d.pattern()).unwrap())
         .map(|r| r.find_iter(text).count())
         .sum()
 }
@@ -102,7 +102,7 @@ fn bench(c: &mut Criterion) {
         .detectors
         .all()
         .iter()
-        .map(|d| regex::Regex::new(d.pattern()).unwrap())
+        .map(|d| regex::Regex::new(&d.pattern()).unwrap())
         .collect();
     let (_, found) = plan.text(&text, &key);
     eprintln!(

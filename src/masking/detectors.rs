@@ -9,7 +9,10 @@
 //! known condition; their patterns go through one `RegexSet` prefilter instead. Every pattern
 //! is run by the `regex` crate, so scanning stays linear in the input.
 
-use std::ops::Range;
+use std::{
+    ops::Range,
+    sync::{Arc, OnceLock},
+};
 
 use regex::{Regex, RegexSet};
 
@@ -153,6 +156,8 @@ pub struct Detector {
     /// What it finds, for `awsgate` documentation and errors.
     pub description: &'static str,
     regex: Regex,
+    /// Alternatives that apply only near an access key id (see [`Builtin::near_key`]).
+    near_key: Option<Arc<NearKey>>,
     check: Check,
     need: Need,
     /// The pattern has a group `v`: only it is masked, so captures are needed.
@@ -163,8 +168,31 @@ struct Builtin {
     id: &'static str,
     description: &'static str,
     pattern: &'static str,
+    /// Alternatives run only on a text with an `AKIA`/`ASIA` key id in it, compiled the first
+    /// time one is seen. The `credentials.csv` forms' `[^\n]{0,100}` over all of Unicode makes
+    /// an automaton of ~1.2 MiB that a server whose answers hold no key ids never needs.
+    near_key: Option<&'static str>,
     check: Check,
     need: Need,
+}
+
+/// A detector's alternatives for text near an access key id, compiled on first need.
+#[derive(Debug)]
+struct NearKey {
+    pattern: &'static str,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl NearKey {
+    /// The compiled alternatives, when `text` has the prefix of a key id they look for.
+    fn regex_for(&self, text: &str) -> Option<&Regex> {
+        if !(text.contains("AKIA") || text.contains("ASIA")) {
+            return None;
+        }
+        self.regex
+            .get_or_init(|| Regex::new(self.pattern).ok())
+            .as_ref()
+    }
 }
 
 /// The built-in detectors. Where a pattern has a capture group named `v`, only that group is
@@ -174,6 +202,7 @@ const BUILTINS: [Builtin; 8] = [
         id: "aws_access_key_id",
         description: "AWS access key ids (AKIA…, ASIA…)",
         pattern: r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16}\b",
+        near_key: None,
         check: Check::None,
         need: Need::AccessKey,
     },
@@ -182,10 +211,12 @@ const BUILTINS: [Builtin; 8] = [
         description: "AWS secret access keys, in any format: the value after a key name containing `secret` in any casing and with any separator (`aws_secret_access_key = …`, `secret_key = …`, `aws-secret-access-key: …`, `\"Secret\": …`, `:secret_access_key => …`, `<SecretAccessKey>…`); a 40-character key-shaped value on the line of an access key id (a `credentials.csv` row); and any bare 40-character value of the secret key alphabet with upper- and lowercase letters and digits",
         pattern: concat!(
             r#"(?i:secret)[A-Za-z0-9_.\- ]{0,24}?["'\]>]?\s*(?:=>|:=|[:=>,])\s*["'<]?\s*(?P<v>[A-Za-z0-9/+=]{16,})"#,
-            r"|(?:AKIA|ASIA)[A-Z0-9]{16}[^\n]{0,100}?[^A-Za-z0-9/+=](?P<v2>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
-            r"|(?:^|[^A-Za-z0-9/+])(?P<v3>[A-Za-z0-9/+]{40})[^A-Za-z0-9/+=][^\n]{0,100}?(?:AKIA|ASIA)[A-Z0-9]{16}",
             r"|(?:^|[^A-Za-z0-9/+])(?P<bare>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
         ),
+        near_key: Some(concat!(
+            r"(?:AKIA|ASIA)[A-Z0-9]{16}[^\n]{0,100}?[^A-Za-z0-9/+=](?P<v2>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
+            r"|(?:^|[^A-Za-z0-9/+])(?P<v3>[A-Za-z0-9/+]{40})[^A-Za-z0-9/+=][^\n]{0,100}?(?:AKIA|ASIA)[A-Z0-9]{16}",
+        )),
         check: Check::None,
         need: Need::SecretLike,
     },
@@ -196,6 +227,7 @@ const BUILTINS: [Builtin; 8] = [
             r#"(?i:(?:aws[\s_.-]?)?(?:session|security)[\s_.-]?token|x-amz-security-token)["'\]>]?\s*(?:=>|:=|[:=>,])\s*["'<]?\s*(?P<v>[A-Za-z0-9/+=]{80,})"#,
             r"|(?:^|[^A-Za-z0-9/+])(?P<v2>(?:F[Qw]oGZXIvYXdz|IQo[A-Za-z0-9]b3JpZ2lu)[A-Za-z0-9/+=]{60,})",
         ),
+        near_key: None,
         check: Check::None,
         need: Need::Long,
     },
@@ -203,6 +235,7 @@ const BUILTINS: [Builtin; 8] = [
         id: "pem_private_key",
         description: "PEM private keys (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----)",
         pattern: r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----[\s\S]*?-----END[A-Z ]{0,20} PRIVATE KEY-----",
+        near_key: None,
         check: Check::None,
         need: Need::Dashes,
     },
@@ -210,6 +243,7 @@ const BUILTINS: [Builtin; 8] = [
         id: "jwt",
         description: "JSON Web Tokens (eyJ….eyJ….…)",
         pattern: r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}",
+        near_key: None,
         check: Check::None,
         need: Need::EyJ,
     },
@@ -217,6 +251,7 @@ const BUILTINS: [Builtin; 8] = [
         id: "email",
         description: "email addresses",
         pattern: r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
+        near_key: None,
         check: Check::Email,
         need: Need::At,
     },
@@ -225,6 +260,7 @@ const BUILTINS: [Builtin; 8] = [
         description: "IPv4 addresses (each octet 0-255)",
         // ASCII digits and ASCII word boundaries (see `credit_card`).
         pattern: r"(?-u:\b)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?-u:\b)",
+        near_key: None,
         check: Check::Ipv4,
         need: Need::DotDigit,
     },
@@ -237,6 +273,7 @@ const BUILTINS: [Builtin; 8] = [
         // boundary also stands where a non-ASCII letter touches the number, which a Unicode
         // `\b` did not see as a boundary: `é4111111111111111` is now masked too.
         pattern: r"(?-u:\b)[0-9](?:[ -]?[0-9]){12,18}(?-u:\b)",
+        near_key: None,
         check: Check::Luhn,
         need: Need::Digits,
     },
@@ -282,6 +319,7 @@ impl Detector {
             id: id.to_owned(),
             description: "custom",
             regex,
+            near_key: None,
             check: Check::None,
             need: Need::Anything,
             group,
@@ -295,6 +333,12 @@ impl Detector {
                 id: b.id.to_owned(),
                 description: b.description,
                 regex,
+                near_key: b.near_key.map(|pattern| {
+                    Arc::new(NearKey {
+                        pattern,
+                        regex: OnceLock::new(),
+                    })
+                }),
                 check: b.check,
                 need: b.need,
                 group,
@@ -302,15 +346,25 @@ impl Detector {
         })
     }
 
-    /// The regular expression.
-    pub fn pattern(&self) -> &str {
-        self.regex.as_str()
+    /// The regular expression (all its alternatives).
+    pub fn pattern(&self) -> String {
+        match &self.near_key {
+            Some(near) => format!("{}|{}", self.regex.as_str(), near.pattern),
+            None => self.regex.as_str().to_owned(),
+        }
     }
 
     /// The occurrences in `text`, as byte ranges to mask.
     fn find(&self, text: &str, index: usize, out: &mut Vec<Hit>) {
+        self.find_with(&self.regex, text, index, out);
+        if let Some(regex) = self.near_key.as_ref().and_then(|n| n.regex_for(text)) {
+            self.find_with(regex, text, index, out);
+        }
+    }
+
+    fn find_with(&self, regex: &Regex, text: &str, index: usize, out: &mut Vec<Hit>) {
         if self.group {
-            for caps in self.regex.captures_iter(text) {
+            for caps in regex.captures_iter(text) {
                 if let Some(bare) = caps.name("bare") {
                     if secret_shaped(bare.as_str()) {
                         self.keep(text, bare, index, out);
@@ -323,7 +377,7 @@ impl Detector {
                 }
             }
         } else {
-            for m in self.regex.find_iter(text) {
+            for m in regex.find_iter(text) {
                 self.keep(text, m, index, out);
             }
         }

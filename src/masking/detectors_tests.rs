@@ -255,6 +255,34 @@ fn overlapping_hits_are_merged() {
 
 /// Regression (attack finding): the always-on protection knew a few key spellings, so AWS
 /// secret keys in the formats people keep them in passed through in clear.
+/// The forms that pair a key with an access key id (`credentials.csv` rows) are compiled the
+/// first time a text has a key id in it, and then find a key that is not key-shaped on its own
+/// (no digits, so the bare form leaves it).
+#[test]
+fn key_id_forms_are_compiled_on_first_sight_of_a_key_id() {
+    let set = DetectorSet::default();
+    let i = set.index_of("aws_secret_access_key").unwrap();
+    let near = set.get(i).unwrap().near_key.clone().unwrap();
+    let key = "wJalrXUtnFEMIKMDENGbPxRfiCYEXAMPLEKEYabc";
+    assert!(set.scan(&format!("\"Key\": \"{key}\""), &[i]).is_empty());
+    assert!(
+        near.regex.get().is_none(),
+        "compiled with no key id in sight"
+    );
+    for text in [
+        format!("AKIAIOSFODNN7EXAMPLE,{key}\n"),
+        format!("{key} ASIAIOSFODNN7EXAMPLE"),
+    ] {
+        let masked: Vec<&str> = set
+            .scan(&text, &[i])
+            .into_iter()
+            .map(|h| &text[h.range])
+            .collect();
+        assert_eq!(masked, [key], "in: {text}");
+    }
+    assert!(near.regex.get().is_some_and(Option::is_some));
+}
+
 #[test]
 fn secret_keys_in_the_formats_people_keep_them_in() {
     let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
