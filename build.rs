@@ -8,7 +8,7 @@
 //! `DT_RELR`), the table is a few dozen KiB; the binary is still position-independent.
 //!
 //! The kernel maps a binary's code in 64 KiB windows, so the code a server keeps resident is
-//! set by how many windows the functions it runs are spread over: ~3.5 MB of functions over
+//! set by how many windows the functions it runs are spread over: 3.5–7 MB of functions over
 //! ~14 MiB of windows when they lie where the compiler put them. `link/hot-text.ld`, written by
 //! `tools/layout` from a profile of a stdio session, places those functions first.
 //!

@@ -12,12 +12,19 @@ use serde_json::Value;
 /// webhooks never loads the system's CA certificates (a fifth of the instructions a short stdio
 /// session ran, by callgrind, and their pages stayed resident). Clones share one client.
 #[derive(Clone, Debug, Default)]
-pub struct Client(Arc<OnceLock<reqwest::Client>>);
+pub struct Client(Arc<OnceLock<Result<reqwest::Client, String>>>);
 
 impl Client {
-    /// The client, set up now if this is its first use.
-    pub fn get(&self) -> &reqwest::Client {
-        self.0.get_or_init(reqwest::Client::new)
+    /// The client, set up now if this is its first use; why there is none if it could not be.
+    pub fn get(&self) -> Result<&reqwest::Client, &str> {
+        self.0
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
     }
 }
 
@@ -79,8 +86,18 @@ async fn post_with(http: &reqwest::Client, url: &str, body: &Value, first: Durat
 
 /// Posts `body` to every URL in the background.
 pub fn deliver(http: &Client, urls: &[String], body: Value) {
+    if urls.is_empty() {
+        return;
+    }
+    let http = match http.get() {
+        Ok(http) => http,
+        Err(e) => {
+            tracing::error!("webhooks not sent: cannot set up an HTTP client: {e}");
+            return;
+        }
+    };
     for url in urls {
-        let (http, url, body) = (http.get().clone(), url.clone(), body.clone());
+        let (http, url, body) = (http.clone(), url.clone(), body.clone());
         tokio::spawn(async move {
             post(&http, &url, &body).await;
         });

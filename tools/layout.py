@@ -3,7 +3,8 @@ places them together at the front of the binary's code (link/hot-text.ld).
 
 A stdio server maps its binary's code in 64 KiB windows (the kernel's fault-around), so its
 resident memory is set by how many windows the code it runs is spread over, not by how much
-code it runs: ~3.5 MB of functions spread over ~14 MiB of windows before this layout.
+code it runs: 3.5–7 MB of functions (the stand-in / moto) spread over ~14 MiB of windows
+before this layout.
 
 Each binary given is run under valgrind's callgrind through one stdio session (initialize,
 tools/list, calls that are allowed, held, denied, masked, invalid and failing), against moto or
