@@ -160,13 +160,20 @@ def functions_run(callgrind_out):
     return {names[i] for i in run if i in names}
 
 
-def defined_functions(binary):
-    """The function symbols the binary defines."""
+def function_symbols(binary):
+    """(address, name) of each function symbol the binary defines."""
     listing = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout
-    return {parts[2] for parts in (line.split() for line in listing.splitlines()) if len(parts) == 3 and parts[1] in "tTwW"}
+    fields = (line.split() for line in listing.splitlines())
+    return [(int(f[0], 16), f[2]) for f in fields if len(f) == 3 and f[1] in "tTwW"]
+
+
+def defined_functions(binary):
+    """The names of the functions the binary defines."""
+    return {name for _, name in function_symbols(binary)}
 
 
 LEGACY_HASH = re.compile(r"17h[0-9a-f]{16}E$")
+
 
 def hashless(symbol):
     """The symbol with its legacy-mangling hash replaced by `*`."""
@@ -176,12 +183,9 @@ def hashless(symbol):
 def check(script, binary):
     """How many of the script's functions the binary has, and how many lie in `.text.hot`."""
     patterns = [line.split()[0][len(".text."):] for line in open(script) if line.startswith("      .text.")]
-    listing = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout
     symbols = {}
-    for parts in (line.split() for line in listing.splitlines()):
-        if len(parts) == 3 and parts[1] in "tTwW":
-            symbols.setdefault(parts[2], []).append(int(parts[0], 16))
-            symbols.setdefault(hashless(parts[2]), []).append(int(parts[0], 16))
+    for address, name in function_symbols(binary):
+        symbols.setdefault(hashless(name), []).append(address)
     headers = subprocess.run(["readelf", "-SW", binary], capture_output=True, text=True, check=True).stdout
     hot = next((line.split() for line in headers.splitlines() if " .text.hot " in line), None)
     start, size = (int(hot[hot.index(".text.hot") + 2], 16), int(hot[hot.index(".text.hot") + 4], 16)) if hot else (0, 0)
