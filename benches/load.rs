@@ -30,7 +30,14 @@ use std::{
     time::{Duration, Instant},
 };
 
+use bytes::Bytes;
+use http::HeaderValue;
+use http_body_util::Full;
 use serde_json::{Value, json};
+
+#[path = "load/wire.rs"]
+mod wire;
+use wire::{Endpoint, Wire};
 
 /// The generator shares the server's two cores: mimalloc (the server's allocator too) keeps its
 /// own cost per call down — glibc's `malloc` was about a sixth of its CPU — so that more of the
@@ -255,6 +262,22 @@ fn cpu_of(pid: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// The machine's CPU time so far, in clock ticks over all cores: (all of it, stolen by the
+/// host), from the `cpu` line of `/proc/stat`.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    (ticks.iter().sum(), ticks.get(7).copied().unwrap_or(0))
+}
+
 /// (current, peak) resident memory of a process, in KiB.
 fn rss_of(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -270,40 +293,33 @@ fn rss_of(pid: u32) -> (u64, u64) {
 
 /// One MCP session over HTTP (for 2026-07-28, one client's stream of stateless requests).
 struct Session {
-    http: reqwest::Client,
-    /// Parsed once: reqwest would parse a `&str` on every request.
-    url: reqwest::Url,
+    wire: Arc<Wire>,
+    endpoint: Endpoint,
     /// `Bearer <token>`, formatted once.
-    authorization: String,
-    id: String,
+    authorization: HeaderValue,
+    id: Option<HeaderValue>,
     protocol: Protocol,
 }
 
 impl Session {
-    /// `initialize` and `notifications/initialized` on a client of its own (one connection,
-    /// kept alive) or on a shared one.
-    async fn open(url: &str, token: &str, http: Option<reqwest::Client>) -> Self {
-        Self::open_as(Protocol::Sessions, url, token, http).await
+    /// `initialize` and `notifications/initialized` on a connection of its own (kept alive)
+    /// or on a shared one.
+    async fn open(url: &str, token: &str, wire: Option<Arc<Wire>>) -> Self {
+        Self::open_as(Protocol::Sessions, url, token, wire).await
     }
 
     /// [`Session::open`] speaking `protocol`; a stateless client has nothing to open.
-    async fn open_as(
-        protocol: Protocol,
-        url: &str,
-        token: &str,
-        http: Option<reqwest::Client>,
-    ) -> Self {
-        let http = http.unwrap_or_else(|| {
-            reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .build()
-                .unwrap()
-        });
+    async fn open_as(protocol: Protocol, url: &str, token: &str, wire: Option<Arc<Wire>>) -> Self {
+        let endpoint = Endpoint::parse(url);
+        let wire = match wire {
+            Some(wire) => wire,
+            None => Arc::new(Wire::kept(&endpoint).await),
+        };
         let mut s = Self {
-            http,
-            url: url.parse().unwrap(),
-            authorization: format!("Bearer {token}"),
-            id: String::new(),
+            wire,
+            endpoint,
+            authorization: HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+            id: None,
             protocol,
         };
         if protocol == Protocol::Stateless {
@@ -312,31 +328,25 @@ impl Session {
         let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {},
             "clientInfo": {"name": "load", "version": "1"}}});
-        let response = s.post(&s.http, init).await;
-        s.id = response.headers()["mcp-session-id"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let _ = response.text().await.unwrap();
+        let answer = s.wire.send(s.request(&init)).await;
+        let id = answer.session_id.expect("initialize opens a session");
+        s.id = Some(HeaderValue::from_str(&id).unwrap());
         let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-        s.post(&s.http, initialized).await;
+        s.wire.send(s.request(&initialized)).await;
         s
     }
 
-    fn post(
-        &self,
-        http: &reqwest::Client,
-        body: Value,
-    ) -> impl Future<Output = reqwest::Response> + use<> {
-        let mut request = http
-            .post(self.url.clone())
+    /// A JSON-RPC message as this session's POST.
+    fn request(&self, body: &Value) -> http::Request<Full<Bytes>> {
+        let mut request = self
+            .endpoint
+            .post()
             .header("accept", "application/json, text/event-stream")
             .header("content-type", "application/json")
             .header("authorization", &self.authorization)
-            .header("mcp-protocol-version", self.protocol.version())
-            .body(body.to_string());
-        if !self.id.is_empty() {
-            request = request.header("mcp-session-id", &self.id);
+            .header("mcp-protocol-version", self.protocol.version());
+        if let Some(id) = &self.id {
+            request = request.header("mcp-session-id", id);
         }
         if self.protocol == Protocol::Stateless {
             // 2026-07-28 (SEP-2243): the method and tool name repeated as headers.
@@ -347,11 +357,19 @@ impl Session {
                 request = request.header("mcp-name", name);
             }
         }
-        async move { request.send().await.unwrap() }
+        request
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap()
     }
 
-    /// One governed call; panics unless it succeeded, so a failing run cannot look fast.
-    async fn call(&self, http: &reqwest::Client, id: u64) -> Duration {
+    /// One governed call on the session's own wire.
+    async fn call(&self, id: u64) -> Duration {
+        self.call_on(&self.wire, id).await
+    }
+
+    /// One governed call on `wire`; panics unless it succeeded, so a failing run cannot look
+    /// fast.
+    async fn call_on(&self, wire: &Wire, id: u64) -> Duration {
         let mut body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": {"name": "s3_list_objects", "arguments": {"bucket": BUCKET}}});
         if self.protocol == Protocol::Stateless {
@@ -361,9 +379,11 @@ impl Session {
                 "io.modelcontextprotocol/clientInfo": {"name": "load", "version": "1"},
             });
         }
+        let request = self.request(&body);
         let started = Instant::now();
-        let text = self.post(http, body).await.text().await.unwrap();
+        let answer = wire.send(request).await;
         let took = started.elapsed();
+        let text = std::str::from_utf8(&answer.body).unwrap();
         assert!(
             text.contains("\"structuredContent\"") && !text.contains("\"isError\":true"),
             "call failed: {text}"
@@ -394,6 +414,9 @@ struct Level {
     server_cpu_per_call: Duration,
     server_cores: f64,
     generator_cores: f64,
+    /// The share of the machine's CPU time its host took for others meanwhile (steal time):
+    /// on a shared virtual machine, what the figures above could not use.
+    steal: f64,
 }
 
 /// N sessions (principals taken in turn), each calling for `seconds` (or `calls` times) on
@@ -429,11 +452,12 @@ async fn level_on(
     }
     // One warm-up call per session, then everybody starts together.
     for s in &sessions {
-        s.call(&s.http, 1).await;
+        s.call(1).await;
     }
     let pids: Vec<String> = servers.iter().map(|(_, pid)| pid.to_string()).collect();
     let server_cpu_now = || pids.iter().map(|p| cpu_of(p)).sum::<Duration>();
     let (server_before, generator_before) = (server_cpu_now(), cpu_of("self"));
+    let machine_before = machine_ticks();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = sessions
@@ -444,7 +468,7 @@ async fn level_on(
                 let mut took = Vec::new();
                 let mut id = 2;
                 while calls.map_or(Instant::now() < deadline, |c| took.len() < c) {
-                    took.push(s.call(&s.http, id).await);
+                    took.push(s.call(id).await);
                     id += 1;
                 }
                 took
@@ -458,6 +482,7 @@ async fn level_on(
     let elapsed = started.elapsed();
     let server_cpu = server_cpu_now().saturating_sub(server_before);
     let generator_cpu = cpu_of("self").saturating_sub(generator_before);
+    let machine = machine_ticks();
     all.sort();
     Level {
         calls: all.len(),
@@ -467,6 +492,7 @@ async fn level_on(
         server_cpu_per_call: server_cpu / u32::try_from(all.len().max(1)).unwrap_or(u32::MAX),
         server_cores: server_cpu.as_secs_f64() / elapsed.as_secs_f64(),
         generator_cores: generator_cpu.as_secs_f64() / elapsed.as_secs_f64(),
+        steal: (machine.1 - machine_before.1) as f64 / (machine.0 - machine_before.0).max(1) as f64,
     }
 }
 
@@ -525,9 +551,9 @@ async fn throughput(o: &Options, setup: &Setup) {
         o.protocol.version()
     );
     println!(
-        "| backend | build | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS | server CPU per call | cores used: server / load generator |"
+        "| backend | build | sessions | calls/s | p50 | p99 | calls | audited | verify | peak RSS | server CPU per call | cores used: server / load generator | host steal |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     // With a baseline, each level runs it first and this build right after.
     let this = PathBuf::from(env!("CARGO_BIN_EXE_awsgate"));
     let builds: Vec<(&str, PathBuf)> = o
@@ -567,7 +593,7 @@ async fn throughput(o: &Options, setup: &Setup) {
                 // Each session's warm-up call is in the log too.
                 let expected = l.calls + n;
                 println!(
-                    "| {} | {build} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} | {:.1} MiB | {:.0} µs | {:.2} / {:.2} |",
+                    "| {} | {build} | {n} | {:.0} | {} | {} | {} | {completed}/{expected} | {} | {:.1} MiB | {:.0} µs | {:.2} / {:.2} | {:.0}% |",
                     backend.label(),
                     l.per_second,
                     ms(l.p50),
@@ -577,13 +603,14 @@ async fn throughput(o: &Options, setup: &Setup) {
                     peak_kib as f64 / 1024.0,
                     l.server_cpu_per_call.as_secs_f64() * 1e6,
                     l.server_cores,
-                    l.generator_cores
+                    l.generator_cores,
+                    l.steal * 100.0
                 );
                 rates.push((l.per_second, l.server_cpu_per_call));
             }
             if let [(before, before_cpu), (after, after_cpu)] = rates[..] {
                 println!(
-                    "| {} | this ÷ baseline | {n} | {:.2}× | | | | | | | {:.2}× | |",
+                    "| {} | this ÷ baseline | {n} | {:.2}× | | | | | | | {:.2}× | | |",
                     backend.label(),
                     after / before,
                     after_cpu.as_secs_f64() / before_cpu.as_secs_f64().max(1e-9)
@@ -598,14 +625,11 @@ async fn throughput(o: &Options, setup: &Setup) {
 async fn keepalive(setup: &Setup) {
     let server = Server::http(setup, Backend::Instant, "keepalive");
     let session = Session::open(&server.url, &setup.tokens[0], None).await;
-    let fresh = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
+    let fresh = Wire::Fresh(Endpoint::parse(&server.url));
     let (mut kept, mut new) = (Vec::new(), Vec::new());
     for i in 0..400 {
-        kept.push(session.call(&session.http, 2 * i + 10).await);
-        new.push(session.call(&fresh, 2 * i + 11).await);
+        kept.push(session.call(2 * i + 10).await);
+        new.push(session.call_on(&fresh, 2 * i + 11).await);
     }
     kept.sort();
     new.sort();
@@ -638,9 +662,9 @@ async fn memory(o: &Options, setup: &Setup) {
     println!("| what | measured |");
     println!("|---|---|");
     let server = Server::http(setup, Backend::Instant, "idle");
-    let shared = reqwest::Client::new();
-    let first = Session::open(&server.url, &setup.tokens[0], Some(shared.clone())).await;
-    first.call(&shared, 1).await;
+    // The idle sessions are opened one after another on the first one's connection.
+    let first = Session::open(&server.url, &setup.tokens[0], None).await;
+    first.call(1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (before, _) = server.rss_kib();
     let mut idle = Vec::new();
@@ -649,7 +673,7 @@ async fn memory(o: &Options, setup: &Setup) {
             Session::open(
                 &server.url,
                 &setup.tokens[i % PRINCIPALS],
-                Some(shared.clone()),
+                Some(first.wire.clone()),
             )
             .await,
         );
@@ -685,7 +709,7 @@ async fn memory(o: &Options, setup: &Setup) {
                 let s = s.clone();
                 tokio::spawn(async move {
                     for id in 0..per_session / rounds {
-                        s.call(&s.http, id as u64 + 2).await;
+                        s.call(id as u64 + 2).await;
                     }
                 })
             })
