@@ -498,7 +498,8 @@ async fn level_on(
         server_cpu_per_call: server_cpu / u32::try_from(all.len().max(1)).unwrap_or(u32::MAX),
         server_cores: server_cpu.as_secs_f64() / elapsed.as_secs_f64(),
         generator_cores: generator_cpu.as_secs_f64() / elapsed.as_secs_f64(),
-        steal: (machine.1 - machine_before.1) as f64 / (machine.0 - machine_before.0).max(1) as f64,
+        steal: machine.1.saturating_sub(machine_before.1) as f64
+            / machine.0.saturating_sub(machine_before.0).max(1) as f64,
     }
 }
 
@@ -630,7 +631,7 @@ async fn throughput(o: &Options, setup: &Setup) {
             if o.repeat > 1 {
                 for ((build, _), runs) in builds.iter().zip(&runs) {
                     println!(
-                        "| {} | {build}: {} | {n} | {} | | | | | | | | | |",
+                        "| {} | {build}, {} runs | {n} | {} | | | | | | | | | |",
                         backend.label(),
                         o.repeat,
                         summary(runs)
