@@ -72,6 +72,10 @@ fn copy_all(source: &mut Connection, tx: &mut dyn Sql) -> Result<Migrated, SqlEr
     for (table, columns) in TABLES {
         tables.push((table, copy(source, tx, table, columns)?));
     }
+    if tx.dialect() == Dialect::Sqlite {
+        // A SQLite target's session index covers the copied calls at once.
+        tx.batch(super::session_index::FILL)?;
+    }
     if tx.dialect() == Dialect::Postgres {
         // Revocations made after the move continue the source's row ids.
         tx.query(

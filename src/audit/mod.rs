@@ -14,6 +14,7 @@ pub mod prune;
 mod reader;
 pub mod record;
 mod schema;
+pub(crate) mod session_index;
 mod state;
 pub mod stored;
 mod writer;

@@ -104,6 +104,10 @@ fn delete_through(tx: &mut dyn Sql, through: i64) -> Result<u64, SqlError> {
         Dialect::Sqlite => {
             tx.batch("DROP TRIGGER IF EXISTS events_are_not_deleted")?;
             let removed = tx.execute("DELETE FROM events WHERE seq <= ?1", &[through.into()])?;
+            tx.execute(
+                "DELETE FROM session_calls WHERE seq <= ?1",
+                &[through.into()],
+            )?;
             tx.batch(crate::store::schema::CREATE)?;
             Ok(removed)
         }

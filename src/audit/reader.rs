@@ -11,7 +11,7 @@ use super::{
     chain::{self, GENESIS, Linked},
     checkpoint::Checkpoint,
     record::{CallRecord, Completed, Decided},
-    schema, stored,
+    schema, session_index, stored,
 };
 
 /// One session as `audit sessions` lists it.
@@ -35,6 +35,8 @@ pub struct SessionSummary {
 #[derive(Debug)]
 pub struct Reader {
     db: Db,
+    /// The database keeps the session index as a table (SQLite, schema 4 and later).
+    session_table: bool,
 }
 
 /// The first problem `verify` found.
@@ -150,14 +152,15 @@ pub struct VerifyReport {
 impl Reader {
     /// Opens an existing audit database to read it.
     pub fn open(db: impl Into<Location>) -> Result<Self, StoreError> {
-        Ok(Self {
-            db: Db::open_existing(db)?,
-        })
+        let db = Db::open_existing(db)?;
+        let session_table = db.read(session_index::kept).map_err(read_error)?;
+        Ok(Self { db, session_table })
     }
 
     /// Every call, oldest first; only those of `session` when given.
     pub fn calls(&self, session: Option<&str>) -> Result<Vec<CallRecord>, StoreError> {
         let (sql, params) = match session {
+            Some(s) if self.session_table => (session_index::CALLS_OF_SESSION, vec![s.into()]),
             Some(s) => (schema::CALLS_OF_SESSION, vec![s.into()]),
             None => (schema::CALLS, Vec::new()),
         };

@@ -57,6 +57,7 @@ pub fn check(conn: &mut dyn Sql, chain_start: Option<Start>) -> Result<Vec<Strin
         found.extend(compare_approval(row, derived.get(&row.id), &votes));
     }
     found.extend(check_revocations(conn, chain_start)?);
+    found.extend(super::session_index::check(conn)?);
     Ok(found)
 }
 

@@ -15,7 +15,7 @@ use crate::store::{
 use super::{
     chain::{self, GENESIS, Linked},
     checkpoint::{CheckpointConfig, Checkpointer},
-    schema, stored,
+    schema, session_index, stored,
 };
 use crate::ids::{CallId, SessionId};
 
@@ -108,32 +108,32 @@ struct Job {
 }
 
 /// An event made ready on the caller's thread before it joins the queue: its canonical JSON
-/// and, when it is kept deflated, the deflated form. Only what depends on the events before
+/// and, when it is kept compressed, the compressed form. Only what depends on the events before
 /// it (sequence number, time, hash) is left to the one writer thread.
 struct Prepared {
     kind: EventKind,
     session: Option<SessionId>,
     call_id: Option<CallId>,
     data: String,
-    deflated: Option<Vec<u8>>,
+    compressed: Option<Vec<u8>>,
 }
 
 impl Prepared {
     fn new(event: Event, dialect: Dialect) -> Self {
         let data = chain::canonical_json(&event.data);
-        let deflated = stored::deflated(event.kind.as_str(), &data, dialect);
+        let compressed = stored::compressed(event.kind.as_str(), &data, dialect);
         Self {
             kind: event.kind,
             session: event.session,
             call_id: event.call_id,
             data,
-            deflated,
+            compressed,
         }
     }
 
     /// The `data` column's value.
     fn stored(&self) -> Param<'_> {
-        match &self.deflated {
+        match &self.compressed {
             Some(blob) => Param::Blob(blob),
             None => Param::Text(&self.data),
         }
@@ -189,7 +189,8 @@ impl WriterStats {
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     sender: mpsc::SyncSender<Message>,
-    /// How the database keeps event data (deflated on SQLite, text on Postgres).
+    /// How the database keeps event data (large answers compressed on SQLite, text on
+    /// Postgres).
     dialect: Dialect,
     capacity: usize,
     stats: std::sync::Arc<WriterStats>,
@@ -343,6 +344,8 @@ fn run(
     mut checkpoints: Option<Checkpointer>,
     stats: &WriterStats,
 ) {
+    // Opening the database brought the session index up to date.
+    let mut indexed = std::time::Instant::now();
     loop {
         let first = match &checkpoints {
             Some(cp) => match messages.recv_timeout(cp.interval()) {
@@ -376,7 +379,8 @@ fn run(
         if !batch.is_empty() {
             stats.queue(-i64::try_from(batch.len()).unwrap_or(0));
             let started = std::time::Instant::now();
-            let committed = conn.write(|sql| commit(sql, &batch));
+            let index = session_index::due(conn.dialect(), indexed, started);
+            let committed = conn.write(|sql| commit(sql, &batch, index));
             stats
                 .commits
                 .lock()
@@ -385,6 +389,9 @@ fn run(
             match committed {
                 Ok((seqs, new_head)) => {
                     head_now = new_head;
+                    if index {
+                        indexed = started;
+                    }
                     for (job, seq) in batch.into_iter().zip(seqs) {
                         let _ = job.reply.send(Ok(seq));
                     }
@@ -416,8 +423,13 @@ fn run(
 /// Appends the batch inside the database's write lock. The head is read inside the
 /// transaction rather than trusted from memory: another process — `awsgate revoke`, an
 /// approver's CLI, another replica on the same Postgres — may have appended since, and the
-/// chain must run through its events too.
-fn commit(sql: &mut dyn Sql, batch: &[Job]) -> Result<(Vec<i64>, (i64, String)), SqlError> {
+/// chain must run through its events too. With `index`, the session index is brought up to
+/// date in the same transaction.
+fn commit(
+    sql: &mut dyn Sql,
+    batch: &[Job],
+    index: bool,
+) -> Result<(Vec<i64>, (i64, String)), SqlError> {
     let (mut seq, mut prev) = head(sql)?;
     let mut seqs = Vec::with_capacity(batch.len());
     for job in batch {
@@ -453,6 +465,9 @@ fn commit(sql: &mut dyn Sql, batch: &[Job]) -> Result<(Vec<i64>, (i64, String)),
         prev = hash;
         seqs.push(seq);
     }
+    if index {
+        sql.batch(session_index::FILL)?;
+    }
     Ok((seqs, (seq, prev)))
 }
 
@@ -467,6 +482,50 @@ mod tests {
             call_id: None,
             data: serde_json::json!({"n": n}),
         }
+    }
+
+    /// A commit that brings the session index up to date covers its own call decisions too;
+    /// one that does not leaves them after the watermark, where readers look by kind.
+    #[test]
+    fn a_commit_may_index_the_sessions_calls_it_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("audit.db")).unwrap();
+        let job = |kind, session: &str, call: &str| Job {
+            event: Prepared::new(
+                Event {
+                    kind,
+                    session: Some(SessionId::new(session.to_owned())),
+                    call_id: Some(CallId::new(call.to_owned())),
+                    data: serde_json::json!({}),
+                },
+                Dialect::Sqlite,
+            ),
+            reply: oneshot::channel().0,
+        };
+        let indexed = |db: &Db| {
+            db.read(|c| {
+                let rows = c.query(
+                    "SELECT session, s.seq, t.seq FROM session_calls s, session_calls_through t ORDER BY s.seq",
+                    &[],
+                )?;
+                rows.iter()
+                    .map(|r| Ok((r.text(0)?, r.int(1)?, r.int(2)?)))
+                    .collect::<Result<Vec<_>, SqlError>>()
+            })
+            .unwrap()
+        };
+        let first = [
+            job(EventKind::CallDecided, "ses_a", "c1"),
+            job(EventKind::CallCompleted, "ses_a", "c1"),
+        ];
+        db.write(|sql| commit(sql, &first, false)).unwrap();
+        assert!(indexed(&db).is_empty());
+        let second = [job(EventKind::CallDecided, "ses_b", "c2")];
+        db.write(|sql| commit(sql, &second, true)).unwrap();
+        assert_eq!(
+            indexed(&db),
+            [("ses_a".to_owned(), 1, 3), ("ses_b".to_owned(), 3, 3)]
+        );
     }
 
     /// Regression (review finding): the writer's channel was unbounded, so a burst grew memory

@@ -177,6 +177,10 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     tx.execute_batch(schema::CREATE)
         .map_err(|e| open_error(&at, e))?;
+    // Brings the session index up to date: all of an older database's calls, or those a
+    // writer committed after its last fill.
+    tx.execute_batch(crate::audit::session_index::FILL)
+        .map_err(|e| open_error(&at, e))?;
     tx.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
         .map_err(|e| open_error(&at, e))?;
     tx.commit().map_err(|e| open_error(&at, e))?;

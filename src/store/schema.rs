@@ -18,18 +18,21 @@ PRAGMA cache_size = -512;
 /// Schema version stored in `PRAGMA user_version`. 2: a large `call.completed` event's
 /// `data` may be a deflated blob (see `audit::stored`), which awsgate before 2 cannot read;
 /// a version 1 database is read as it is and marked 2 when this awsgate opens it to write.
-/// 3: the session index holds call decisions only; an older database gets it (and loses the
-/// wide one) when this awsgate opens it to write. One session's replay and the session list
-/// find a session's calls by its `call.decided` events; every other event is found by call id
-/// or by kind, whose indexes grow at their right edge. The index of every event by
-/// `(session, kind, seq)` of schemas 1 and 2 kept each live session's decisions and
-/// completions on two leaf pages of their own, so a commit of events from nine sessions
-/// rewrote ~18 index pages besides the table's (a model of the writer with 64 sessions: 88
-/// `pwrite`s per commit of 18 events with it, 58 with this one, 33 with no session index).
-pub const SCHEMA_VERSION: i64 = 3;
+/// 3: the session index held call decisions only (schemas 1 and 2 indexed every event by
+/// `(session, kind, seq)`). 4: the session index is a table of its own, `session_calls`,
+/// which the audit writer fills in bulk about once a second (see `audit::session_index`)
+/// instead of an index of `events` that every commit updated: each live session's entries sat
+/// on a leaf page of their own, so a commit of events from many sessions rewrote one index
+/// page per session besides the table's (a model of the writer, 64 sessions, commits of 33
+/// events: 38 pages written per commit with the index, 17 with the table filled every 330
+/// commits). An older database gets the table, filled, and loses the index when this awsgate
+/// opens it to write; a reader of an older database uses its index.
+pub const SCHEMA_VERSION: i64 = 4;
 
-/// The event table: append-only (triggers refuse UPDATE and DELETE), hash-chained; and the
-/// revocation list (its changes are also events).
+/// The event table: append-only (triggers refuse UPDATE and DELETE), hash-chained; the
+/// session index (`session_calls`: the call decisions up to `session_calls_through.seq`, by
+/// session; `audit verify` checks it against the events); and the revocation list (its
+/// changes are also events).
 pub const CREATE: &str = "
 CREATE TABLE IF NOT EXISTS events (
     seq       INTEGER PRIMARY KEY,
@@ -42,9 +45,19 @@ CREATE TABLE IF NOT EXISTS events (
     hash      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_call ON events (call_id, kind);
-CREATE INDEX IF NOT EXISTS events_of_session ON events (session, seq) WHERE kind = 'call.decided';
+DROP INDEX IF EXISTS events_of_session;
 DROP INDEX IF EXISTS events_by_session_kind;
 CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, seq);
+CREATE TABLE IF NOT EXISTS session_calls (
+    session TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (session, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS session_calls_through (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    seq INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO session_calls_through (one, seq) VALUES (1, 0);
 CREATE TRIGGER IF NOT EXISTS events_are_not_updated BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_are_not_deleted BEFORE DELETE ON events
