@@ -268,7 +268,7 @@ fn main() {
     println!("|---|---|---|---|---|");
     for (name, file, calls) in [
         ("before: every event as JSON text", before, &before_calls),
-        ("now: large responses deflated", now, &now_calls),
+        ("now: large responses compressed (zstd)", now, &now_calls),
     ] {
         println!(
             "| {name} | {:.0} KiB | {:.0} B | {} B | {} B |",
@@ -279,7 +279,7 @@ fn main() {
         );
     }
     println!(
-        "\n{blobs} of {completions} completions stored deflated; file {:.2}× smaller; `audit verify` {}",
+        "\n{blobs} of {completions} completions stored compressed; file {:.2}× smaller; `audit verify` {}",
         before as f64 / now as f64,
         if verified { "passes" } else { "FAILED" }
     );
