@@ -106,9 +106,11 @@ mod tests {
     use crate::store::Db;
 
     /// A database with two sessions' decisions and completions (not chained: the index does
-    /// not look at hashes).
-    fn log_of_two_sessions(path: &std::path::Path) {
-        let conn = crate::store::open(path).unwrap();
+    /// not look at hashes), opened to write as a server opens it — which fills the table.
+    fn log_of_two_sessions() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        let conn = crate::store::open(&path).unwrap();
         conn.execute_batch(
             "INSERT INTO events VALUES (1, 't1', 'session.started', 'ses_a', NULL, '{}', 'p', 'h1');
              INSERT INTO events VALUES (2, 't2', 'call.decided', 'ses_a', 'c1', '{\"n\":1}', 'h1', 'h2');
@@ -117,6 +119,9 @@ mod tests {
              INSERT INTO events VALUES (5, 't5', 'call.decided', 'ses_a', 'c3', '{\"n\":3}', 'h4', 'h5');",
         )
         .unwrap();
+        drop(conn);
+        let db = Db::open(&path).unwrap();
+        (dir, db)
     }
 
     fn calls_of(db: &Db, session: &str) -> Vec<(i64, Option<String>)> {
@@ -139,10 +144,7 @@ mod tests {
 
     #[test]
     fn a_sessions_calls_are_found_before_and_after_the_table_is_filled() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.db");
-        log_of_two_sessions(&path);
-        let db = Db::open(&path).unwrap();
+        let (_dir, db) = log_of_two_sessions();
         let expected = vec![(2, Some("{\"r\":1}".to_owned())), (5, None)];
         // Opening to write filled the table up to event 5.
         assert_eq!(through(&db), 5);
@@ -164,10 +166,7 @@ mod tests {
 
     #[test]
     fn verify_reports_a_call_taken_out_of_the_table_and_one_put_in_by_hand() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.db");
-        log_of_two_sessions(&path);
-        let db = Db::open(&path).unwrap();
+        let (_dir, db) = log_of_two_sessions();
         db.write(|c| {
             c.batch(
                 "DELETE FROM session_calls WHERE seq = 5;
