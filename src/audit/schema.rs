@@ -83,13 +83,7 @@ mod tests {
     fn plan(sql: &str, params: impl rusqlite::Params) -> String {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::store::open(&dir.path().join("audit.db")).unwrap();
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let steps = stmt
-            .query_map(params, |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        steps.join("\n")
+        crate::store::query_plan(&conn, sql, params)
     }
 
     #[test]
@@ -100,15 +94,7 @@ mod tests {
             "CREATE INDEX events_of_session ON events (session, seq) WHERE kind = 'call.decided'",
         )
         .unwrap();
-        let mut stmt = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {CALLS_OF_SESSION}"))
-            .unwrap();
-        let plan = stmt
-            .query_map(["ses_1"], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap()
-            .join("\n");
+        let plan = crate::store::query_plan(&conn, CALLS_OF_SESSION, ["ses_1"]);
         assert!(
             plan.contains("USING INDEX events_of_session (session=?)"),
             "{plan}"

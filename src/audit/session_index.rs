@@ -202,14 +202,7 @@ mod tests {
     fn one_sessions_calls_are_read_through_the_table_and_the_kind_index() {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::store::open(&dir.path().join("audit.db")).unwrap();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {CALLS_OF_SESSION}"))
-            .unwrap()
-            .query_map(["ses_1"], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let plan = plan.join("\n");
+        let plan = crate::store::query_plan(&conn, CALLS_OF_SESSION, ["ses_1"]);
         assert!(
             plan.contains("SEARCH s USING PRIMARY KEY (session=?)"),
             "{plan}"

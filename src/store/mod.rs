@@ -190,6 +190,19 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// What SQLite plans for `sql` on `conn`, one step per line: for tests that pin which index a
+/// query uses.
+#[cfg(test)]
+pub(crate) fn query_plan(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let steps = stmt
+        .query_map(params, |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    steps.join("\n")
+}
+
 /// One connection to the database, on either backend. Statements run through [`Db::read`]
 /// (each on its own) and [`Db::write`] (one transaction that holds the database's write lock,
 /// so a read-then-write inside it is atomic across processes and replicas).
