@@ -5,6 +5,7 @@
 //! the web console ([`crate::console`]) at `/`, inside the same Host/Origin guard.
 
 pub mod listener;
+mod plain_answers;
 mod sessions;
 
 pub use listener::{Limits, serve};
@@ -112,7 +113,8 @@ pub fn router<B: Backend>(
         // Host and Origin are checked for every route by `guard` below, with the same lists.
         // A stateless (2026-07-28) request whose only message is its answer gets it as plain
         // JSON rather than a one-event SSE stream; anything sent before the answer still
-        // streams. Sessions (2025-11-25) are unaffected.
+        // streams. A session's (2025-11-25) answers rmcp always streams; `plain_answers` turns
+        // those into plain JSON the same way (see `on_own_session`).
         StreamableHttpServerConfig::default()
             .disable_allowed_hosts()
             .with_json_response(true)
@@ -338,8 +340,12 @@ async fn on_own_session<B: Backend>(
         request.headers_mut().insert(SESSION_HEADER, nobody);
     }
     let deleting = request.method() == axum::http::Method::DELETE;
+    let posting = request.method() == axum::http::Method::POST;
     request.extensions_mut().insert(identity);
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if posting {
+        response = plain_answers::plain(response, plain_answers::WAIT).await;
+    }
     match (&session, response.headers().get(SESSION_HEADER)) {
         (None, Some(opened)) => {
             if let Ok(id) = opened.to_str() {
