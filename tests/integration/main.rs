@@ -12,6 +12,7 @@
 )]
 
 mod accounts;
+mod answers;
 mod approvals;
 mod cli;
 mod clients;

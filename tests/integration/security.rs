@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{self, HttpGate, Idp, events_of_kind, stdout_of, verify};
+use crate::support::{self, Idp, events_of_kind, stdout_of, verify};
 
 /// A jwt-mode policy trusting `idp` that lets everyone call two read tools.
 fn read_policy(idp: &Idp) -> String {
@@ -16,45 +16,6 @@ fn read_policy(idp: &Idp) -> String {
 /// A local-mode policy where alice's deletes wait for bob.
 const LOCAL_APPROVALS: &str = "[identity]\nmode = \"local\"\n\n[approvals]\nwait = \"1s\"\n\n\
      [[rule]]\nid = \"deletes\"\nprincipals = [\"user:alice\"]\ntools = [\"s3_delete_object\"]\neffect = \"approve\"\napprovers = [\"user:bob\"]\n";
-
-/// One raw streamable-HTTP exchange: the status, the session header and the body.
-async fn post(
-    gate: &HttpGate,
-    token: &str,
-    session: Option<&str>,
-    body: Value,
-) -> (u16, Option<String>, String) {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/mcp", gate.base))
-        .header("accept", "application/json, text/event-stream")
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .header("mcp-protocol-version", "2025-11-25")
-        .body(body.to_string());
-    if let Some(session) = session {
-        request = request.header("mcp-session-id", session);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let session = response
-        .headers()
-        .get("mcp-session-id")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (status, session, response.text().await.unwrap_or_default())
-}
-
-async fn open_session(gate: &HttpGate, token: &str) -> String {
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "raw", "version": "1"}}});
-    let (status, session, body) = post(gate, token, None, init).await;
-    assert_eq!(status, 200, "{body}");
-    let session = session.expect("a session id");
-    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let (status, _, _) = post(gate, token, Some(&session), initialized).await;
-    assert_eq!(status, 202);
-    session
-}
 
 fn call(id: u64) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
@@ -70,20 +31,20 @@ async fn an_mcp_session_belongs_to_the_principal_that_opened_it() {
     let alice = idp.token("alice", "claude-code");
     let mallory = idp.token("mallory", "claude-code");
     let alice_elsewhere = idp.token("alice", "cursor");
-    let session = open_session(&gate, &alice).await;
+    let session = gate.open_session(&alice).await;
 
     // What anyone gets for a session that does not exist.
-    let (unknown_status, _, unknown_body) =
-        post(&gate, &mallory, Some("no-such-session"), call(7)).await;
+    let unknown = gate.post(&mallory, Some("no-such-session"), call(7)).await;
+    let (unknown_status, unknown_body) = (unknown.status, unknown.body);
     assert_ne!(unknown_status, 200);
 
     for (who, token) in [
         ("mallory", &mallory),
         ("alice through cursor", &alice_elsewhere),
     ] {
-        let (status, _, body) = post(&gate, token, Some(&session), call(7)).await;
+        let answer = gate.post(token, Some(&session), call(7)).await;
         assert_eq!(
-            (status, body.as_str()),
+            (answer.status, answer.body.as_str()),
             (unknown_status, unknown_body.as_str()),
             "{who} on alice's session is answered as for an unknown session"
         );
@@ -100,9 +61,9 @@ async fn an_mcp_session_belongs_to_the_principal_that_opened_it() {
     assert_eq!(deleted.status(), unknown.status());
 
     // Alice's session is intact, and only her own call is recorded in it.
-    let (status, _, body) = post(&gate, &alice, Some(&session), call(8)).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("Account"), "{body}");
+    let answer = gate.post(&alice, Some(&session), call(8)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains("Account"), "{}", answer.body);
     let calls = events_of_kind(&gate.db, "call.decided");
     assert_eq!(calls.len(), 1, "{calls:?}");
     let refused: Vec<Value> = events_of_kind(&gate.db, "auth.refused")

@@ -287,6 +287,14 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
+/// What one raw POST to `/mcp` got back.
+pub struct Posted {
+    pub status: u16,
+    pub session: Option<String>,
+    pub content_type: Option<String>,
+    pub body: String,
+}
+
 /// A running `awsgate serve --transport http` child process.
 pub struct HttpGate {
     pub child: std::process::Child,
@@ -303,6 +311,49 @@ impl HttpGate {
 
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// One raw streamable-HTTP exchange on `/mcp` (protocol 2025-11-25), as a client library
+    /// would send it.
+    pub async fn post(&self, token: &str, session: Option<&str>, body: Value) -> Posted {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/mcp", self.base))
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .header("mcp-protocol-version", "2025-11-25")
+            .body(body.to_string());
+        if let Some(session) = session {
+            request = request.header("mcp-session-id", session);
+        }
+        let response = request.send().await.unwrap();
+        let header = |name: &str| {
+            let value = response.headers().get(name);
+            value.map(|v| v.to_str().unwrap().to_owned())
+        };
+        Posted {
+            status: response.status().as_u16(),
+            session: header("mcp-session-id"),
+            content_type: header("content-type"),
+            body: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    /// A session opened and initialized over raw HTTP with `token`: its id.
+    pub async fn open_session(&self, token: &str) -> String {
+        let init = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "1"}}});
+        let opened = self.post(token, None, init).await;
+        assert_eq!(opened.status, 200, "{}", opened.body);
+        let session = opened.session.expect("a session id");
+        let initialized =
+            serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        assert_eq!(
+            self.post(token, Some(&session), initialized).await.status,
+            202
+        );
+        session
     }
 
     /// An MCP client over streamable HTTP presenting `token`.
