@@ -172,12 +172,15 @@ def defined_functions(binary):
     return {name for _, name in function_symbols(binary)}
 
 
-LEGACY_HASH = re.compile(r"17h[0-9a-f]{16}E$")
+LEGACY_HASH = re.compile(r"17h[0-9a-f]{16}E")
+# A local function LTO promoted gets a number (`write_str.5965`), and the numbers shift with any
+# change anywhere in the program: all of one function's numbered copies stand for it.
+LTO_NUMBER = re.compile(r"\.[0-9]+$")
 
 
 def hashless(symbol):
-    """The symbol with its legacy-mangling hash replaced by `*`."""
-    return LEGACY_HASH.sub("17h*", symbol)
+    """The symbol with its legacy-mangling hash and its LTO number replaced by `*`."""
+    return LTO_NUMBER.sub(".*", LEGACY_HASH.sub("17h*", symbol))
 
 
 def check(script, binary):
@@ -223,7 +226,8 @@ def main():
 HEADER = """/* The functions a stdio session of awsgate runs, placed together before the rest of its code
  * (the binary's resident memory is set by how much code its work is spread over). Written by
  * tools/layout; build.rs passes it to the linker for release builds. `17h*` stands for the
- * mangling hash, which changes with the toolchain and the build. */
+ * mangling hash, which changes with the toolchain and the build, and `.*` for the number LTO
+ * gives a local function, which changes with any change to the program. */
 """
 
 if __name__ == "__main__":
