@@ -7,7 +7,7 @@
 //! answer that takes longer than [`WAIT`]: the stream's keep-alive comments then flow as
 //! before.
 
-use std::time::Duration;
+use std::{ops::Range, time::Duration};
 
 use axum::{
     body::Body,
@@ -44,12 +44,16 @@ pub async fn plain(response: Response, wait: Duration) -> Response {
         seen.extend_from_slice(&frame);
         match first_message(&seen) {
             First::Pending => {}
-            First::Answer(json) => {
+            First::Answer(data) => {
                 parts.headers.remove("x-accel-buffering");
                 parts.headers.insert(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),
                 );
+                let json = match data {
+                    Data::At(range) => seen.freeze().slice(range),
+                    Data::Joined(all) => all.into(),
+                };
                 return Response::from_parts(parts, Body::from(json));
             }
             First::Other => {
@@ -75,38 +79,59 @@ fn is_event_stream(response: &Response) -> bool {
 enum First {
     /// No complete event with data yet (nothing, or only priming events and comments).
     Pending,
-    /// A JSON-RPC answer (a result or an error): this text.
-    Answer(String),
+    /// A JSON-RPC answer (a result or an error).
+    Answer(Data),
     /// Anything else (a notification, a request to the client, or not JSON-RPC at all).
     Other,
+}
+
+/// An event's data: where its one `data:` line's value lies in the text, or the values of
+/// several joined.
+#[derive(Debug, PartialEq, Eq)]
+enum Data {
+    At(Range<usize>),
+    Joined(Vec<u8>),
+}
+
+impl Data {
+    fn bytes<'a>(&'a self, text: &'a [u8]) -> &'a [u8] {
+        match self {
+            Data::At(range) => text.get(range.clone()).unwrap_or_default(),
+            Data::Joined(all) => all,
+        }
+    }
+
+    /// Another `data:` line's value: joined to what came before with a newline.
+    fn and(self, text: &[u8], more: Range<usize>) -> Data {
+        let mut all = self.bytes(text).to_vec();
+        all.push(b'\n');
+        all.extend_from_slice(text.get(more).unwrap_or_default());
+        Data::Joined(all)
+    }
 }
 
 /// The first event with data in `text`, if complete, classified. Events end at a blank line;
 /// their `data:` lines are joined with newlines (the SSE rules; `\r\n` and `\r` end lines too).
 fn first_message(text: &[u8]) -> First {
-    // Only complete lines count, and a line's end is never inside a character.
-    let complete = text.iter().rposition(|&b| b == b'\n' || b == b'\r');
-    let Ok(text) = std::str::from_utf8(
-        complete
-            .and_then(|end| text.get(..=end))
-            .unwrap_or_default(),
-    ) else {
-        return First::Other;
-    };
-    let mut data: Option<String> = None;
+    let mut data: Option<Data> = None;
     for line in lines(text) {
         match line {
             Line::End => match data.take() {
-                Some(d) if !d.is_empty() => return classify(d),
+                Some(d) if !d.bytes(text).is_empty() => {
+                    return if is_answer(d.bytes(text)) {
+                        First::Answer(d)
+                    } else {
+                        First::Other
+                    };
+                }
                 _ => {}
             },
-            Line::Data(d) => match &mut data {
-                Some(all) => {
-                    all.push('\n');
-                    all.push_str(d);
-                }
-                None => data = Some(d.to_owned()),
-            },
+            Line::Data(value) => {
+                data = Some(match data {
+                    None => Data::At(value),
+                    Some(before) => before.and(text, value),
+                });
+            }
             Line::Other => {}
         }
     }
@@ -114,30 +139,71 @@ fn first_message(text: &[u8]) -> First {
 }
 
 /// One line of an event stream.
-enum Line<'a> {
+enum Line {
     /// A blank line: the event so far is complete.
     End,
-    /// A `data` field's value.
-    Data(&'a str),
+    /// A `data` field's value, where it lies in the text.
+    Data(Range<usize>),
     /// Any other field or a comment.
     Other,
 }
 
 /// The complete lines of `text` (a last line without its end is not yet a line).
-fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
-    let mut rest = text;
+fn lines(text: &[u8]) -> impl Iterator<Item = Line> + '_ {
+    let mut at = 0;
     std::iter::from_fn(move || {
-        let end = rest.find(['\n', '\r'])?;
-        let (line, tail) = rest.split_at(end);
-        let skip = if tail.starts_with("\r\n") { 2 } else { 1 };
-        rest = tail.get(skip..).unwrap_or_default();
-        Some(match line.split_once(':') {
-            _ if line.is_empty() => Line::End,
-            Some(("data", value)) => Line::Data(value.strip_prefix(' ').unwrap_or(value)),
-            None if line == "data" => Line::Data(""),
-            _ => Line::Other,
+        let rest = text.get(at..)?;
+        let end = at + memchr::memchr2(b'\n', b'\r', rest)?;
+        let crlf = text.get(end..end + 2) == Some(b"\r\n");
+        let line = at..end;
+        at = end + if crlf { 2 } else { 1 };
+        let bytes = text.get(line.clone()).unwrap_or_default();
+        Some(if bytes.is_empty() {
+            Line::End
+        } else if bytes == b"data" {
+            Line::Data(end..end)
+        } else if bytes.starts_with(b"data:") {
+            let skip = if bytes.get(5) == Some(&b' ') { 6 } else { 5 };
+            Line::Data(line.start + skip..end)
+        } else {
+            Line::Other
         })
     })
+}
+
+/// Whether `json` is a JSON-RPC answer. rmcp writes `{"jsonrpc":"2.0","id":…,` and then
+/// `"result"` or `"error"` for an answer, `"method"` for a request; anything else is parsed.
+fn is_answer(json: &[u8]) -> bool {
+    let after_id = json
+        .strip_prefix(br#"{"jsonrpc":"2.0","id":"#)
+        .and_then(after_id);
+    match after_id {
+        Some(rest) if rest.starts_with(br#","result":"#) || rest.starts_with(br#","error":"#) => {
+            true
+        }
+        Some(rest) if rest.starts_with(br#","method":"#) => false,
+        _ => serde_json::from_slice::<Shape>(json).is_ok_and(|s| {
+            s.id.is_some() && s.method.is_none() && (s.result.is_some() || s.error.is_some())
+        }),
+    }
+}
+
+/// What follows a JSON-RPC id (a string or a number) at the start of `text`.
+fn after_id(text: &[u8]) -> Option<&[u8]> {
+    if let Some(string) = text.strip_prefix(b"\"") {
+        let mut escaped = false;
+        let close = string.iter().position(|&b| {
+            let close = b == b'"' && !escaped;
+            escaped = b == b'\\' && !escaped;
+            close
+        })?;
+        return string.get(close + 1..);
+    }
+    let digits = text
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || b"-+.eE".contains(b))
+        .count();
+    (digits > 0).then(|| text.get(digits..)).flatten()
 }
 
 /// The members that tell a JSON-RPC answer from a request or a notification.
@@ -149,19 +215,6 @@ struct Shape {
     error: Option<IgnoredAny>,
 }
 
-fn classify(data: String) -> First {
-    match serde_json::from_str::<Shape>(&data) {
-        Ok(s)
-            if s.id.is_some()
-                && s.method.is_none()
-                && (s.result.is_some() || s.error.is_some()) =>
-        {
-            First::Answer(data)
-        }
-        _ => First::Other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,17 +222,38 @@ mod tests {
 
     const ANSWER: &str = r#"{"jsonrpc":"2.0","id":7,"result":{"content":[]}}"#;
 
+    /// The answer `text` opens with, as text; `None` for anything else.
+    fn answer(text: &str) -> Option<String> {
+        match first_message(text.as_bytes()) {
+            First::Answer(data) => {
+                Some(String::from_utf8(data.bytes(text.as_bytes()).to_vec()).unwrap())
+            }
+            _ => None,
+        }
+    }
+
     #[test]
     fn a_priming_event_then_the_answer_is_the_answer() {
         let text = format!("id: 0/0\nretry: 3000\ndata:\n\nid: 0/1\ndata: {ANSWER}\n\n");
-        assert_eq!(first_message(text.as_bytes()), First::Answer(ANSWER.into()));
+        assert_eq!(answer(&text).as_deref(), Some(ANSWER));
     }
 
     #[test]
     fn an_error_answer_is_an_answer() {
         let error = r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"no"}}"#;
         let text = format!("data: {error}\r\n\r\n");
-        assert_eq!(first_message(text.as_bytes()), First::Answer(error.into()));
+        assert_eq!(answer(&text).as_deref(), Some(error));
+        // Written another way than rmcp writes it: the same, by parsing.
+        let reordered = r#"{"error":{"code":1,"message":"no"},"id":"a\"b","jsonrpc":"2.0"}"#;
+        assert_eq!(
+            answer(&format!("data:{reordered}\r\r")).as_deref(),
+            Some(reordered)
+        );
+        let string_id = r#"{"jsonrpc":"2.0","id":"x\"y","result":{}}"#;
+        assert_eq!(
+            answer(&format!("data: {string_id}\n\n")).as_deref(),
+            Some(string_id)
+        );
     }
 
     #[test]
@@ -198,7 +272,8 @@ mod tests {
     fn progress_or_a_request_to_the_client_first_is_other() {
         let progress = r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{}}"#;
         let elicit = r#"{"jsonrpc":"2.0","id":0,"method":"elicitation/create","params":{}}"#;
-        for first in [progress, elicit] {
+        let quoted = r#"{"jsonrpc":"2.0","id":"a\",\"result\":","method":"ping"}"#;
+        for first in [progress, elicit, quoted] {
             let text = format!("data:\n\ndata: {first}\n\ndata: {ANSWER}\n\n");
             assert_eq!(first_message(text.as_bytes()), First::Other, "{first}");
         }
@@ -209,7 +284,7 @@ mod tests {
     fn data_lines_are_joined_and_a_split_character_waits() {
         let text = "data: {\"jsonrpc\":\"2.0\",\ndata: \"id\":1,\"result\":{}}\n\n";
         let joined = "{\"jsonrpc\":\"2.0\",\n\"id\":1,\"result\":{}}";
-        assert_eq!(first_message(text.as_bytes()), First::Answer(joined.into()));
+        assert_eq!(answer(text).as_deref(), Some(joined));
         let word = "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"w\":\"é\"}}\n\n".as_bytes();
         let cut = word
             .iter()
@@ -218,6 +293,8 @@ mod tests {
             .unwrap_or(0);
         assert_eq!(first_message(&word[..cut]), First::Pending);
         assert!(matches!(first_message(word), First::Answer(_)));
+        // A line that ends in `\r` before its `\n` has arrived.
+        assert_eq!(first_message(b"data: {}\r"), First::Pending);
     }
 
     fn stream_response(events: &'static [&'static str]) -> Response {
@@ -276,7 +353,8 @@ mod tests {
             .header(header::CONTENT_TYPE, "text/event-stream")
             .body(Body::from_stream(frames))
             .unwrap();
-        let response = plain(response, WAIT).await;
+        // The answer is not there within the wait: the stream starts without it.
+        let response = plain(response, Duration::from_millis(20)).await;
         assert_eq!(
             response.headers()[header::CONTENT_TYPE],
             "text/event-stream"
