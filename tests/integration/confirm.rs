@@ -35,10 +35,10 @@ effect = "confirm"
 
 /// A client whose human answers every confirmation with `answer`, speaking `version`.
 #[derive(Clone)]
-struct Human {
-    answer: Option<bool>,
-    version: ProtocolVersion,
-    asked: Arc<Mutex<Vec<String>>>,
+pub struct Human {
+    pub answer: Option<bool>,
+    pub version: ProtocolVersion,
+    pub asked: Arc<Mutex<Vec<String>>>,
 }
 
 impl ClientHandler for Human {

@@ -313,20 +313,36 @@ impl HttpGate {
         std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
     }
 
-    /// One raw streamable-HTTP exchange on `/mcp` (protocol 2025-11-25), as a client library
-    /// would send it.
-    pub async fn post(&self, token: &str, session: Option<&str>, body: Value) -> Posted {
-        let mut request = reqwest::Client::new()
+    /// A raw streamable-HTTP POST of `body` to `/mcp` (protocol 2025-11-25) on `client`, as a
+    /// client library would send it.
+    pub fn request(
+        &self,
+        client: &reqwest::Client,
+        token: &str,
+        session: Option<&str>,
+        body: Value,
+    ) -> reqwest::RequestBuilder {
+        let request = client
             .post(format!("{}/mcp", self.base))
             .header("accept", "application/json, text/event-stream")
             .header("content-type", "application/json")
             .header("authorization", format!("Bearer {token}"))
             .header("mcp-protocol-version", "2025-11-25")
             .body(body.to_string());
-        if let Some(session) = session {
-            request = request.header("mcp-session-id", session);
+        match session {
+            Some(session) => request.header("mcp-session-id", session),
+            None => request,
         }
-        let response = request.send().await.unwrap();
+    }
+
+    /// One raw streamable-HTTP exchange on `/mcp`: [`HttpGate::request`] on a new client.
+    pub async fn post(&self, token: &str, session: Option<&str>, body: Value) -> Posted {
+        let client = reqwest::Client::new();
+        let response = self
+            .request(&client, token, session, body)
+            .send()
+            .await
+            .unwrap();
         let header = |name: &str| {
             let value = response.headers().get(name);
             value.map(|v| v.to_str().unwrap().to_owned())
@@ -358,14 +374,26 @@ impl HttpGate {
 
     /// An MCP client over streamable HTTP presenting `token`.
     pub async fn client(&self, token: &str) -> RunningService<RoleClient, ()> {
+        self.client_on(reqwest::Client::new(), token, ()).await
+    }
+
+    /// An MCP client over streamable HTTP presenting `token`, its requests sent by `http`, its
+    /// server's requests answered by `handler`.
+    pub async fn client_on<H: ClientHandler>(
+        &self,
+        http: reqwest::Client,
+        token: &str,
+        handler: H,
+    ) -> RunningService<RoleClient, H> {
         use rmcp::transport::{
             StreamableHttpClientTransport,
             streamable_http_client::StreamableHttpClientTransportConfig,
         };
         let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", self.base))
             .auth_header(token.to_owned());
-        let transport = StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-        ().serve(transport)
+        let transport = StreamableHttpClientTransport::with_client(http, config);
+        handler
+            .serve(transport)
             .await
             .unwrap_or_else(|e| panic!("MCP over HTTP failed: {e}; stderr: {}", self.stderr()))
     }
