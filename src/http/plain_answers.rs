@@ -35,11 +35,15 @@ pub async fn plain(response: Response, wait: Duration) -> Response {
     let mut frames = body.into_data_stream();
     let mut seen = BytesMut::new();
     let deadline = Instant::now() + wait;
+    // The stream as it was: what was read, then what is left of it.
+    let streamed = |parts, seen: BytesMut, frames| {
+        let seen = stream::iter([Ok::<_, axum::Error>(seen.freeze())]);
+        Response::from_parts(parts, Body::from_stream(seen.chain(frames)))
+    };
     loop {
         let Ok(Some(Ok(frame))) = timeout_at(deadline, frames.next()).await else {
-            // Too slow, ended, or failed: the stream as it was (what is left of it).
-            let seen = stream::iter([Ok::<_, axum::Error>(seen.freeze())]);
-            return Response::from_parts(parts, Body::from_stream(seen.chain(frames)));
+            // Too slow, ended, or failed.
+            return streamed(parts, seen, frames);
         };
         seen.extend_from_slice(&frame);
         match first_message(&seen) {
@@ -56,10 +60,7 @@ pub async fn plain(response: Response, wait: Duration) -> Response {
                 };
                 return Response::from_parts(parts, Body::from(json));
             }
-            First::Other => {
-                let seen = stream::iter([Ok::<_, axum::Error>(seen.freeze())]);
-                return Response::from_parts(parts, Body::from_stream(seen.chain(frames)));
-            }
+            First::Other => return streamed(parts, seen, frames),
         }
     }
 }
@@ -117,14 +118,10 @@ fn first_message(text: &[u8]) -> First {
     for line in lines(text) {
         match line {
             Line::End => match data.take() {
-                Some(d) if !d.bytes(text).is_empty() => {
-                    return if is_answer(d.bytes(text)) {
-                        First::Answer(d)
-                    } else {
-                        First::Other
-                    };
-                }
-                _ => {}
+                Some(d) if d.bytes(text).is_empty() => {}
+                Some(d) if is_answer(d.bytes(text)) => return First::Answer(d),
+                Some(_) => return First::Other,
+                None => {}
             },
             Line::Data(value) => {
                 data = Some(match data {
@@ -297,13 +294,19 @@ mod tests {
         assert_eq!(first_message(b"data: {}\r"), First::Pending);
     }
 
-    fn stream_response(events: &'static [&'static str]) -> Response {
-        let frames = stream::iter(events.iter().map(|e| Ok::<_, axum::Error>(Bytes::from(*e))));
+    /// A 200 event stream of `frames`, as rmcp answers a session's POST.
+    fn event_stream(
+        frames: impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Send + 'static,
+    ) -> Response {
         Response::builder()
             .header(header::CONTENT_TYPE, "text/event-stream")
             .header("mcp-session-id", "s1")
             .body(Body::from_stream(frames))
             .unwrap()
+    }
+
+    fn stream_response(events: &'static [&'static str]) -> Response {
+        event_stream(stream::iter(events.iter().map(|e| Ok(Bytes::from(*e)))))
     }
 
     async fn body_of(response: Response) -> String {
@@ -346,13 +349,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_answer_streams_from_its_first_byte() {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, axum::Error>>(4);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, axum::Error>>(4);
         tx.send(Ok(Bytes::from_static(b"data:\n\n"))).await.unwrap();
-        let frames = tokio_stream_of(rx);
-        let response = Response::builder()
-            .header(header::CONTENT_TYPE, "text/event-stream")
-            .body(Body::from_stream(frames))
-            .unwrap();
+        let response = event_stream(stream::poll_fn(move |cx| rx.poll_recv(cx)));
         // The answer is not there within the wait: the stream starts without it.
         let response = plain(response, Duration::from_millis(20)).await;
         assert_eq!(
@@ -367,12 +366,6 @@ mod tests {
             body_of(response).await,
             format!("data:\n\ndata: {ANSWER}\n\n")
         );
-    }
-
-    fn tokio_stream_of<T: Send + 'static>(
-        mut rx: tokio::sync::mpsc::Receiver<T>,
-    ) -> impl futures_util::Stream<Item = T> + Send {
-        stream::poll_fn(move |cx| rx.poll_recv(cx))
     }
 
     #[tokio::test]

@@ -12,25 +12,43 @@
 //! `TCP_NODELAY`: plain answers 159 ms kept alive vs 174 ms fresh (the first test no longer sees
 //! it), confirmed calls 928 ms vs 300 ms (3.1×, the second fails); with it, 287 ms vs 278 ms.
 
-use std::time::{Duration, Instant};
-
-use serde_json::json;
-
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use rmcp::model::{CallToolRequestParams, ProtocolVersion};
+use serde_json::json;
 
-use crate::{confirm::Human, support};
+use crate::{
+    confirm::Human,
+    support::{self, HttpGate, Idp},
+};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn keep_alive_calls_are_not_slower_than_fresh_connections() {
-    let idp = support::Idp::new();
+/// A server whose one rule gives everyone `sts_get_caller_identity` with `effect`, and a token
+/// for it (the provider must outlive the server, which reads its keys).
+fn gate_where_whoami_is(effect: &str) -> (Idp, HttpGate, String) {
+    let idp = Idp::new();
     let token = idp.token("agent", "k");
     let policy = format!(
-        "{}\n[[rule]]\nid = \"r\"\nprincipals = [\"*\"]\ntools = [\"sts_get_caller_identity\"]\neffect = \"allow\"\n",
+        "{}\n[[rule]]\nid = \"whoami\"\nprincipals = [\"*\"]\ntools = [\"sts_get_caller_identity\"]\neffect = \"{effect}\"\n",
         idp.identity_section()
     );
     let gate = support::start_http(&policy, &[]);
+    (idp, gate, token)
+}
+
+/// An HTTP client that keeps no idle connection: every request opens a new one.
+fn unpooled() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_alive_calls_are_not_slower_than_fresh_connections() {
+    let (_idp, gate, token) = gate_where_whoami_is("allow");
     let post = |client: &reqwest::Client, session: Option<&str>, body: serde_json::Value| {
         gate.request(client, &token, session, body).send()
     };
@@ -50,11 +68,7 @@ async fn keep_alive_calls_are_not_slower_than_fresh_connections() {
         json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": {"name": "sts_get_caller_identity", "arguments": {}}})
     };
-    // No idle connection is kept by this client: every request opens a new one.
-    let unpooled = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
+    let unpooled = unpooled();
     let timed = |client: &reqwest::Client, id: u64| {
         let request = post(client, Some(&session), call(id));
         async move {
@@ -81,13 +95,7 @@ async fn keep_alive_calls_are_not_slower_than_fresh_connections() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn streamed_answers_on_kept_alive_connections_are_not_slower_than_on_fresh_ones() {
-    let idp = support::Idp::new();
-    let token = idp.token("agent", "k");
-    let policy = format!(
-        "{}\n[[rule]]\nid = \"asked\"\nprincipals = [\"*\"]\ntools = [\"sts_get_caller_identity\"]\neffect = \"confirm\"\n",
-        idp.identity_section()
-    );
-    let gate = support::start_http(&policy, &[]);
+    let (_idp, gate, token) = gate_where_whoami_is("confirm");
     let human = Human {
         answer: Some(true),
         version: ProtocolVersion::V_2025_11_25,
@@ -96,11 +104,7 @@ async fn streamed_answers_on_kept_alive_connections_are_not_slower_than_on_fresh
     let kept = gate
         .client_on(reqwest::Client::new(), &token, human.clone())
         .await;
-    let unpooled = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let fresh = gate.client_on(unpooled, &token, human.clone()).await;
+    let fresh = gate.client_on(unpooled(), &token, human.clone()).await;
     confirmed_call(&kept).await;
     confirmed_call(&fresh).await;
     let (mut keep_alive, mut new_connections) = (Duration::ZERO, Duration::ZERO);
